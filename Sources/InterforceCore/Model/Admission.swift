@@ -1,0 +1,143 @@
+// The checks an entry must pass before a node stores it, in the order they run, each with its own reason code.
+//
+// Content checks need nothing but the entry and the clock; the chain check needs the head of the author's feed as
+// the store holds it. Whether the signing key belongs to the author is the node's question (it holds the keys).
+
+/// Why an entry was refused. `code` is stable (it appears in the audit log and the protocol); `message` is for people.
+public struct Rejection: Error, CustomStringConvertible, Sendable, Equatable {
+    public enum Code: String, Sendable, CaseIterable {
+        case malformed, unknownType = "unknown-type", badClassification = "bad-classification"
+        case badSignature = "bad-signature", unknownKey = "unknown-key", futureClock = "future-clock"
+        case payloadMismatch = "payload-mismatch", schema, naturalKey = "natural-key"
+        case gap, wrongPrev = "wrong-prev", clockRegression = "clock-regression", conflict
+    }
+
+    public let code: Code
+    public let message: String
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+    public var description: String { "\(code.rawValue): \(message)" }
+}
+
+/// The last entry a node holds of one feed.
+public struct FeedHead: Sendable, Hashable {
+    public let seq: Int64
+    public let hash: SHA256Digest
+    public let clock: HLCTimestamp
+    public init(seq: Int64, hash: SHA256Digest, clock: HLCTimestamp) {
+        self.seq = seq
+        self.hash = hash
+        self.clock = clock
+    }
+}
+
+public enum Admission {
+    /// Default tolerance for an author's clock running ahead of ours.
+    public static let defaultMaxSkewMillis: Int64 = 5 * 60 * 1000
+    /// Largest payload accepted, in canonical bytes.
+    public static let maxPayloadBytes: Int64 = 1 << 20
+
+    /// Parses a header, mapping the model's errors to the rejection codes an auditor filters by.
+    public static func parseHeader(_ json: JSONValue) throws(Rejection) -> EntryHeader {
+        do {
+            return try EntryHeader(json: json)
+        } catch {
+            let m = error.message
+            if m.hasPrefix("unknown record type") { throw Rejection(.unknownType, m) }
+            if m.hasPrefix("classification") { throw Rejection(.badClassification, m) }
+            throw Rejection(.malformed, m)
+        }
+    }
+
+    /// Signature, clock skew, payload hash and size, payload operations and natural key. `payload` is nil when the
+    /// payload was erased upstream; the header alone is then admitted.
+    public static func checkContent(_ entry: Entry, payload: JSONValue?, nowMillis: Int64,
+                                    maxSkewMillis: Int64 = defaultMaxSkewMillis) throws(Rejection) -> Operations? {
+        let h = entry.header
+        guard entry.verifySignature() else {
+            throw Rejection(.badSignature, "signature does not verify for entry \(entry.hash.hex) (\(h.author) seq \(h.seq))")
+        }
+        let ahead = h.clock.time - nowMillis
+        guard ahead <= maxSkewMillis else {
+            throw Rejection(.futureClock,
+                            "entry clock is \(ahead) ms ahead of local time (allowed skew \(maxSkewMillis) ms)")
+        }
+        guard h.payloadSize <= maxPayloadBytes else {
+            throw Rejection(.malformed, "payload of \(h.payloadSize) bytes exceeds the limit of \(maxPayloadBytes)")
+        }
+        guard let payload else { return nil }
+        let bytes = payload.canonicalBytes
+        guard Int64(bytes.count) == h.payloadSize, SHA256Digest.hash(bytes) == h.payloadHash else {
+            throw Rejection(.payloadMismatch, "payload does not match the hash in the header of entry \(entry.hash.hex)")
+        }
+        let ops: Operations
+        do {
+            ops = try Operations(json: payload, type: h.type, op: h.op)
+        } catch {
+            throw Rejection(.schema, error.message)
+        }
+        do {
+            try ops.checkNaturalKey(recordID: h.record, type: h.type)
+        } catch {
+            throw Rejection(.naturalKey, error.message)
+        }
+        return ops
+    }
+
+    /// Gap-free order and the hash chain: `entry` must be the next of its feed after `head` (nil: none held yet).
+    public static func checkChain(_ entry: Entry, head: FeedHead?) throws(Rejection) {
+        let h = entry.header
+        let expected = (head?.seq ?? 0) + 1
+        if h.seq > expected {
+            throw Rejection(.gap, "gap in feed \(h.author): expected seq \(expected), got \(h.seq)")
+        }
+        if h.seq < expected {
+            throw Rejection(.conflict,
+                            "feed \(h.author) already holds a different entry at seq \(h.seq) (entry \(entry.hash.hex))")
+        }
+        guard h.prev == head?.hash else {
+            throw Rejection(.wrongPrev, "entry \(h.author) seq \(h.seq): prev hash does not match entry seq \(h.seq - 1)")
+        }
+        if let head, h.clock <= head.clock {
+            throw Rejection(.clockRegression, "entry \(h.author) seq \(h.seq): clock does not advance past seq \(head.seq)")
+        }
+    }
+}
+
+/// An entry as exported and exchanged: `{"hash", "header", "signature", "payload"}`; payload is null once erased.
+public struct EntryEnvelope: Sendable {
+    public let entry: Entry
+    public let payload: JSONValue?
+
+    public init(entry: Entry, payload: JSONValue?) {
+        self.entry = entry
+        self.payload = payload
+    }
+
+    public var json: JSONValue {
+        [
+            "hash": .string(entry.hash.hex),
+            "header": entry.header.json,
+            "signature": .string(entry.signature.hex),
+            "payload": payload ?? .null,
+        ]
+    }
+
+    public init(json: JSONValue) throws(Rejection) {
+        guard let o = json.object, Set(o.keys) == ["hash", "header", "signature", "payload"] else {
+            throw Rejection(.malformed, "entry must be an object with exactly hash, header, signature and payload")
+        }
+        let header = try Admission.parseHeader(o["header"]!)
+        guard let sigHex = o["signature"]?.string, let signature = try? Signature(hex: sigHex) else {
+            throw Rejection(.malformed, "signature: expected 64 bytes in hex")
+        }
+        let entry = Entry(header: header, signature: signature)
+        guard o["hash"]?.string == entry.hash.hex else {
+            throw Rejection(.malformed, "hash does not match the canonical header (computed \(entry.hash.hex))")
+        }
+        let payload = o["payload"]!
+        self.init(entry: entry, payload: payload.isNull ? nil : payload)
+    }
+}
