@@ -1,0 +1,83 @@
+// The store's tables, as string-named migrations applied in order and recorded in `schema_migrations`.
+//
+// entries   one row per entry; `header` holds exactly the canonical bytes that were hashed and signed
+// payloads  kept apart from entries so a lawful erasure can delete a payload and leave the chain intact
+// feeds     the head (seq, hash, clock) of every feed held: the version vector
+// records   materialized CRDT state per record, with its state hash (the digest is computed from these)
+// records_fts, record_forces   full-text index and the forces that wrote to each record, for queries
+// keys      Ed25519 keys trusted for each feed, with validity windows
+// log       the hash-chained replication and access log (see AuditLog.swift)
+// Never edit a migration once released; add a new one.
+
+enum StoreSchema {
+    static let migrations: [Migration] = [
+        Migration(name: "001-initial", sql: """
+            CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+            CREATE TABLE keys(
+                public_key TEXT PRIMARY KEY,
+                feed TEXT NOT NULL,
+                valid_from INTEGER NOT NULL,
+                valid_until INTEGER
+            ) STRICT;
+            CREATE TABLE feeds(
+                author TEXT PRIMARY KEY,
+                head_seq INTEGER NOT NULL,
+                head_hash TEXT NOT NULL,
+                head_time INTEGER NOT NULL,
+                head_tick INTEGER NOT NULL
+            ) STRICT;
+            CREATE TABLE entries(
+                hash TEXT PRIMARY KEY,
+                author TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                record TEXT NOT NULL,
+                time INTEGER NOT NULL,
+                tick INTEGER NOT NULL,
+                header TEXT NOT NULL,
+                signature TEXT NOT NULL,
+                received_at INTEGER NOT NULL,
+                UNIQUE(author, seq)
+            ) STRICT;
+            CREATE INDEX entries_by_record ON entries(record);
+            CREATE TABLE payloads(
+                entry TEXT PRIMARY KEY REFERENCES entries(hash),
+                body TEXT NOT NULL
+            ) STRICT;
+            CREATE TABLE records(
+                id TEXT PRIMARY KEY,
+                type TEXT NOT NULL,
+                classification TEXT,
+                created_time INTEGER NOT NULL,
+                updated_time INTEGER NOT NULL,
+                erased INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                state_hash TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX records_by_updated ON records(updated_time);
+            CREATE TABLE record_forces(
+                record TEXT NOT NULL,
+                force TEXT NOT NULL,
+                PRIMARY KEY(record, force)
+            ) STRICT, WITHOUT ROWID;
+            CREATE INDEX record_forces_by_force ON record_forces(force, record);
+            CREATE VIRTUAL TABLE records_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 2');
+            CREATE TABLE log(
+                seq INTEGER PRIMARY KEY,
+                at INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                officer TEXT,
+                purpose TEXT,
+                peer TEXT,
+                author TEXT,
+                record TEXT,
+                entry TEXT,
+                reason TEXT,
+                detail TEXT NOT NULL,
+                prev TEXT NOT NULL,
+                hash TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX log_by_record ON log(record);
+            CREATE INDEX log_by_kind ON log(kind, at);
+            """),
+    ]
+}

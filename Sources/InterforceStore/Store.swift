@@ -1,0 +1,305 @@
+// The node's SQLite store: entries, payloads, feed heads, merged record state, the full-text index and the log.
+//
+// One `Store` owns one connection and is confined to one thread. The node holds the single writer; readers open
+// their own `Store` (WAL mode lets them read while the writer commits). Every write the node acknowledges happens
+// inside `transaction`, which commits with synchronous=FULL, so an acknowledged entry survives a crash.
+
+public import InterforceCore
+import Foundation
+
+/// An entry as held, with its payload unless erased.
+public struct StoredEntry: Sendable {
+    public let entry: Entry
+    public let payload: JSONValue?
+    public let receivedAt: Int64
+    public var envelope: EntryEnvelope { EntryEnvelope(entry: entry, payload: payload) }
+}
+
+/// What `query` filters on; nil means any.
+public struct RecordQuery: Sendable {
+    public var text: String?
+    public var type: RecordType?
+    public var force: String?
+    public var classification: Classification?
+    public var updatedSince: Int64?
+    public var updatedUntil: Int64?
+    public var includeErased = false
+    public var limit = 50
+    public init() {}
+}
+
+public struct StoreCounts: Sendable {
+    public let entries: Int64, payloads: Int64, records: Int64, erased: Int64, feeds: Int64, logRows: Int64
+}
+
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+public final class Store {
+    let db: Database
+
+    /// Opens (creating if needed) the store at `path` (":memory:" for tests), in WAL mode, migrated.
+    public init(path: String, readOnly: Bool = false) throws {
+        db = try Database(path: path, mode: readOnly ? .readOnly : .readWrite)
+        if readOnly {
+            try db.execute("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1")
+        } else {
+            try db.configureForStore()
+            try Migrator(StoreSchema.migrations).migrate(db)
+        }
+    }
+
+    public var path: String { db.path }
+
+    /// Runs `body` in one transaction; on a thrown error nothing of it is stored.
+    @discardableResult
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try db.transaction(body)
+    }
+
+    // MARK: Meta
+
+    public func meta(_ key: String) throws -> String? {
+        try db.queryOne("SELECT value FROM meta WHERE key = ?", .text(key))?.text(0)
+    }
+
+    public func setMeta(_ key: String, _ value: String) throws {
+        try db.run("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                   .text(key), .text(value))
+    }
+
+    // MARK: Keys
+
+    public struct TrustedKey: Sendable {
+        public let feed: String
+        public let key: PublicKey
+        public let validFrom: Int64
+        public let validUntil: Int64?
+        public func isValid(at millis: Int64) -> Bool { millis >= validFrom && validUntil.map { millis < $0 } ?? true }
+    }
+
+    public func trust(_ key: PublicKey, feed: String, validFrom: Int64, validUntil: Int64? = nil) throws {
+        try db.run("""
+            INSERT INTO keys(public_key, feed, valid_from, valid_until) VALUES (?, ?, ?, ?)
+            ON CONFLICT(public_key) DO UPDATE SET feed = excluded.feed, valid_from = excluded.valid_from,
+                valid_until = excluded.valid_until
+            """, .text(key.hex), .text(feed), .int(validFrom), SQLValue(validUntil))
+    }
+
+    public func trustedKey(_ key: PublicKey) throws -> TrustedKey? {
+        guard let r = try db.queryOne("SELECT feed, valid_from, valid_until FROM keys WHERE public_key = ?", values: [.text(key.hex)])
+        else { return nil }
+        return TrustedKey(feed: r.text(0) ?? "", key: key, validFrom: r.int(1) ?? 0, validUntil: r.int(2))
+    }
+
+    public func trustedKeys() throws -> [TrustedKey] {
+        try db.query("SELECT public_key, feed, valid_from, valid_until FROM keys ORDER BY feed, valid_from").compactMap {
+            guard let hex = $0.text(0), let key = try? PublicKey(hex: hex) else { return nil }
+            return TrustedKey(feed: $0.text(1) ?? "", key: key, validFrom: $0.int(2) ?? 0, validUntil: $0.int(3))
+        }
+    }
+
+    // MARK: Feeds and entries
+
+    public func feedHead(_ author: String) throws -> FeedHead? {
+        guard let r = try db.queryOne("SELECT head_seq, head_hash, head_time, head_tick FROM feeds WHERE author = ?", values: [.text(author)]),
+            let hash = SHA256Digest(hex: r.text(1) ?? "")
+        else { return nil }
+        return FeedHead(seq: r.int(0) ?? 0, hash: hash, clock: HLCTimestamp(time: r.int(2) ?? 0, tick: r.int(3) ?? 0))
+    }
+
+    /// The version vector: every feed held and its highest seq.
+    public func versionVector() throws -> [String: Int64] {
+        var vector: [String: Int64] = [:]
+        for r in try db.query("SELECT author, head_seq FROM feeds") { vector[r.text(0) ?? ""] = r.int(1) ?? 0 }
+        return vector
+    }
+
+    public func contains(entry hash: SHA256Digest) throws -> Bool {
+        try db.queryOne("SELECT 1 FROM entries WHERE hash = ?", values: [.text(hash.hex)]) != nil
+    }
+
+    /// Stores an admitted entry and its payload and advances its feed head. The caller has checked the chain.
+    public func insert(_ entry: Entry, payload: JSONValue?, receivedAt: Int64) throws {
+        let h = entry.header
+        try db.run("""
+            INSERT INTO entries(hash, author, seq, record, time, tick, header, signature, received_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, values: [
+                .text(entry.hash.hex), .text(h.author), .int(h.seq), .text(h.record), .int(h.clock.time),
+                .int(h.clock.tick), .text(String(decoding: entry.canonicalHeader, as: UTF8.self)),
+                .text(entry.signature.hex), .int(receivedAt),
+            ])
+        if let payload {
+            try db.run("INSERT INTO payloads(entry, body) VALUES (?, ?)", values: [.text(entry.hash.hex), .text(payload.canonicalText)])
+        }
+        try db.run("""
+            INSERT INTO feeds(author, head_seq, head_hash, head_time, head_tick) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(author) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash,
+                head_time = excluded.head_time, head_tick = excluded.head_tick
+            """, values: [.text(h.author), .int(h.seq), .text(entry.hash.hex), .int(h.clock.time),
+                             .int(h.clock.tick)])
+    }
+
+    public func storedEntry(hash: String) throws -> StoredEntry? {
+        try db.queryOne(Self.entrySelect + " WHERE e.hash = ?", values: [.text(hash)]).map(Self.storedEntry)
+    }
+
+    /// Entries of one record in clock order (its history).
+    public func entries(record: String) throws -> [StoredEntry] {
+        try db.query(Self.entrySelect + " WHERE e.record = ? ORDER BY e.time, e.tick, e.author, e.hash",
+                     .text(record)).map(Self.storedEntry)
+    }
+
+    /// Entries of one feed with seq > `after`, in seq order.
+    public func entries(author: String, after: Int64 = 0, limit: Int = .max) throws -> [StoredEntry] {
+        try db.query(Self.entrySelect + " WHERE e.author = ? AND e.seq > ? ORDER BY e.seq LIMIT ?",
+                     .text(author), .int(after), .int(Int64(min(limit, Int(Int64.max))))).map(Self.storedEntry)
+    }
+
+    /// Every entry, feed by feed in seq order, one at a time.
+    public func forEachEntry(_ body: (StoredEntry) throws -> Void) throws {
+        let statement = try db.prepare(Self.entrySelect + " ORDER BY e.author, e.seq")
+        while let row = try statement.step() { try body(try Self.storedEntry(row)) }
+    }
+
+    static let entrySelect = """
+        SELECT e.hash, e.header, e.signature, e.received_at, p.body FROM entries e
+        LEFT JOIN payloads p ON p.entry = e.hash
+        """
+
+    static func storedEntry(_ r: Row) throws -> StoredEntry {
+        let hash = r.text(0) ?? ""
+        guard let header = try? EntryHeader(json: JSONValue(parsing: r.text(1) ?? "")),
+              let signature = try? Signature(hex: r.text(2) ?? "")
+        else { throw StoreError("stored entry \(hash) cannot be read (run 'interforce audit verify')") }
+        let payload = try r.text(4).map { text in
+            guard let v = try? JSONValue(parsing: text) else {
+                throw StoreError("stored payload of entry \(hash) cannot be read (run 'interforce audit verify')")
+            }
+            return v
+        }
+        return StoredEntry(entry: Entry(header: header, signature: signature), payload: payload,
+                           receivedAt: r.int(3) ?? 0)
+    }
+
+    /// Raw rows for verification: the stored hash, header text, signature and payload text exactly as held.
+    public func forEachRawEntry(
+        _ body: (_ hash: String, _ header: String, _ signature: String, _ payload: String?) throws -> Void
+    ) throws {
+        let statement = try db.prepare("""
+            SELECT e.hash, e.header, e.signature, p.body FROM entries e LEFT JOIN payloads p ON p.entry = e.hash
+            ORDER BY e.author, e.seq
+            """)
+        while let r = try statement.step() { try body(r.text(0) ?? "", r.text(1) ?? "", r.text(2) ?? "", r.text(3)) }
+    }
+
+    /// Deletes the payloads of a record's entries except erase entries; returns how many were dropped.
+    public func dropPayloads(record: String) throws -> Int {
+        try db.run("""
+            DELETE FROM payloads WHERE entry IN (SELECT hash FROM entries WHERE record = ?
+                AND json_extract(header, '$.op') = 'write')
+            """, .text(record))
+    }
+
+    // MARK: Records
+
+    public func recordState(_ id: String) throws -> RecordState? {
+        guard let r = try db.queryOne("SELECT state FROM records WHERE id = ?", values: [.text(id)]) else {
+            return nil
+        }
+        return try Self.state(r.text(0))
+    }
+
+    static func state(_ text: String?) throws -> RecordState {
+        guard let text, let json = try? JSONValue(parsing: text), let state = try? RecordState(json: json) else {
+            throw StoreError("stored record state cannot be read (run 'interforce audit verify')")
+        }
+        return state
+    }
+
+    /// Writes a record's merged state, its full-text row and the forces that wrote to it.
+    public func save(_ state: RecordState, writtenBy force: String) throws {
+        let bytes = state.canonicalBytes
+        try db.run("""
+            INSERT INTO records(id, type, classification, created_time, updated_time, erased, state, state_hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET classification = excluded.classification,
+                created_time = excluded.created_time, updated_time = excluded.updated_time,
+                erased = excluded.erased, state = excluded.state, state_hash = excluded.state_hash
+            """, values: [
+                .text(state.id), .text(state.type.rawValue), SQLValue(state.classification?.value.string),
+                .int(state.created?.clock.time ?? 0), .int(state.updated?.clock.time ?? 0),
+                .int(state.isErased ? 1 : 0), .text(String(decoding: bytes, as: UTF8.self)),
+                .text(SHA256Digest.hash(bytes).hex),
+            ])
+        guard let rowid = try db.queryOne("SELECT rowid FROM records WHERE id = ?", values: [.text(state.id)])?
+            .int(0)
+        else { throw StoreError("record row vanished during save") }
+        try db.run("DELETE FROM records_fts WHERE rowid = ?", values: [.int(rowid)])
+        let text = state.searchText
+        if !text.isEmpty {
+            try db.run("INSERT INTO records_fts(rowid, body) VALUES (?, ?)", values: [.int(rowid), .text(text)])
+        }
+        try db.run("INSERT OR IGNORE INTO record_forces(record, force) VALUES (?, ?)", values: [.text(state.id), .text(force)])
+    }
+
+    public func search(_ q: RecordQuery) throws -> [RecordState] {
+        var clauses: [String] = [], values: [SQLValue] = []
+        var from = "records r"
+        if let text = q.text, !text.isEmpty {
+            from += " JOIN records_fts f ON f.rowid = r.rowid"
+            clauses.append("records_fts MATCH ?")
+            values.append(.text(Self.ftsQuery(text)))
+        }
+        if let t = q.type { clauses.append("r.type = ?"); values.append(.text(t.rawValue)) }
+        if let c = q.classification { clauses.append("r.classification = ?"); values.append(.text(c.rawValue)) }
+        if let f = q.force {
+            clauses.append("EXISTS (SELECT 1 FROM record_forces rf WHERE rf.record = r.id AND rf.force = ?)")
+            values.append(.text(f))
+        }
+        if let s = q.updatedSince { clauses.append("r.updated_time >= ?"); values.append(.int(s)) }
+        if let u = q.updatedUntil { clauses.append("r.updated_time < ?"); values.append(.int(u)) }
+        if !q.includeErased { clauses.append("r.erased = 0") }
+        let whereSQL = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        values.append(.int(Int64(q.limit)))
+        return try db.query("SELECT r.state FROM \(from)\(whereSQL) ORDER BY r.updated_time DESC, r.id LIMIT ?",
+                            values: values).map { try Self.state($0.text(0)) }
+    }
+
+    /// Each word becomes a quoted FTS5 string, so officers' text never reaches FTS5 as query syntax; a trailing
+    /// `*` keeps its prefix meaning.
+    static func ftsQuery(_ text: String) -> String {
+        text.split(whereSeparator: { $0.isWhitespace }).map { word in
+            let prefix = word.hasSuffix("*") && word.count > 1
+            let core = prefix ? word.dropLast() : word[...]
+            return "\"" + core.replacingOccurrences(of: "\"", with: "\"\"") + "\"" + (prefix ? "*" : "")
+        }.joined(separator: " ")
+    }
+
+    /// Every record's id, stored state text and stored state hash, in id order.
+    public func forEachRecord(_ body: (_ id: String, _ state: String, _ stateHash: String) throws -> Void) throws {
+        let statement = try db.prepare("SELECT id, state, state_hash FROM records ORDER BY id")
+        while let r = try statement.step() { try body(r.text(0) ?? "", r.text(1) ?? "", r.text(2) ?? "") }
+    }
+
+    public func stateDigest() throws -> SHA256Digest {
+        StateDigest.compute(try db.query("SELECT id, state_hash FROM records").map {
+            (id: $0.text(0) ?? "", stateHash: $0.text(1) ?? "")
+        })
+    }
+
+    public func counts() throws -> StoreCounts {
+        func count(_ sql: String) throws -> Int64 { try db.queryOne(sql)?.int(0) ?? 0 }
+        return StoreCounts(
+            entries: try count("SELECT count(*) FROM entries"), payloads: try count("SELECT count(*) FROM payloads"),
+            records: try count("SELECT count(*) FROM records"),
+            erased: try count("SELECT count(*) FROM records WHERE erased = 1"),
+            feeds: try count("SELECT count(*) FROM feeds"), logRows: try count("SELECT count(*) FROM log"))
+    }
+}
+
+
