@@ -1,0 +1,351 @@
+// The node: the one place where entries are authored, admitted, merged, stored and read (decisions 1, 5, 6, 8, 9).
+//
+// Authoring signs a new entry on the node's own feed; ingest admits entries from elsewhere. Both go through the
+// same `admit`, so a local write meets exactly the checks a peer's entry meets. Every step that changes the store
+// appends its evidence to the audit log in the same transaction. Reads need an officer and a stated purpose, and
+// are logged before the data is returned.
+// A `Node` owns the single writer connection and is confined to one thread.
+
+import Foundation
+public import InterforceCore
+public import InterforceStore
+
+/// Who is reading and why: national police systems require both on every access.
+public struct Reader: Sendable {
+    public let officer: String
+    public let purpose: String
+    public init(officer: String, purpose: String) throws(NodeError) {
+        let o = officer.trimmingCharacters(in: .whitespaces), p = purpose.trimmingCharacters(in: .whitespaces)
+        guard !o.isEmpty, o.count <= 100 else { throw NodeError("--officer must name the officer (1-100 characters)") }
+        guard !p.isEmpty, p.count <= 500 else { throw NodeError("--purpose must state why (1-500 characters)") }
+        self.officer = o
+        self.purpose = p
+    }
+}
+
+public enum IngestOutcome: Sendable {
+    case accepted(Entry)
+    case duplicate(SHA256Digest)
+    case rejected(Rejection)
+}
+
+public struct NodeStatus: Sendable {
+    public let force: String
+    public let feed: String
+    public let publicKey: String
+    public let head: FeedHead?
+    public let counts: StoreCounts
+    public let digest: SHA256Digest
+    public let versionVector: [String: Int64]
+}
+
+public final class Node {
+    public let config: NodeConfig
+    public let store: Store
+    let secretKey: SecretKey
+    let now: @Sendable () -> Int64
+    var clock: HybridLogicalClock
+
+    public static let wallClock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    /// A node over an open store; the key becomes trusted for the feed if it is not yet.
+    public init(config: NodeConfig, store: Store, secretKey: SecretKey,
+                now: @escaping @Sendable () -> Int64 = Node.wallClock) throws {
+        self.config = config
+        self.store = store
+        self.secretKey = secretKey
+        self.now = now
+        self.clock = HybridLogicalClock(last: try store.feedHead(config.feed)?.clock ?? .zero)
+        if try store.trustedKey(secretKey.publicKey) == nil {
+            try store.transaction {
+                try store.trust(secretKey.publicKey, feed: config.feed, validFrom: 0)
+                try store.appendLog(LogEvent(kind: "key-trusted", author: config.feed,
+                                             detail: ["key": .string(secretKey.publicKey.hex), "own": true]), at: now())
+            }
+        }
+    }
+
+    public var publicKey: PublicKey { secretKey.publicKey }
+
+    // MARK: Data directory
+
+    /// Creates a data directory with a new key, feed and store; refuses if any of them already exists.
+    public static func initialize(dataDirectory dir: DataDirectory, force: String, groups: [String] = [],
+                                  now: @escaping @Sendable () -> Int64 = Node.wallClock) throws -> Node {
+        guard Identifiers.isSlug(force) else { throw NodeError("--force must be a force slug such as hampshire") }
+        for g in groups where !Identifiers.isSlug(g) { throw NodeError("group '\(g.prefix(40))' is not a valid slug") }
+        for existing in [dir.config, dir.key, dir.store] + [dir.store + "-wal"] where SecureFile.exists(existing) {
+            throw NodeError("\(existing) already exists: refusing to overwrite an initialised node")
+        }
+        try SecureFile.makeDirectory(dir.path)
+        let key = SecretKey.generate()
+        let config = NodeConfig(force: force, feed: Identifiers.newFeedID(force: force), groups: groups)
+        try SecureFile.createNew(dir.key, Array((Hex.encode(key.seedBytes()) + "\n").utf8))
+        try SecureFile.createNew(dir.config, Array((config.json.prettyText() + "\n").utf8))
+        let store = try Store(path: dir.store)
+        let node = try Node(config: config, store: store, secretKey: key, now: now)
+        try store.transaction {
+            try store.appendLog(LogEvent(kind: "init", author: config.feed,
+                                         detail: ["force": .string(force), "key": .string(key.publicKey.hex)]),
+                                at: now())
+        }
+        return node
+    }
+
+    /// Opens an initialised data directory.
+    public static func open(dataDirectory dir: DataDirectory, readOnly: Bool = false,
+                            now: @escaping @Sendable () -> Int64 = Node.wallClock) throws -> Node {
+        guard SecureFile.exists(dir.config) else {
+            throw NodeError("\(dir.path) is not an initialised node (no config.json); run 'interforce init' first")
+        }
+        let configJSON: JSONValue
+        do { configJSON = try JSONValue(parsing: try SecureFile.read(dir.config)) } catch {
+            throw NodeError("\(dir.config): not valid JSON (\(error))")
+        }
+        let config = try NodeConfig(json: configJSON, file: dir.config)
+        let keyText = String(decoding: try SecureFile.read(dir.key), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let seed = Hex.decode(keyText), let key = try? SecretKey(seed: seed) else {
+            throw NodeError("\(dir.key): expected a 32-byte Ed25519 seed in hex")
+        }
+        guard SecureFile.exists(dir.store) else { throw NodeError("\(dir.store) is missing") }
+        return try Node(config: config, store: try Store(path: dir.store, readOnly: readOnly), secretKey: key, now: now)
+    }
+
+    // MARK: Authoring
+
+    /// Creates a record from a whole document. A record with a natural key that this node already holds (the same
+    /// image, the same crime reference) is not duplicated: the new entry merges into it.
+    @discardableResult
+    public func create(type: RecordType, document: JSONValue, classification: Classification,
+                       audience: Audience, officer: String) throws -> Entry {
+        let schema = RecordSchema.of(type)
+        do { try schema.validateDocument(document) } catch { throw NodeError(error.message) }
+        let id = RecordID.forNewRecord(type: type, document: document)
+        return try author(record: id, type: type, op: .write, ops: Operations(document: document, schema: schema),
+                          classification: classification, audience: audience, officer: officer)
+    }
+
+    /// Applies a patch `{"set": {...}, "add": {...}, "remove": {field: [value]}, "append": {...}}` to a record this
+    /// node holds. Removes name values; the node fills in the add tags it has observed, so concurrent adds win.
+    @discardableResult
+    public func update(recordID: String, patch: JSONValue, classification: Classification? = nil,
+                       audience: Audience? = nil, officer: String) throws -> Entry {
+        let state = try heldRecord(recordID)
+        guard !state.isErased else { throw NodeError("record \(recordID) has been erased; it cannot be updated") }
+        guard var payload = patch.object else { throw NodeError("patch must be a JSON object") }
+        if let remove = payload["remove"]?.object {
+            var resolved: [String: JSONValue] = [:]
+            for (field, values) in remove {
+                guard let values = values.array else { throw NodeError("patch.remove.\(field): expected an array") }
+                resolved[field] = .array(try values.map { value in
+                    let tags = state.sets[field]?.liveTags(of: value) ?? []
+                    guard !tags.isEmpty else {
+                        throw NodeError("patch.remove.\(field): a value to remove is not present in the record")
+                    }
+                    return ["value": value, "tags": .array(tags.map { .string($0) })]
+                })
+            }
+            payload["remove"] = .object(resolved)
+        }
+        let ops: Operations
+        do { ops = try Operations(json: .object(payload), type: state.type, op: .write) } catch {
+            throw NodeError(error.message)
+        }
+        return try author(record: recordID, type: state.type, op: .write, ops: ops,
+                          classification: classification ?? currentClassification(state),
+                          audience: audience ?? currentAudience(state), officer: officer)
+    }
+
+    /// Erases a record lawfully: a signed erase entry tombstones it everywhere, and this node drops the payloads
+    /// of the record's earlier entries. Headers and signatures stay, so every feed still verifies.
+    @discardableResult
+    public func erase(recordID: String, reason: String, officer: String) throws -> (entry: Entry, droppedPayloads: Int) {
+        let state = try heldRecord(recordID)
+        let entry = try author(record: recordID, type: state.type, op: .erase, ops: .erase(reason: reason),
+                               classification: currentClassification(state), audience: currentAudience(state),
+                               officer: officer)
+        let dropped = try store.transaction {
+            let n = try store.dropPayloads(record: recordID)
+            try store.appendLog(LogEvent(kind: "payloads-dropped", officer: officer, record: recordID,
+                                         detail: ["count": .int(Int64(n))]), at: now())
+            return n
+        }
+        return (entry, dropped)
+    }
+
+    func heldRecord(_ id: String) throws -> RecordState {
+        guard Identifiers.isRecordID(id) else { throw NodeError("'\(id.prefix(60))' is not a record id") }
+        guard let state = try store.recordState(id) else { throw NodeError("no record \(id) on this node") }
+        return state
+    }
+
+    func currentClassification(_ state: RecordState) -> Classification {
+        state.classification?.value.string.flatMap(Classification.init(rawValue:)) ?? .official
+    }
+
+    func currentAudience(_ state: RecordState) throws -> Audience {
+        guard let json = state.audience?.value else { return .authorForceOnly }
+        return try Audience(json: json)
+    }
+
+    private func author(record: String, type: RecordType, op: EntryOp, ops: Operations,
+                        classification: Classification, audience: Audience, officer: String) throws -> Entry {
+        guard !officer.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw NodeError("--officer must name the officer who writes")
+        }
+        if op == .write {
+            do { try ops.checkNaturalKey(recordID: record, type: type) } catch { throw NodeError(error.message) }
+        }
+        let payload = ops.json
+        let bytes = payload.canonicalBytes
+        return try store.transaction {
+            let head = try store.feedHead(config.feed)
+            if let head { clock.observe(head.clock) }
+            if let seen = try store.recordState(record)?.updated { clock.observe(seen.clock) }
+            let header = EntryHeader(
+                author: config.feed, key: secretKey.publicKey, seq: (head?.seq ?? 0) + 1, prev: head?.hash,
+                clock: clock.tick(wallMillis: now()), record: record, type: type, op: op,
+                classification: classification, audience: audience,
+                payloadHash: SHA256Digest.hash(bytes), payloadSize: Int64(bytes.count))
+            let entry = Entry(signing: header, with: secretKey)
+            switch try admit(EntryEnvelope(entry: entry, payload: payload), peer: nil, officer: officer) {
+            case .accepted: return entry
+            case .duplicate: throw NodeError("internal: freshly signed entry already held")
+            case .rejected(let r): throw NodeError("entry refused: \(r.message)")
+            }
+        }
+    }
+
+    // MARK: Ingest
+
+    /// Admits entries from elsewhere (a peer, an export file), in one transaction. Entries are taken feed by feed in
+    /// seq order, so a batch may arrive in any order. Each outcome is logged: accepted, duplicate, or rejected with
+    /// its reason; a rejected entry stores nothing but its log row.
+    public func ingest(_ envelopes: [EntryEnvelope], peer: String?) throws -> [IngestOutcome] {
+        let ordered = envelopes.enumerated().sorted {
+            ($0.element.entry.header.author, $0.element.entry.header.seq, $0.offset)
+                < ($1.element.entry.header.author, $1.element.entry.header.seq, $1.offset)
+        }
+        var outcomes = [IngestOutcome?](repeating: nil, count: envelopes.count)
+        try store.transaction {
+            for (index, envelope) in ordered {
+                outcomes[index] = try admit(envelope, peer: peer, officer: nil)
+            }
+        }
+        return outcomes.map { $0! }
+    }
+
+    /// Logs a rejection that happened before an entry could even be parsed (malformed JSON, unknown type...).
+    public func logRejection(_ rejection: Rejection, peer: String?) throws {
+        try store.transaction {
+            try store.appendLog(LogEvent(kind: "reject", peer: peer, reason: rejection.code.rawValue,
+                                         detail: ["message": .string(rejection.message)]), at: now())
+        }
+    }
+
+    /// The one admission path, run inside the caller's transaction.
+    private func admit(_ envelope: EntryEnvelope, peer: String?, officer: String?) throws -> IngestOutcome {
+        let entry = envelope.entry, h = entry.header
+        let at = now()
+        if try store.contains(entry: entry.hash) {
+            try store.appendLog(LogEvent(kind: "duplicate", peer: peer, author: h.author, record: h.record,
+                                         entry: entry.hash.hex, detail: ["seq": .int(h.seq)]), at: at)
+            return .duplicate(entry.hash)
+        }
+        do {
+            let ops = try Admission.checkContent(entry, payload: envelope.payload, nowMillis: at,
+                                                 maxSkewMillis: config.maxSkewMillis)
+            guard let trusted = try store.trustedKey(h.key), trusted.feed == h.author else {
+                throw Rejection(.unknownKey, "key \(h.key.hex.prefix(16))... is not trusted for feed \(h.author)")
+            }
+            guard trusted.isValid(at: h.clock.time) else {
+                throw Rejection(.unknownKey, "key \(h.key.hex.prefix(16))... was not valid at the entry's time")
+            }
+            try Admission.checkChain(entry, head: try store.feedHead(h.author))
+            try store.insert(entry, payload: envelope.payload, receivedAt: at)
+            var state = try store.recordState(h.record) ?? RecordState(id: h.record, type: h.type)
+            state.apply(entry, ops: ops)
+            try store.save(state, writtenBy: h.force)
+            clock.observe(h.clock)
+            try store.appendLog(LogEvent(kind: peer == nil && officer != nil ? (h.op == .erase ? "erase" : "write")
+                                            : "accept",
+                                         officer: officer, peer: peer, author: h.author, record: h.record,
+                                         entry: entry.hash.hex, detail: ["seq": .int(h.seq), "op": .string(h.op.rawValue)]),
+                                at: at)
+            return .accepted(entry)
+        } catch let rejection as Rejection {
+            try store.appendLog(LogEvent(kind: "reject", peer: peer, author: h.author, record: h.record,
+                                         entry: entry.hash.hex, reason: rejection.code.rawValue,
+                                         detail: ["seq": .int(h.seq), "message": .string(rejection.message)]), at: at)
+            return .rejected(rejection)
+        }
+    }
+
+    // MARK: Reads (policy-checked and logged)
+
+    public func show(_ id: String, reader: Reader) throws -> RecordState {
+        let state = try heldRecord(id)
+        try logRead("read", reader, record: id, detail: ["view": "show"])
+        return state
+    }
+
+    public func history(_ id: String, reader: Reader) throws -> [StoredEntry] {
+        _ = try heldRecord(id)
+        try logRead("read", reader, record: id, detail: ["view": "history"])
+        return try store.entries(record: id)
+    }
+
+    public func query(_ q: RecordQuery, reader: Reader) throws -> [RecordState] {
+        let results = try store.search(q)
+        var filters: [String: JSONValue] = ["limit": .int(Int64(q.limit))]
+        if let t = q.text { filters["text"] = .string(t) }
+        if let t = q.type { filters["type"] = .string(t.rawValue) }
+        if let f = q.force { filters["force"] = .string(f) }
+        if let c = q.classification { filters["classification"] = .string(c.rawValue) }
+        if let s = q.updatedSince { filters["since"] = .int(s) }
+        if let u = q.updatedUntil { filters["until"] = .int(u) }
+        try logRead("query", reader, record: nil,
+                    detail: ["filters": .object(filters), "results": .int(Int64(results.count))])
+        return results
+    }
+
+    /// Entries of one feed (or all feeds) after a seq, as exchanged between nodes.
+    public func export(author: String?, after: Int64, reader: Reader) throws -> [EntryEnvelope] {
+        var out: [EntryEnvelope] = []
+        if let author {
+            out = try store.entries(author: author, after: after).map(\.envelope)
+        } else {
+            try store.forEachEntry { out.append($0.envelope) }
+        }
+        try logRead("export", reader, record: nil,
+                    detail: ["feed": author.map { .string($0) } ?? .null, "count": .int(Int64(out.count))])
+        return out
+    }
+
+    func logRead(_ kind: String, _ reader: Reader, record: String?, detail: JSONValue) throws {
+        try store.transaction {
+            try store.appendLog(LogEvent(kind: kind, officer: reader.officer, purpose: reader.purpose, record: record,
+                                         detail: detail), at: now())
+        }
+    }
+
+    // MARK: Trust and status
+
+    /// Trusts `key` for entries of `feed` signed within the window (the federation membership replaces this).
+    public func trust(_ key: PublicKey, feed: String, validFrom: Int64, validUntil: Int64?, officer: String) throws {
+        guard Identifiers.isFeedID(feed) else { throw NodeError("--feed must be <force>/<16 hex digits>") }
+        try store.transaction {
+            try store.trust(key, feed: feed, validFrom: validFrom, validUntil: validUntil)
+            try store.appendLog(LogEvent(kind: "key-trusted", officer: officer, author: feed,
+                                         detail: ["key": .string(key.hex), "validFrom": .int(validFrom),
+                                                  "validUntil": validUntil.map { .int($0) } ?? .null]), at: now())
+        }
+    }
+
+    public func status() throws -> NodeStatus {
+        NodeStatus(force: config.force, feed: config.feed, publicKey: secretKey.publicKey.hex,
+                   head: try store.feedHead(config.feed), counts: try store.counts(),
+                   digest: try store.stateDigest(), versionVector: try store.versionVector())
+    }
+}
