@@ -1,0 +1,57 @@
+// `interforce audit log`: the replication and access log, filtered. Reading it is itself logged.
+
+import InterforceCore
+import InterforceNode
+import InterforceStore
+
+enum AuditLogCommand: Command {
+    static let name = "audit log"
+    static let abstract = "show the hash-chained replication and access log, filtered"
+    static let usage = "audit log [--kind K] [--officer O] [--peer P] [--author FEED] [--record ID] [--since T] [--until T] [--limit N] --officer ID --purpose TEXT"
+    static let discussion = "Kinds: init, write, erase, accept, duplicate, reject, read, query, export, key-trusted, payloads-dropped, verify, audit."
+    static let options = [
+        OptionSpec(name: "kind", help: "only rows of this kind", valueName: "KIND"),
+        OptionSpec(name: "by", help: "only rows of this officer", valueName: "OFFICER"),
+        OptionSpec(name: "peer", help: "only rows about this peer", valueName: "PEER"),
+        OptionSpec(name: "author", help: "only rows about entries of this feed", valueName: "FEED"),
+        OptionSpec(name: "record", help: "only rows about this record", valueName: "ID"),
+        OptionSpec(name: "since", help: "at or after", valueName: "TIME"),
+        OptionSpec(name: "until", help: "before", valueName: "TIME"),
+        OptionSpec(name: "limit", help: "the newest N rows (default 100)", valueName: "N"),
+        officerOption, purposeOption, outputOption,
+    ]
+
+    static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
+        let format = try OutputFormat.from(args)
+        guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
+        var filter = LogFilter()
+        filter.kind = args.value("kind")
+        filter.officer = args.value("by")
+        filter.peer = args.value("peer")
+        filter.author = args.value("author")
+        filter.record = args.value("record")
+        filter.since = try parseTime(args.value("since"), flag: "since")
+        filter.until = try parseTime(args.value("until"), flag: "until")
+        if let l = args.value("limit") {
+            guard let n = Int(l), n >= 1 else { throw UsageError("--limit must be a positive number") }
+            filter.limit = n
+        } else {
+            filter.limit = 100
+        }
+        let node = try context.openNode(args)
+        let rows = try node.auditLog(filter, reader: try context.reader(args, node))
+        if format == .json {
+            printOut(JSONValue.array(rows.map(\.json)).prettyText())
+        } else {
+            printOut(table(["SEQ", "AT", "KIND", "WHO", "RECORD/ENTRY", "REASON/DETAIL"], rows.map { r in
+                let e = r.event
+                let who = e.officer ?? e.peer ?? e.author ?? "-"
+                let what = e.record ?? e.entry.map { String($0.prefix(16)) } ?? "-"
+                let detail = e.reason.map { "\($0): \(e.detail["message"]?.string ?? "")" }
+                    ?? (e.purpose.map { "purpose: \($0)" } ?? e.detail.canonicalText)
+                return [String(r.seq), ISOTime.format(millis: r.at), e.kind, who, what, String(detail.prefix(100))]
+            }))
+        }
+        return ExitCode.success
+    }
+}

@@ -1,0 +1,56 @@
+// `interforce query`: full-text search plus filters over the records held here. Logged with officer and purpose.
+
+import InterforceCore
+import InterforceNode
+import InterforceStore
+
+enum QueryCommand: Command {
+    static let name = "query"
+    static let abstract = "search records: full text plus type, force, time and classification filters"
+    static let usage = "query [TEXT...] [--type T] [--force F] [--since TIME] [--until TIME] [--classification C] [--limit N] --officer ID --purpose TEXT"
+    static let discussion = "Words must all match; a trailing * matches a prefix. Times are UTC (2026-11-22 or 2026-11-22T09:30:00Z) and filter on last update."
+    static let options = [
+        OptionSpec(name: "type", help: "case-file, interview-note or image-ref", valueName: "TYPE"),
+        OptionSpec(name: "force", help: "records a force wrote to", valueName: "SLUG"),
+        OptionSpec(name: "since", help: "updated at or after", valueName: "TIME"),
+        OptionSpec(name: "until", help: "updated before", valueName: "TIME"),
+        classificationOption,
+        OptionSpec(name: "limit", help: "at most N results (default 50, max 10000)", valueName: "N"),
+        officerOption, purposeOption, outputOption,
+    ]
+
+    static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
+        let format = try OutputFormat.from(args)
+        var q = RecordQuery()
+        q.text = args.positionals.isEmpty ? nil : args.positionals.joined(separator: " ")
+        if let t = args.value("type") {
+            do { q.type = try RecordType(validating: t) } catch { throw UsageError(error.message) }
+        }
+        if let f = args.value("force") {
+            guard Identifiers.isSlug(f) else { throw UsageError("--force must be a force slug such as surrey") }
+            q.force = f
+        }
+        q.updatedSince = try parseTime(args.value("since"), flag: "since")
+        q.updatedUntil = try parseTime(args.value("until"), flag: "until")
+        q.classification = try parseClassification(args)
+        if let l = args.value("limit") {
+            guard let n = Int(l), (1...10_000).contains(n) else { throw UsageError("--limit must be 1 to 10000") }
+            q.limit = n
+        }
+        let node = try context.openNode(args)
+        let results = try node.query(q, reader: try context.reader(args, node))
+        if format == .json {
+            printOut(JSONValue.array(results.map(\.view)).prettyText())
+        } else {
+            printOut(table(["RECORD", "TYPE", "UPDATED", "BY", "SUMMARY"], results.map { s in
+                let doc = s.document
+                let summary = ["title", "interviewee", "exhibitNumber", "imageHash"].lazy
+                    .compactMap { doc[$0]?.string }.first ?? ""
+                return [s.id, s.type.rawValue, s.updated.map { ISOTime.format(millis: $0.clock.time) } ?? "-",
+                        s.updated?.force ?? "-", String(summary.prefix(60))]
+            }))
+            printErr("\(results.count) record(s)")
+        }
+        return ExitCode.success
+    }
+}

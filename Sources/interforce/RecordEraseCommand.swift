@@ -1,0 +1,25 @@
+// `interforce record erase`: lawful erasure. A signed erase entry tombstones the record on every node; this node
+// drops the payloads of the record's earlier entries, while headers, chain and signatures stay verifiable.
+
+import InterforceCore
+import InterforceNode
+
+enum RecordEraseCommand: Command {
+    static let name = "record erase"
+    static let abstract = "erase a record lawfully (tombstone everywhere, payloads dropped here)"
+    static let usage = "record erase ID --reason TEXT --officer ID"
+    static let options = [
+        OptionSpec(name: "reason", help: "the lawful basis, e.g. a retention review reference", valueName: "TEXT"),
+        officerOption, outputOption,
+    ]
+
+    static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
+        guard args.positionals.count == 1 else { throw UsageError("give exactly one record ID") }
+        guard let reason = args.value("reason"), !reason.isEmpty else { throw UsageError("--reason is required") }
+        let format = try OutputFormat.from(args)
+        let node = try context.openNode(args)
+        let result = try node.erase(recordID: args.positionals[0], reason: reason, officer: try context.writer(args, node))
+        printWritten(result.entry, format: format, note: "erased; \(result.droppedPayloads) payload(s) dropped on this node")
+        return ExitCode.success
+    }
+}

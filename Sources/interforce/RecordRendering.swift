@@ -1,0 +1,42 @@
+// How records and entries look to an officer at a terminal: every field with the force that wrote it and when.
+
+import InterforceCore
+import InterforceStore
+
+func renderRecord(_ state: RecordState) -> String {
+    var lines: [String] = []
+    let classification = state.classification?.value.string ?? "-"
+    let audience = (state.audience?.value).flatMap { try? Audience(json: $0) }?.summary ?? "-"
+    lines.append("\(state.id)  \(state.type.rawValue)  \(classification)  audience \(audience)")
+    if let c = state.created { lines.append("created \(ISOTime.format(millis: c.clock.time)) by \(c.force) (\(c.author))") }
+    if let u = state.updated { lines.append("updated \(ISOTime.format(millis: u.clock.time)) by \(u.force)") }
+    if let e = state.erasure {
+        lines.append("ERASED \(ISOTime.format(millis: e.stamp.clock.time)) by \(e.stamp.force): \(e.reason ?? "-")")
+        return lines.joined(separator: "\n")
+    }
+    var rows: [[String]] = []
+    let document = state.document.object ?? [:], provenance = state.provenance.object ?? [:]
+    for spec in RecordSchema.of(state.type).fields {
+        guard let value = document[spec.name] else { continue }
+        func cell(_ v: JSONValue) -> String { v.string ?? v.canonicalText }
+        func who(_ p: JSONValue?) -> [String] { [p?["force"]?.string ?? "-", p?["at"]?.string ?? "-"] }
+        if spec.kind == .register {
+            rows.append([spec.name, cell(value)] + who(provenance[spec.name]))
+        } else {
+            let p = provenance[spec.name]?.array ?? []
+            for (i, v) in (value.array ?? []).enumerated() {
+                rows.append(["\(spec.name)[\(i)]", cell(v)] + who(i < p.count ? p[i] : nil))
+            }
+        }
+    }
+    lines.append("")
+    lines.append(table(["FIELD", "VALUE", "FORCE", "AT"], rows.map { [$0[0], $0[1], $0[2], $0[3]] }))
+    return lines.joined(separator: "\n")
+}
+
+func entryRow(_ stored: StoredEntry) -> [String] {
+    let h = stored.entry.header
+    return [ISOTime.format(millis: h.clock.time), h.force, "\(h.author)#\(h.seq)", h.op.rawValue,
+            h.classification.rawValue, stored.payload == nil ? "erased" : "\(h.payloadSize) B",
+            String(stored.entry.hash.hex.prefix(16))]
+}

@@ -1,0 +1,93 @@
+// Shared fixtures for the test targets: temporary directories, a settable clock, in-memory nodes with their own
+// keys, and the path of the built `interforce` executable.
+
+import Foundation
+import InterforceCore
+import InterforceNode
+import InterforceStore
+import Synchronization
+
+/// A directory under the system temp dir, removed when the value is deinitialised.
+public final class TemporaryDirectory: Sendable {
+    public let path: String
+
+    public init(_ label: String = "interforce") {
+        let base = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        path = base
+    }
+
+    public func file(_ name: String) -> String { path + "/" + name }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// A clock tests set by hand.
+public final class TestClock: Sendable {
+    private let millis: Mutex<Int64>
+    public init(_ start: Int64 = 1_790_000_000_000) { millis = Mutex(start) }
+    public var now: Int64 { millis.withLock { $0 } }
+    public func advance(_ by: Int64) { millis.withLock { $0 += by } }
+    public var function: @Sendable () -> Int64 { { self.now } }
+}
+
+public enum Fixtures {
+    /// A node over an in-memory store for `force`, with a fresh key and feed.
+    public static func memoryNode(force: String, clock: TestClock, maxSkewMillis: Int64 = Admission.defaultMaxSkewMillis)
+        throws -> Node {
+        let config = NodeConfig(force: force, feed: Identifiers.newFeedID(force: force), maxSkewMillis: maxSkewMillis)
+        return try Node(config: config, store: try Store(path: ":memory:"), secretKey: SecretKey.generate(),
+                        now: clock.function)
+    }
+
+    /// Makes every node trust every other node's key.
+    public static func trustAll(_ nodes: [Node]) throws {
+        for a in nodes {
+            for b in nodes where a !== b {
+                try a.trust(b.publicKey, feed: b.config.feed, validFrom: 0, validUntil: nil, officer: "test")
+            }
+        }
+    }
+
+    public static let reader = try! Reader(officer: "PC 1234", purpose: "test")
+
+    public static func imageDocument(hash: String = String(repeating: "ab", count: 32)) -> JSONValue {
+        [
+            "imageHash": .string(hash), "size": 123_456, "mediaType": "image/jpeg",
+            "capturedAt": "2026-11-20T10:15:00Z", "capturingOfficer": "CSI 77", "storageUri": "s3://evidence/img/1.jpg",
+            "kind": "footwear", "exhibitNumber": "EX-1",
+        ]
+    }
+
+    public static func caseDocument(reference: String? = nil, title: String = "Burglary at Elm Road") -> JSONValue {
+        var o: [String: JSONValue] = [
+            "title": .string(title), "status": "open", "offence": "burglary",
+            "people": [["role": "victim", "name": "Alex Smith"]], "tags": ["burglary"],
+        ]
+        if let reference { o["crimeReference"] = .string(reference) }
+        return .object(o)
+    }
+
+    public static func noteDocument() -> JSONValue {
+        ["interviewee": "Alex Smith", "interviewer": "DC 42", "intervieweeRole": "victim", "status": "in-progress",
+         "paragraphs": ["Interview started."]]
+    }
+
+    /// The built `interforce` executable next to the test bundle.
+    public static var executable: String {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("interforce").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return FileManager.default.currentDirectoryPath + "/.build/debug/interforce"
+    }
+
+    /// The package root (for Schemas/ and docs/).
+    public static var packageRoot: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }
+}
