@@ -199,6 +199,9 @@ public final class Node {
         }
         let payload = ops.json
         let bytes = payload.canonicalBytes
+        guard bytes.count <= Admission.maxPayloadBytes else {
+            throw NodeError("change of \(bytes.count) bytes exceeds the limit of \(Admission.maxPayloadBytes) bytes per entry")
+        }
         return try store.transaction {
             let head = try store.feedHead(config.feed)
             if let head { clock.observe(head.clock) }

@@ -64,9 +64,6 @@ public enum Admission {
             throw Rejection(.futureClock,
                             "entry clock is \(ahead) ms ahead of local time (allowed skew \(maxSkewMillis) ms)")
         }
-        guard h.payloadSize <= maxPayloadBytes else {
-            throw Rejection(.malformed, "payload of \(h.payloadSize) bytes exceeds the limit of \(maxPayloadBytes)")
-        }
         guard let payload else { return nil }
         let bytes = payload.canonicalBytes
         guard Int64(bytes.count) == h.payloadSize, SHA256Digest.hash(bytes) == h.payloadHash else {
@@ -130,8 +127,10 @@ public struct EntryEnvelope: Sendable {
             throw Rejection(.malformed, "entry must be an object with exactly hash, header, signature and payload")
         }
         let header = try Admission.parseHeader(o["header"]!)
-        guard let sigHex = o["signature"]?.string, let signature = try? Signature(hex: sigHex) else {
-            throw Rejection(.malformed, "signature: expected 64 bytes in hex")
+        guard let sigHex = o["signature"]?.string, Identifiers.isLowerHex(sigHex, count: 128),
+              let signature = try? Signature(hex: sigHex)
+        else {
+            throw Rejection(.malformed, "signature: expected 64 bytes in lowercase hex")
         }
         let entry = Entry(header: header, signature: signature)
         guard o["hash"]?.string == entry.hash.hex else {

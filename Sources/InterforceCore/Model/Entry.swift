@@ -78,15 +78,17 @@ public struct EntryHeader: Sendable, Hashable {
         guard let author = o["author"]?.string, Identifiers.isFeedID(author) else {
             throw ModelError("header.author: expected a feed id <force>/<16 hex digits>")
         }
-        guard let keyHex = o["key"]?.string, let key = try? PublicKey(hex: keyHex) else {
-            throw ModelError("header.key: expected a 32-byte Ed25519 public key in hex")
+        guard let keyHex = o["key"]?.string, Identifiers.isLowerHex(keyHex, count: 64), let key = try? PublicKey(hex: keyHex) else {
+            throw ModelError("header.key: expected a 32-byte Ed25519 public key in lowercase hex")
         }
         guard let seq = o["seq"]?.int, seq >= 1 else { throw ModelError("header.seq: expected an integer >= 1") }
         let prev: SHA256Digest?
         switch o["prev"] {
         case .null?: prev = nil
         case .string(let hex)?:
-            guard let d = SHA256Digest(hex: hex) else { throw ModelError("header.prev: expected 64 hex digits") }
+            guard Identifiers.isLowerHex(hex, count: 64), let d = SHA256Digest(hex: hex) else {
+                throw ModelError("header.prev: expected 64 lowercase hex digits")
+            }
             prev = d
         default: throw ModelError("header.prev: expected a hash or null")
         }
@@ -113,8 +115,8 @@ public struct EntryHeader: Sendable, Hashable {
         let classification = try Classification(validating: classificationText)
         let audience = try Audience(json: o["audience"]!)
         guard let p = o["payload"]?.object, Set(p.keys) == ["sha256", "size"],
-              let ph = p["sha256"]?.string, let payloadHash = SHA256Digest(hex: ph),
-              let size = p["size"]?.int, size >= 0
+              let ph = p["sha256"]?.string, Identifiers.isLowerHex(ph, count: 64), let payloadHash = SHA256Digest(hex: ph),
+              let size = p["size"]?.int, size >= 0, size <= Admission.maxPayloadBytes
         else { throw ModelError("header.payload: expected {\"sha256\": hex, \"size\": integer}") }
         self.init(author: author, key: key, seq: seq, prev: prev, clock: HLCTimestamp(time: time, tick: tick),
                   record: record, type: type, op: op, classification: classification, audience: audience,
