@@ -91,3 +91,42 @@ public enum Fixtures {
         return url.path
     }
 }
+
+/// A small deterministic generator (SplitMix64) so that a failing random schedule can be replayed from its seed.
+public struct SeededRandom: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+public enum Forge {
+    /// An envelope whose header is arbitrary JSON, signed by `key` over its canonical bytes, with a consistent hash
+    /// and payload hash: for building entries the model itself would never produce.
+    public static func envelope(header: JSONValue, payload: JSONValue?, key: SecretKey) -> JSONValue {
+        let bytes = header.canonicalBytes
+        return [
+            "hash": .string(SHA256Digest.hash(bytes).hex), "header": header,
+            "signature": .string(key.sign(bytes).hex), "payload": payload ?? .null,
+        ]
+    }
+
+    /// A valid header (as JSON) for `payload`, which callers then break one member at a time.
+    public static func header(author: String, key: SecretKey, seq: Int64, prev: String?, time: Int64,
+                              record: String, type: String, payload: JSONValue,
+                              classification: String = "OFFICIAL") -> JSONValue {
+        let bytes = payload.canonicalBytes
+        return [
+            "v": 1, "author": .string(author), "key": .string(key.publicKey.hex), "seq": .int(seq),
+            "prev": prev.map { .string($0) } ?? .null, "time": .int(time), "tick": 0, "record": .string(record),
+            "type": .string(type), "op": "write", "classification": .string(classification),
+            "audience": ["forces": [], "groups": []],
+            "payload": ["sha256": .string(SHA256Digest.hash(bytes).hex), "size": .int(Int64(bytes.count))],
+        ]
+    }
+}

@@ -1,0 +1,192 @@
+// Every way an entry can be refused: each gives its own reason code and a message naming the problem, stores
+// nothing (no entry, payload, record or feed head), and leaves a `reject` row in the audit log.
+
+import InterforceCore
+import InterforceNode
+import InterforceStore
+import InterforceTestSupport
+import Testing
+
+struct AdmissionTests {
+    let clock = TestClock()
+    let receiver: Node
+    let authorKey = SecretKey.generate()
+    let author = "surrey/0123456789abcdef"
+    let imageID = RecordID.natural(type: .imageRef, key: String(repeating: "ab", count: 32))
+
+    init() throws {
+        receiver = try Fixtures.memoryNode(force: "hampshire", clock: clock)
+        try receiver.trust(authorKey.publicKey, feed: author, validFrom: 0, validUntil: nil, officer: "test")
+    }
+
+    var payload: JSONValue { Operations(document: Fixtures.imageDocument(), schema: .imageRef).json }
+
+    func header(seq: Int64 = 1, prev: String? = nil, time: Int64? = nil, type: String = "image-ref",
+                record: String? = nil, classification: String = "OFFICIAL", payload: JSONValue? = nil) -> JSONValue {
+        Forge.header(author: author, key: authorKey, seq: seq, prev: prev, time: time ?? clock.now,
+                     record: record ?? imageID, type: type, payload: payload ?? self.payload,
+                     classification: classification)
+    }
+
+    /// Parses and ingests one envelope as a peer would send it; parse failures are logged as the node logs them.
+    func submit(_ json: JSONValue) throws -> Rejection? {
+        let envelope: EntryEnvelope
+        do {
+            envelope = try EntryEnvelope(json: json)
+        } catch {
+            try receiver.logRejection(error, peer: "test-peer")
+            return error
+        }
+        switch try receiver.ingest([envelope], peer: "test-peer")[0] {
+        case .rejected(let r): return r
+        case .accepted, .duplicate: return nil
+        }
+    }
+
+    func expectRejected(_ json: JSONValue, _ code: Rejection.Code, mentioning text: String) throws {
+        let before = try receiver.store.counts()
+        let rejection = try #require(try submit(json), "expected \(code.rawValue)")
+        #expect(rejection.code == code)
+        #expect(rejection.message.contains(text), "message was: \(rejection.message)")
+        let after = try receiver.store.counts()
+        #expect(after.entries == before.entries && after.payloads == before.payloads && after.records == before.records
+                && after.feeds == before.feeds, "a rejected entry stored something")
+        let last = try #require(try receiver.store.logRows().last)
+        #expect(last.event.kind == "reject" && last.event.reason == code.rawValue && last.event.peer == "test-peer")
+    }
+
+    func accept(_ json: JSONValue) throws {
+        #expect(try submit(json) == nil)
+    }
+
+    @Test func validEntryIsAccepted() throws {
+        try accept(Forge.envelope(header: header(), payload: payload, key: authorKey))
+        #expect(try receiver.store.counts().entries == 1)
+        #expect(try receiver.store.recordState(imageID)?.document["mediaType"] == "image/jpeg")
+    }
+
+    @Test func schemaViolation() throws {
+        var bad = Fixtures.imageDocument().object!
+        bad["mediaType"] = "JPEG please"
+        let p = Operations(document: .object(bad), schema: .imageRef).json
+        try expectRejected(Forge.envelope(header: header(payload: p), payload: p, key: authorKey), .schema,
+                           mentioning: "image-ref.mediaType")
+    }
+
+    @Test func unknownFieldInPayload() throws {
+        let p: JSONValue = ["set": ["colour": "red"]]
+        try expectRejected(Forge.envelope(header: header(payload: p), payload: p, key: authorKey), .schema,
+                           mentioning: "unknown field 'colour'")
+    }
+
+    @Test func unknownType() throws {
+        try expectRejected(Forge.envelope(header: header(type: "vehicle"), payload: payload, key: authorKey),
+                           .unknownType, mentioning: "unknown record type 'vehicle'")
+    }
+
+    @Test func badClassification() throws {
+        try expectRejected(Forge.envelope(header: header(classification: "SECRET"), payload: payload, key: authorKey),
+                           .badClassification, mentioning: "classification 'SECRET' is not accepted")
+    }
+
+    @Test func gapInSeq() throws {
+        try expectRejected(Forge.envelope(header: header(seq: 3, prev: String(repeating: "1", count: 64)),
+                                          payload: payload, key: authorKey),
+                           .gap, mentioning: "expected seq 1, got 3")
+    }
+
+    @Test func wrongPrevHash() throws {
+        let first = Forge.envelope(header: header(), payload: payload, key: authorKey)
+        try accept(first)
+        clock.advance(10)
+        try expectRejected(Forge.envelope(header: header(seq: 2, prev: String(repeating: "2", count: 64)),
+                                          payload: payload, key: authorKey),
+                           .wrongPrev, mentioning: "prev hash does not match")
+        // The right prev is accepted.
+        try accept(Forge.envelope(header: header(seq: 2, prev: first["hash"]!.string!), payload: payload,
+                                  key: authorKey))
+    }
+
+    @Test func badSignature() throws {
+        var envelope = Forge.envelope(header: header(), payload: payload, key: authorKey).object!
+        envelope["signature"] = .string(SecretKey.generate().sign([1, 2, 3]).hex)
+        try expectRejected(.object(envelope), .badSignature, mentioning: "signature does not verify")
+    }
+
+    @Test func signedByAnotherKeyInTheAuthorsName() throws {
+        let forger = SecretKey.generate()
+        let h = Forge.header(author: author, key: forger, seq: 1, prev: nil, time: clock.now, record: imageID,
+                             type: "image-ref", payload: payload)
+        try expectRejected(Forge.envelope(header: h, payload: payload, key: forger), .unknownKey,
+                           mentioning: "not trusted for feed \(author)")
+    }
+
+    @Test func futureClockBeyondSkew() throws {
+        let ahead = Admission.defaultMaxSkewMillis + 60_000
+        try expectRejected(Forge.envelope(header: header(time: clock.now + ahead), payload: payload, key: authorKey),
+                           .futureClock, mentioning: "\(ahead) ms ahead of local time")
+        // Within the skew is fine.
+        try accept(Forge.envelope(header: header(time: clock.now + 1000), payload: payload, key: authorKey))
+    }
+
+    @Test func payloadNotMatchingItsHash() throws {
+        var other = Fixtures.imageDocument().object!
+        other["size"] = 999
+        let swapped = Operations(document: .object(other), schema: .imageRef).json
+        try expectRejected(Forge.envelope(header: header(), payload: swapped, key: authorKey), .payloadMismatch,
+                           mentioning: "payload does not match the hash")
+    }
+
+    @Test func naturalKeyMustMatchRecordID() throws {
+        let wrongID = RecordID.natural(type: .imageRef, key: String(repeating: "cd", count: 32))
+        try expectRejected(Forge.envelope(header: header(record: wrongID), payload: payload, key: authorKey),
+                           .naturalKey, mentioning: "does not match record id")
+    }
+
+    @Test func malformedHeader() throws {
+        var h = header().object!
+        h["seq"] = "one"
+        try expectRejected(Forge.envelope(header: .object(h), payload: payload, key: authorKey), .malformed,
+                           mentioning: "header.seq")
+    }
+
+    @Test func hashNotMatchingHeader() throws {
+        var envelope = Forge.envelope(header: header(), payload: payload, key: authorKey).object!
+        envelope["hash"] = .string(String(repeating: "0", count: 64))
+        try expectRejected(.object(envelope), .malformed, mentioning: "hash does not match")
+    }
+
+    @Test func conflictingEntryAtHeldSeq() throws {
+        try accept(Forge.envelope(header: header(), payload: payload, key: authorKey))
+        clock.advance(5)
+        try expectRejected(Forge.envelope(header: header(time: clock.now), payload: payload, key: authorKey),
+                           .conflict, mentioning: "already holds a different entry at seq 1")
+    }
+
+    @Test func duplicateIsANoOpLoggedAsDuplicate() throws {
+        let json = Forge.envelope(header: header(), payload: payload, key: authorKey)
+        try accept(json)
+        let before = try receiver.store.counts()
+        let digestBefore = try receiver.store.stateDigest()
+        let envelope = try EntryEnvelope(json: json)
+        let outcomes = try receiver.ingest([envelope, envelope], peer: "relay")
+        for outcome in outcomes {
+            guard case .duplicate = outcome else { Issue.record("expected duplicate, got \(outcome)"); return }
+        }
+        let after = try receiver.store.counts()
+        #expect(after.entries == before.entries && after.records == before.records)
+        #expect(try receiver.store.logRows().suffix(2).allSatisfy { $0.event.kind == "duplicate" })
+        #expect(try receiver.store.stateDigest() == digestBefore)
+    }
+
+    @Test func batchOutOfOrderIsAdmittedInSeqOrder() throws {
+        let e1 = Forge.envelope(header: header(), payload: payload, key: authorKey)
+        clock.advance(1)
+        let p2: JSONValue = ["set": ["exhibitNumber": "EX-9"]]
+        let e2 = Forge.envelope(header: header(seq: 2, prev: e1["hash"]!.string!, time: clock.now, payload: p2),
+                                payload: p2, key: authorKey)
+        let outcomes = try receiver.ingest([try EntryEnvelope(json: e2), try EntryEnvelope(json: e1)], peer: nil)
+        #expect(outcomes.allSatisfy { if case .accepted = $0 { true } else { false } })
+        #expect(try receiver.store.recordState(imageID)?.document["exhibitNumber"] == "EX-9")
+    }
+}
