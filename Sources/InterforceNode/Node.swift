@@ -93,7 +93,7 @@ public final class Node {
     }
 
     /// Opens an initialised data directory.
-    public static func open(dataDirectory dir: DataDirectory, readOnly: Bool = false,
+    public static func open(dataDirectory dir: DataDirectory,
                             now: @escaping @Sendable () -> Int64 = Node.wallClock) throws -> Node {
         guard SecureFile.exists(dir.config) else {
             throw NodeError("\(dir.path) is not an initialised node (no config.json); run 'interforce init' first")
@@ -109,7 +109,7 @@ public final class Node {
             throw NodeError("\(dir.key): expected a 32-byte Ed25519 seed in hex")
         }
         guard SecureFile.exists(dir.store) else { throw NodeError("\(dir.store) is missing") }
-        return try Node(config: config, store: try Store(path: dir.store, readOnly: readOnly), secretKey: key, now: now)
+        return try Node(config: config, store: try Store(path: dir.store), secretKey: key, now: now)
     }
 
     // MARK: Authoring
@@ -157,21 +157,18 @@ public final class Node {
                           audience: audience ?? currentAudience(state), officer: officer)
     }
 
-    /// Erases a record lawfully: a signed erase entry tombstones it everywhere, and this node drops the payloads
-    /// of the record's earlier entries. Headers and signatures stay, so every feed still verifies.
+    /// Erases a record lawfully: a signed erase entry tombstones it on every node that admits it, and each such
+    /// node drops the payloads of the record's write entries (see `admit`). Headers and signatures stay, so every
+    /// feed still verifies.
     @discardableResult
     public func erase(recordID: String, reason: String, officer: String) throws -> (entry: Entry, droppedPayloads: Int) {
         let state = try heldRecord(recordID)
+        let before = try store.counts().payloads
         let entry = try author(record: recordID, type: state.type, op: .erase, ops: .erase(reason: reason),
                                classification: currentClassification(state), audience: currentAudience(state),
                                officer: officer)
-        let dropped = try store.transaction {
-            let n = try store.dropPayloads(record: recordID)
-            try store.appendLog(LogEvent(kind: "payloads-dropped", officer: officer, record: recordID,
-                                         detail: ["count": .int(Int64(n))]), at: now())
-            return n
-        }
-        return (entry, dropped)
+        // The erase entry's own payload (its reason) is kept.
+        return (entry, Int(before - (try store.counts().payloads) + 1))
     }
 
     func heldRecord(_ id: String) throws -> RecordState {
@@ -266,11 +263,18 @@ public final class Node {
                 throw Rejection(.unknownKey, "key \(h.key.hex.prefix(16))... was not valid at the entry's time")
             }
             try Admission.checkChain(entry, head: try store.feedHead(h.author))
-            try store.insert(entry, payload: envelope.payload, receivedAt: at)
             var state = try store.recordState(h.record) ?? RecordState(id: h.record, type: h.type)
+            // Once a record is erased, no write payload for it is kept, whenever it arrives.
+            let keepPayload = h.op == .erase || !state.isErased
+            try store.insert(entry, payload: keepPayload ? envelope.payload : nil, receivedAt: at)
             state.apply(entry, ops: ops)
             try store.save(state, writtenBy: h.force)
             clock.observe(h.clock)
+            if h.op == .erase {
+                let dropped = try store.dropPayloads(record: h.record)
+                try store.appendLog(LogEvent(kind: "payloads-dropped", officer: officer, peer: peer, record: h.record,
+                                             entry: entry.hash.hex, detail: ["count": .int(Int64(dropped))]), at: at)
+            }
             try store.appendLog(LogEvent(kind: peer == nil && officer != nil ? (h.op == .erase ? "erase" : "write")
                                             : "accept",
                                          officer: officer, peer: peer, author: h.author, record: h.record,

@@ -1,0 +1,133 @@
+// The node's promises beyond admission: duplicates removed by natural key, lawful erasure that reaches every
+// copy, writes that order after what the officer saw, and reads that are logged with officer and purpose.
+
+import InterforceCore
+import InterforceNode
+import InterforceStore
+import InterforceTestSupport
+import Testing
+
+struct NodeTests {
+    let clock = TestClock()
+
+    func pair() throws -> (Node, Node) {
+        let a = try Fixtures.memoryNode(force: "hampshire", clock: clock)
+        let b = try Fixtures.memoryNode(force: "surrey", clock: clock)
+        try Fixtures.trustAll([a, b])
+        return (a, b)
+    }
+
+    func everything(_ node: Node) throws -> [EntryEnvelope] {
+        var out: [EntryEnvelope] = []
+        try node.store.forEachEntry { out.append($0.envelope) }
+        return out
+    }
+
+    @Test func sameImageAtTwoForcesIsOneRecord() throws {
+        let (a, b) = try pair()
+        let ea = try a.create(type: .imageRef, document: Fixtures.imageDocument(), classification: .official,
+                              audience: .authorForceOnly, officer: "CSI 1")
+        clock.advance(3)
+        let eb = try b.create(type: .imageRef, document: Fixtures.imageDocument(), classification: .official,
+                              audience: .authorForceOnly, officer: "CSI 2")
+        #expect(ea.header.record == eb.header.record)
+        _ = try a.ingest(try everything(b), peer: "surrey")
+        _ = try b.ingest(try everything(a), peer: "hampshire")
+        #expect(try a.store.counts().records == 1 && b.store.counts().records == 1)
+        #expect(try a.store.stateDigest() == b.store.stateDigest())
+        var bySurrey = RecordQuery()
+        bySurrey.force = "surrey"
+        #expect(try a.store.search(bySurrey).map(\.id) == [ea.header.record])
+    }
+
+    @Test func sameCrimeReferenceIsOneRecord() throws {
+        let (a, b) = try pair()
+        let ea = try a.create(type: .caseFile, document: Fixtures.caseDocument(reference: "44/777/26"),
+                              classification: .official, audience: .authorForceOnly, officer: "DS 1")
+        let eb = try b.create(type: .caseFile, document: Fixtures.caseDocument(reference: "44/777/26", title: "Other"),
+                              classification: .official, audience: .authorForceOnly, officer: "DS 2")
+        let ec = try b.create(type: .caseFile, document: Fixtures.caseDocument(reference: "44/778/26"),
+                              classification: .official, audience: .authorForceOnly, officer: "DS 2")
+        #expect(ea.header.record == eb.header.record && ea.header.record != ec.header.record)
+    }
+
+    @Test func erasureDropsPayloadsOnEveryNodeAndKeepsTheChain() throws {
+        let (a, b) = try pair()
+        let created = try a.create(type: .caseFile, document: Fixtures.caseDocument(), classification: .official,
+                                   audience: .authorForceOnly, officer: "DS 1")
+        let id = created.header.record
+        clock.advance(1)
+        try a.update(recordID: id, patch: ["set": ["summary": "sensitive detail"]], officer: "DS 1")
+        _ = try b.ingest(try everything(a), peer: "hampshire")   // b holds the payloads
+        #expect(try b.store.counts().payloads == 2)
+        clock.advance(1)
+        let erased = try a.erase(recordID: id, reason: "court order 12", officer: "DS 1")
+        #expect(erased.droppedPayloads == 2)
+        _ = try b.ingest(try everything(a), peer: "hampshire")
+        #expect(try b.store.counts().payloads == 1, "only the erase entry's reason stays")
+        #expect(try b.store.recordState(id)?.isErased == true)
+        #expect(try b.store.stateDigest() == a.store.stateDigest())
+        #expect(try b.verify().ok && a.verify().ok)
+        // Full text no longer finds it.
+        var q = RecordQuery()
+        q.text = "sensitive"
+        #expect(try a.store.search(q).isEmpty && b.store.search(q).isEmpty)
+        // An update of an erased record is refused.
+        #expect(throws: NodeError.self) { try a.update(recordID: id, patch: ["set": ["title": "x"]], officer: "DS 1") }
+    }
+
+    @Test func lateWriteToAnErasedRecordKeepsNoPayload() throws {
+        let (a, b) = try pair()
+        let id = try a.create(type: .caseFile, document: Fixtures.caseDocument(), classification: .official,
+                              audience: .authorForceOnly, officer: "DS 1").header.record
+        _ = try b.ingest(try everything(a), peer: "hampshire")
+        clock.advance(1)
+        try b.update(recordID: id, patch: ["set": ["summary": "written before the erasure arrived"]], officer: "DC 2")
+        try a.erase(recordID: id, reason: "retention", officer: "DS 1")
+        _ = try a.ingest(try everything(b), peer: "surrey")   // b's write reaches a after the erasure
+        let bWrite = try #require(try b.store.entries(author: b.config.feed).last)
+        #expect(try a.store.storedEntry(hash: bWrite.entry.hash.hex)?.payload == nil)
+    }
+
+    @Test func aLocalWriteOrdersAfterWhatTheOfficerSaw() throws {
+        // Surrey's clock runs 2 s ahead; Hampshire's officer then corrects the title: the correction must win.
+        let surreyClock = TestClock(clock.now + 2000)
+        let a = try Fixtures.memoryNode(force: "hampshire", clock: clock)
+        let b = try Fixtures.memoryNode(force: "surrey", clock: surreyClock)
+        try Fixtures.trustAll([a, b])
+        let id = try b.create(type: .caseFile, document: Fixtures.caseDocument(title: "Wrong"), classification: .official,
+                              audience: .authorForceOnly, officer: "DS 2").header.record
+        _ = try a.ingest(try everything(b), peer: "surrey")
+        try a.update(recordID: id, patch: ["set": ["title": "Right"]], officer: "DS 1")
+        #expect(try a.store.recordState(id)?.document["title"] == "Right")
+    }
+
+    @Test func readsAreLoggedWithOfficerAndPurpose() throws {
+        let (a, _) = try pair()
+        let id = try a.create(type: .interviewNote, document: Fixtures.noteDocument(), classification: .officialSensitive,
+                              audience: .authorForceOnly, officer: "DC 42").header.record
+        let reader = try Reader(officer: "DS 9", purpose: "op ELM")
+        _ = try a.show(id, reader: reader)
+        _ = try a.history(id, reader: reader)
+        var q = RecordQuery()
+        q.text = "Interview"
+        #expect(try a.query(q, reader: reader).map(\.id) == [id])
+        let rows = try a.store.logRows().suffix(3)
+        #expect(rows.map(\.event.kind) == ["read", "read", "query"])
+        #expect(rows.allSatisfy { $0.event.officer == "DS 9" && $0.event.purpose == "op ELM" })
+        #expect(throws: NodeError.self) { try Reader(officer: "DS 9", purpose: "  ") }
+    }
+
+    @Test func removeNeedsAValueThatIsPresent() throws {
+        let (a, _) = try pair()
+        let id = try a.create(type: .caseFile, document: Fixtures.caseDocument(), classification: .official,
+                              audience: .authorForceOnly, officer: "DS 1").header.record
+        let entries = try a.store.counts().entries
+        #expect(throws: NodeError.self) {
+            try a.update(recordID: id, patch: ["remove": ["tags": ["not-there"]]], officer: "DS 1")
+        }
+        #expect(try a.store.counts().entries == entries)
+        try a.update(recordID: id, patch: ["remove": ["tags": ["burglary"]]], officer: "DS 1")
+        #expect(try a.store.recordState(id)?.document["tags"] == nil)
+    }
+}
