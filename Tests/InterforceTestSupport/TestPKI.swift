@@ -1,0 +1,44 @@
+// Real certificates for tests, made by the same Deploy/pki.sh operators use: a federation CA and node
+// certificates per force, in a test's own temporary directory.
+
+import Foundation
+
+public struct TestPKI: Sendable {
+    public let directory: String
+
+    /// Creates a CA in `directory` (which must exist).
+    public init(directory: String) throws {
+        self.directory = directory
+        try Self.pki(["ca", directory])
+    }
+
+    /// Issues a node certificate for `force`; returns (certificate PEM path, key PEM path).
+    @discardableResult
+    public func node(_ force: String, days: Int = 30) throws -> (certificate: String, key: String) {
+        try Self.pki(["node", directory, force, String(days)])
+        return (directory + "/\(force).pem", directory + "/\(force).key")
+    }
+
+    public var caCertificate: String { directory + "/ca.pem" }
+
+    public static func pki(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Fixtures.packageRoot + "/Deploy/pki.sh")
+        process.arguments = arguments
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestPKIError(message: "pki.sh \(arguments.joined(separator: " ")) failed: "
+                               + String(decoding: message, as: UTF8.self))
+        }
+    }
+}
+
+public struct TestPKIError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
