@@ -72,6 +72,31 @@ struct MergeTests {
         #expect(onlyObserved.document["tags"] == nil)
     }
 
+    @Test func removingOneValueKeepsValuesAddedByTheSameEntry() {
+        let add = Self.entry(hampshire, author: h, seq: 1, time: 1000, record: id,
+                             ops: Self.ops(add: ["tags": ["burglary", "elm-road"]]))
+        var removeOps = Operations()
+        removeOps.remove = ["tags": [Removal(value: "burglary", tags: [add.0.hash.hex])]]
+        let remove = Self.entry(hampshire, author: h, seq: 2, time: 1001, record: id, ops: removeOps)
+        var r = RecordState(id: id, type: .caseFile)
+        r.apply(add.0, ops: add.1)
+        r.apply(remove.0, ops: remove.1)
+        #expect(r.document["tags"] == ["elm-road"])
+    }
+
+    @Test func unicodeSpellingsThatSwiftCallsEqualStayDistinctElements() {
+        let composed = "Zo\u{E9}", decomposed = "Zoe\u{301}"
+        let a = Self.entry(hampshire, author: h, seq: 1, time: 1000, record: id,
+                           ops: Self.ops(add: ["officers": [.string(composed)]]))
+        let b = Self.entry(surrey, author: s, seq: 1, time: 1000, record: id,
+                           ops: Self.ops(add: ["officers": [.string(decomposed)]]))
+        var r1 = RecordState(id: id, type: .caseFile), r2 = RecordState(id: id, type: .caseFile)
+        r1.apply(a.0, ops: a.1); r1.apply(b.0, ops: b.1)
+        r2.apply(b.0, ops: b.1); r2.apply(a.0, ops: a.1)
+        #expect(r1.canonicalBytes == r2.canonicalBytes)
+        #expect(r1.document["officers"]?.array?.count == 2)
+    }
+
     @Test func listsKeepClockOrderAndSkipRepeats() {
         let note = RecordID.random(type: .interviewNote)
         let p1 = Self.entry(hampshire, author: h, seq: 1, time: 1000, record: note, type: .interviewNote,

@@ -179,6 +179,15 @@ struct AdmissionTests {
         #expect(try receiver.store.stateDigest() == digestBefore)
     }
 
+    /// An entry whose payload was erased upstream travels as `"payload": null` and is admitted header-only.
+    @Test func headerOnlyEntryIsAdmitted() throws {
+        let json = Forge.envelope(header: header(), payload: nil, key: authorKey)
+        let envelope = try EntryEnvelope(json: json)
+        #expect(envelope.payload == nil)
+        try accept(json)
+        #expect(try receiver.store.counts().entries == 1 && receiver.store.counts().payloads == 0)
+    }
+
     @Test func batchOutOfOrderIsAdmittedInSeqOrder() throws {
         let e1 = Forge.envelope(header: header(), payload: payload, key: authorKey)
         clock.advance(1)

@@ -28,22 +28,29 @@ public struct SetElement: Sendable, Equatable {
 }
 
 public struct ORSet: Sendable, Equatable {
-    /// Keyed by the canonical JSON text of the element.
+    /// Keyed by ``ORSet/key(_:)`` of the element: the hex of its canonical bytes, so that two spellings Swift
+    /// would call equal (Unicode canonical equivalence) stay two elements, as they are two byte strings.
     public var elements: [String: SetElement] = [:]
-    public var removed: Set<String> = []
+    /// Removed add tags, per element key: a remove hides only the adds of that element that it observed.
+    public var removed: [String: Set<String>] = [:]
 
-    /// The elements present, in canonical-text order, each with the add stamps that keep it.
+    public static func key(_ value: JSONValue) -> String { Hex.encode(value.canonicalBytes) }
+
+    /// The elements present, in canonical-byte order, each with the add stamps that keep it.
     public var present: [(value: JSONValue, adds: [Stamp])] {
         elements.keys.sorted().compactMap { key in
             let element = elements[key]!
-            let live = element.adds.filter { !removed.contains($0.entry) }
+            let gone = removed[key] ?? []
+            let live = element.adds.filter { !gone.contains($0.entry) }
             return live.isEmpty ? nil : (element.value, live)
         }
     }
 
     /// The add tags of `value` currently live, for a remover to name.
     public func liveTags(of value: JSONValue) -> [String] {
-        (elements[value.canonicalText]?.adds ?? []).map(\.entry).filter { !removed.contains($0) }
+        let key = Self.key(value)
+        let gone = removed[key] ?? []
+        return (elements[key]?.adds ?? []).map(\.entry).filter { !gone.contains($0) }
     }
 }
 
@@ -93,7 +100,7 @@ public struct RecordState: Sendable, Equatable {
         for (field, values) in ops.add {
             var set = sets[field] ?? ORSet()
             for value in values {
-                let key = value.canonicalText
+                let key = ORSet.key(value)
                 var element = set.elements[key] ?? SetElement(value: value, adds: [])
                 if !element.adds.contains(stamp) {
                     element.adds.append(stamp)
@@ -105,7 +112,7 @@ public struct RecordState: Sendable, Equatable {
         }
         for (field, removals) in ops.remove {
             var set = sets[field] ?? ORSet()
-            for removal in removals { set.removed.formUnion(removal.tags) }
+            for removal in removals { set.removed[ORSet.key(removal.value), default: []].formUnion(removal.tags) }
             sets[field] = set
         }
         for (field, values) in ops.append {
@@ -142,7 +149,7 @@ public struct RecordState: Sendable, Equatable {
                         let e = set.elements[key]!
                         return ["value": e.value, "adds": .array(e.adds.map(\.json))]
                     }),
-                    "removed": .array(set.removed.sorted().map { .string($0) }),
+                    "removed": .object(set.removed.mapValues { .array($0.sorted().map { .string($0) }) }),
                 ]
             }),
             "lists": .object(lists.mapValues { items in
@@ -184,9 +191,11 @@ public struct RecordState: Sendable, Equatable {
                 guard let v = element["value"], let adds = element["adds"]?.array else { throw bad }
                 var stamps: [Stamp] = []
                 for a in adds { stamps.append(try Stamp(json: a)) }
-                set.elements[v.canonicalText] = SetElement(value: v, adds: stamps)
+                set.elements[ORSet.key(v)] = SetElement(value: v, adds: stamps)
             }
-            set.removed = Set((value["removed"]?.array ?? []).compactMap(\.string))
+            for (key, tags) in value["removed"]?.object ?? [:] {
+                set.removed[key] = Set((tags.array ?? []).compactMap(\.string))
+            }
             sets[field] = set
         }
         for (field, value) in o["lists"]?.object ?? [:] {

@@ -45,8 +45,8 @@ public struct Operations: Sendable, Equatable {
             guard let spec = schema.field(name) else { continue }
             switch spec.kind {
             case .register: assign[name] = value
-            case .set: add[name] = value.array ?? []
-            case .list: append[name] = value.array ?? []
+            case .set: if let items = value.array, !items.isEmpty { add[name] = items }
+            case .list: if let items = value.array, !items.isEmpty { append[name] = items }
             }
         }
     }
