@@ -1,0 +1,212 @@
+// The CLI as a Unix tool: help everywhere (exit 0), usage errors that name what was wrong (exit 64), `init` that
+// creates owner-only files and never overwrites a node, reads that refuse to run without an officer and a purpose,
+// and `-o json` output that any JSON parser accepts.
+
+import Foundation
+import Testing
+
+@Suite struct CLIBasicsTests {
+    static let commands = [
+        "init", "record new", "record update", "record show", "record history", "record erase", "query", "audit log",
+        "audit verify", "audit export", "status", "entries export", "entries ingest", "trust add", "schema write",
+    ]
+
+    @Test func topLevelHelpListsEveryCommand() throws {
+        let sandbox = Sandbox()
+        for flag in ["--help", "-h", "help"] {
+            let r = try sandbox.interforce([flag])
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stdout.contains("USAGE: interforce"), "\(r)")
+            for command in Self.commands { #expect(r.stdout.contains("  \(command) "), "\(command) missing\n\(r)") }
+        }
+        let bare = try sandbox.interforce([])
+        #expect(bare.status == 64, "no arguments is a usage error\n\(bare)")
+        #expect(bare.stdout.contains("USAGE: interforce"), "\(bare)")
+    }
+
+    @Test(arguments: commands)
+    func commandHelp(_ command: String) throws {
+        let sandbox = Sandbox()
+        let words = command.split(separator: " ").map(String.init)
+        for flag in ["--help", "-h"] {
+            let r = try sandbox.interforce(words + [flag])
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stdout.contains("USAGE: interforce \(command)"), "\(r)")
+            #expect(r.stdout.contains("OPTIONS:") && r.stdout.contains("--data DIR") && r.stdout.contains("--help"),
+                    "\(r)")
+            #expect(r.stderr.isEmpty, "help goes to stdout\n\(r)")
+        }
+        // --help wins over missing arguments and does not need a node.
+        #expect(!FileManager.default.fileExists(atPath: sandbox.path(".interforce")))
+    }
+
+    @Test(arguments: [
+        (["frobnicate"], "unknown command 'frobnicate'"),
+        (["record", "frobnicate"], "unknown command 'record frobnicate'"),
+        (["audit", "delete", "--force"], "unknown command 'audit delete'"),
+    ])
+    func unknownCommandIsAUsageError(_ arguments: [String], _ message: String) throws {
+        let r = try Sandbox().interforce(arguments)
+        #expect(r.status == 64, "\(r)")
+        #expect(r.stderr.contains(message), "\(r)")
+        #expect(r.stdout.isEmpty, "\(r)")
+    }
+
+    @Test(arguments: [
+        (["status", "--frobnicate"], "unknown option '--frobnicate'"),
+        (["record", "new", "case-file", "--colour", "red"], "unknown option '--colour'"),
+        (["query", "-x"], "unknown option '-x'"),
+        (["init", "--force", "kent", "--bogus=1"], "unknown option '--bogus'"),
+        (["record", "show", "--purpose"], "--purpose needs a value"),
+        (["status", "-o", "yaml"], "-o must be table or json"),
+        (["status", "--help=yes"], "--help takes no value"),
+        (["init", "--force", "kent", "--force", "surrey"], "--force given more than once"),
+        (["init"], "--force is required"),
+        (["audit", "log", "--limit", "0", "--officer", "x", "--purpose", "y"], "--limit must be a positive number"),
+        (["query", "--since", "yesterday", "--officer", "x", "--purpose", "y"], "--since must be a UTC time"),
+    ])
+    func badFlagIsAUsageErrorNamingIt(_ arguments: [String], _ message: String) throws {
+        let sandbox = Sandbox()
+        let node = try CLINode(sandbox, name: "existing")
+        let r = try sandbox.interforce(arguments, environment: ["INTERFORCE_DATA": sandbox.path("fresh")])
+        #expect(r.status == 64, "\(r)")
+        #expect(r.stderr.contains(message), "\(r)")
+        #expect(r.stderr.contains("--help"), "a usage error points at --help\n\(r)")
+        // A usage error changes nothing, on disk or in the log.
+        #expect(!FileManager.default.fileExists(atPath: sandbox.path("fresh")), "\(r)")
+        let again = try sandbox.interforce(arguments, environment: ["INTERFORCE_DATA": node.data])
+        #expect(again.status == 64, "\(again)")
+        #expect(int(try node.status()["logRows"]) == 2, "init + own key only")
+    }
+
+    @Test func initCreatesOwnerOnlyFilesAndRefusesASecondInit() throws {
+        let sandbox = Sandbox()
+        let data = sandbox.path("node")
+        let first = try sandbox.interforce(["init", "--force", "hampshire", "--group", "south-east", "-o", "json"],
+                                           environment: ["INTERFORCE_DATA": data])
+        try #require(first.status == 0, "\(first)")
+        let info = try first.object()
+        #expect(info["force"] as? String == "hampshire")
+        #expect(info["data"] as? String == data)
+        let feed = try #require(info["feed"] as? String)
+        #expect(feed.wholeMatch(of: /hampshire\/[0-9a-f]{16}/) != nil, "\(feed)")
+        let key = try #require(info["publicKey"] as? String)
+        #expect(key.wholeMatch(of: /[0-9a-f]{64}/) != nil, "\(key)")
+
+        #expect(mode(data) == 0o700)
+        let files = ["config.json", "node.key", "store.db"]
+        for f in files { #expect(mode(data + "/" + f) == 0o600, "\(f) mode \(String(mode(data + "/" + f) ?? -1, radix: 8))") }
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: data + "/config.json")))
+            as? [String: Any]
+        #expect(config?["force"] as? String == "hampshire")
+        #expect(config?["feed"] as? String == feed)
+        #expect(config?["groups"] as? [String] == ["south-east"])
+        let seed = try sandbox.read(data + "/node.key").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(seed.wholeMatch(of: /[0-9a-f]{64}/) != nil, "node.key holds a hex seed")
+        #expect(!first.stdout.contains(seed) && !first.stderr.contains(seed), "the secret key is never printed")
+
+        let before = try files.map { try Data(contentsOf: URL(fileURLWithPath: data + "/" + $0)) }
+        for attempt in [["init", "--force", "hampshire"], ["init", "--force", "surrey"]] {
+            let second = try sandbox.interforce(attempt + ["--data", data])
+            #expect(second.status == 1, "\(second)")
+            #expect(second.stderr.contains("already exists"), "\(second)")
+        }
+        let after = try files.map { try Data(contentsOf: URL(fileURLWithPath: data + "/" + $0)) }
+        #expect(before == after, "a refused init changes nothing")
+        #expect(files.allSatisfy { mode(data + "/" + $0) == 0o600 })
+        let listing = try FileManager.default.contentsOfDirectory(atPath: data).sorted()
+        #expect(listing == files, "\(listing)")
+    }
+
+    @Test func commandsOnAMissingNodeFailClearly() throws {
+        let sandbox = Sandbox()
+        let r = try sandbox.interforce(["status"], environment: ["INTERFORCE_DATA": sandbox.path("nowhere")])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains("is not an initialised node"), "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.path("nowhere")))
+    }
+
+    @Test(arguments: [
+        ["record", "show", "@ID"], ["record", "history", "@ID"], ["query"], ["query", "burglary"], ["audit", "log"],
+        ["audit", "export"], ["entries", "export"],
+    ])
+    func readsRequireOfficerAndPurpose(_ template: [String]) throws {
+        let sandbox = Sandbox()
+        let node = try CLINode(sandbox)
+        let id = try node.new("case-file", #"{"title": "Burglary at Elm Road"}"#).record
+        let arguments = template.map { $0 == "@ID" ? id : $0 }
+        let rowsBefore = int(try node.status()["logRows"])
+
+        let neither = try node.run(arguments, identity: false)
+        #expect(neither.status == 64, "\(neither)")
+        #expect(neither.stderr.contains("--officer"), "\(neither)")
+        #expect(neither.stdout.isEmpty, "no data without an officer\n\(neither)")
+
+        let noPurpose = try node.run(arguments + ["--officer", "PC 1"], identity: false)
+        #expect(noPurpose.status == 64, "\(noPurpose)")
+        #expect(noPurpose.stderr.contains("--purpose"), "\(noPurpose)")
+        #expect(noPurpose.stdout.isEmpty, "\(noPurpose)")
+
+        let blank = try node.run(arguments + ["--officer", "  ", "--purpose", "x"], identity: false)
+        #expect(blank.status == 64, "a blank officer is no officer\n\(blank)")
+        #expect(blank.stderr.contains("--officer"), "\(blank)")
+
+        let noOfficer = try node.run(arguments + ["--purpose", "x"], identity: false)
+        #expect(noOfficer.status == 64 && noOfficer.stderr.contains("--officer"), "\(noOfficer)")
+        #expect(int(try node.status()["logRows"]) == rowsBefore, "a refused read is not logged as a read")
+
+        // Each source of the identity works: flags, the environment, and the node's configured defaults.
+        #expect(try node.run(arguments + ["--officer", "PC 1", "--purpose", "p"], identity: false).status == 0)
+        #expect(try node.run(arguments, identity: false,
+                             environment: ["INTERFORCE_OFFICER": "PC 2", "INTERFORCE_PURPOSE": "q"]).status == 0)
+        let configPath = node.data + "/config.json"
+        var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath)))
+            as? [String: Any])
+        config["defaultOfficer"] = "PC 3"
+        config["defaultPurpose"] = "configured purpose"
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+        let configured = try node.run(arguments, identity: false)
+        #expect(configured.status == 0, "\(configured)")
+        let last = try node.auditLog().filter { $0["officer"] as? String == "PC 3" }
+        #expect(last.count == 1 && last.first?["purpose"] as? String == "configured purpose", "\(last)")
+    }
+
+    @Test func writesRequireAnOfficer() throws {
+        let sandbox = Sandbox()
+        let node = try CLINode(sandbox)
+        let r = try node.run(["record", "new", "case-file", "--json", #"{"title": "x"}"#], identity: false)
+        #expect(r.status == 64, "\(r)")
+        #expect(r.stderr.contains("--officer"), "\(r)")
+        #expect(int(try node.status()["entries"]) == 0)
+    }
+
+    @Test func jsonOutputParses() throws {
+        let sandbox = Sandbox()
+        let node = try CLINode(sandbox)
+        let note = try node.new("interview-note", #"{"interviewee": "Alex Smith", "interviewer": "DC 42"}"#)
+        let image = try node.new("image-ref", """
+            {"imageHash": "\(hex64("9f"))", "size": 10, "mediaType": "image/png",
+             "capturedAt": "2026-11-21T23:40:00Z", "capturingOfficer": "CSI 77", "storageUri": "s3://b/k.png"}
+            """)
+        let export = sandbox.path("entries.jsonl")
+        try node.ok("entries", "export", "--out", export)
+        let outputs: [(String, [String])] = [
+            ("record update", ["record", "update", note.record, "--append", "Started 10:02.", "-o", "json"]),
+            ("record show", ["record", "show", note.record, "-o", "json"]),
+            ("record history", ["record", "history", note.record, "-o", "json"]),
+            ("query", ["query", "Alex", "-o", "json"]),
+            ("audit log", ["audit", "log", "-o", "json"]),
+            ("audit verify", ["audit", "verify", "-o", "json"]),
+            ("status", ["status", "-o", "json"]),
+            ("entries ingest", ["entries", "ingest", export, "-o", "json"]),
+            ("record erase", ["record", "erase", image.record, "--reason", "retention review", "-o", "json"]),
+        ]
+        for (name, arguments) in outputs {
+            let r = try node.run(arguments)
+            #expect(r.status == 0, "\(name)\n\(r)")
+            #expect((try? r.json()) != nil, "\(name): stdout is not JSON\n\(r)")
+        }
+        let kinds = try node.auditLog().compactMap { $0["kind"] as? String }
+        #expect(kinds.contains("duplicate"), "ingesting our own export counts duplicates: \(kinds)")
+    }
+}
