@@ -7,6 +7,9 @@
 // records_fts, record_forces   full-text index and the forces that wrote to each record, for queries
 // keys      Ed25519 keys trusted for each feed, with validity windows
 // log       the hash-chained replication and access log (see AuditLog.swift)
+// withheld  feed positions held only as a hash: entries whose audience excludes this node (keeps feeds gap-free)
+// equivocations  second entries for a feed position already filled: kept as evidence, the feed flagged
+// peers     last success and last error per peer, for `peers status`
 // Never edit a migration once released; add a new one.
 
 enum StoreSchema {
@@ -78,6 +81,33 @@ enum StoreSchema {
             ) STRICT;
             CREATE INDEX log_by_record ON log(record);
             CREATE INDEX log_by_kind ON log(kind, at);
+            """),
+        Migration(name: "002-federation", sql: """
+            CREATE TABLE withheld(
+                author TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                hash TEXT NOT NULL,
+                audience TEXT NOT NULL,
+                received_at INTEGER NOT NULL,
+                PRIMARY KEY(author, seq)
+            ) STRICT;
+            CREATE TABLE equivocations(
+                hash TEXT PRIMARY KEY,
+                author TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                envelope TEXT NOT NULL,
+                peer TEXT,
+                received_at INTEGER NOT NULL
+            ) STRICT;
+            ALTER TABLE feeds ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;
+            CREATE TABLE peers(
+                peer TEXT PRIMARY KEY,
+                last_success INTEGER,
+                last_error TEXT,
+                last_error_at INTEGER,
+                entries_sent INTEGER NOT NULL DEFAULT 0,
+                entries_received INTEGER NOT NULL DEFAULT 0
+            ) STRICT;
             """),
     ]
 }

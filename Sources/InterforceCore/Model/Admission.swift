@@ -10,6 +10,7 @@ public struct Rejection: Error, CustomStringConvertible, Sendable, Equatable {
         case badSignature = "bad-signature", unknownKey = "unknown-key", futureClock = "future-clock"
         case payloadMismatch = "payload-mismatch", schema, naturalKey = "natural-key"
         case gap, wrongPrev = "wrong-prev", clockRegression = "clock-regression", conflict
+        case revokedKey = "revoked-key", notInAudience = "not-in-audience", equivocation
     }
 
     public let code: Code
@@ -136,7 +137,7 @@ public struct EntryEnvelope: Sendable {
         guard o["hash"]?.string == entry.hash.hex else {
             throw Rejection(.malformed, "hash does not match the canonical header (computed \(entry.hash.hex))")
         }
-        let payload = o["payload"]!
-        self.init(entry: entry, payload: payload.isNull ? nil : payload)
+        let payload: JSONValue? = o["payload"]!.isNull ? Optional.none : o["payload"]!
+        self.init(entry: entry, payload: payload)
     }
 }

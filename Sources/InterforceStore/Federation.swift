@@ -1,0 +1,169 @@
+// Store support for replication: withheld feed positions, equivocation evidence, and per-peer status.
+//
+// A node that is not in an entry's audience never receives the entry; it receives a *withheld marker* (feed,
+// seq, hash, audience) in its place, so that its copy of the feed stays gap-free and the next entry's prev hash
+// still checks. Markers carry no record id, type or content.
+
+public import InterforceCore
+import Foundation
+
+/// A feed position whose entry is withheld from this node.
+public struct WithheldMarker: Sendable, Hashable {
+    public let author: String
+    public let seq: Int64
+    public let hash: SHA256Digest
+    public let audience: Audience
+
+    public init(author: String, seq: Int64, hash: SHA256Digest, audience: Audience) {
+        self.author = author
+        self.seq = seq
+        self.hash = hash
+        self.audience = audience
+    }
+
+    public var json: JSONValue {
+        ["withheld": ["author": .string(author), "seq": .int(seq), "hash": .string(hash.hex), "audience": audience.json]]
+    }
+
+    public init(json: JSONValue) throws(Rejection) {
+        guard let w = json["withheld"]?.object, Set(w.keys) == ["author", "seq", "hash", "audience"],
+              let author = w["author"]?.string, Identifiers.isFeedID(author),
+              let seq = w["seq"]?.int, seq >= 1, let hex = w["hash"]?.string, Identifiers.isLowerHex(hex, count: 64),
+              let hash = SHA256Digest(hex: hex), let audienceJSON = w["audience"],
+              let audience = try? Audience(json: audienceJSON)
+        else { throw Rejection(.malformed, "withheld marker must be {author, seq, hash, audience}") }
+        self.init(author: author, seq: seq, hash: hash, audience: audience)
+    }
+}
+
+/// One position of a feed as this node holds it.
+public enum FeedItem: Sendable {
+    case entry(StoredEntry)
+    case withheld(WithheldMarker)
+
+    public var seq: Int64 {
+        switch self {
+        case .entry(let e): e.entry.header.seq
+        case .withheld(let w): w.seq
+        }
+    }
+}
+
+public struct PeerRecord: Sendable {
+    public let peer: String
+    public let lastSuccess: Int64?
+    public let lastError: String?
+    public let lastErrorAt: Int64?
+    public let entriesSent: Int64
+    public let entriesReceived: Int64
+}
+
+extension Store {
+    /// Records a withheld position and advances the feed head to it (the head clock stays that of the last entry held).
+    public func insertWithheld(_ marker: WithheldMarker, receivedAt: Int64) throws {
+        let clock = try feedHead(marker.author)?.clock ?? .zero
+        try db.run("INSERT INTO withheld(author, seq, hash, audience, received_at) VALUES (?, ?, ?, ?, ?)",
+                   .text(marker.author), .int(marker.seq), .text(marker.hash.hex),
+                   .text(marker.audience.json.canonicalText), .int(receivedAt))
+        try db.run("""
+            INSERT INTO feeds(author, head_seq, head_hash, head_time, head_tick) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(author) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash
+            """, .text(marker.author), .int(marker.seq), .text(marker.hash.hex), .int(clock.time), .int(clock.tick))
+    }
+
+    public func withheld(author: String, seq: Int64) throws -> WithheldMarker? {
+        guard let r = try db.queryOne("SELECT hash, audience FROM withheld WHERE author = ? AND seq = ?",
+                                      .text(author), .int(seq)),
+              let hash = SHA256Digest(hex: r.text(0) ?? ""),
+              let audience = try? Audience(json: JSONValue(parsing: r.text(1) ?? ""))
+        else { return nil }
+        return WithheldMarker(author: author, seq: seq, hash: hash, audience: audience)
+    }
+
+    /// The hash held at a feed position (entry or withheld marker), if any.
+    public func hashAt(author: String, seq: Int64) throws -> String? {
+        try db.queryOne("""
+            SELECT hash FROM entries WHERE author = ? AND seq = ?
+            UNION ALL SELECT hash FROM withheld WHERE author = ? AND seq = ?
+            """, .text(author), .int(seq), .text(author), .int(seq))?.text(0)
+    }
+
+    /// Positions of one feed with seq > `after`, entries and markers merged in seq order.
+    public func feedItems(author: String, after: Int64, limit: Int) throws -> [FeedItem] {
+        var items = try entries(author: author, after: after, limit: limit).map { FeedItem.entry($0) }
+        let markers = try db.query("""
+            SELECT seq, hash, audience FROM withheld WHERE author = ? AND seq > ? ORDER BY seq LIMIT ?
+            """, .text(author), .int(after), .int(Int64(limit)))
+        for r in markers {
+            guard let hash = SHA256Digest(hex: r.text(1) ?? ""),
+                  let audience = try? Audience(json: JSONValue(parsing: r.text(2) ?? ""))
+            else { throw StoreError("withheld marker of \(author) cannot be read") }
+            items.append(.withheld(WithheldMarker(author: author, seq: r.int(0) ?? 0, hash: hash, audience: audience)))
+        }
+        items.sort { $0.seq < $1.seq }
+        return Array(items.prefix(limit))
+    }
+
+    /// Keeps a second, different, validly signed entry for a feed position as evidence and flags the feed.
+    public func recordEquivocation(_ envelope: EntryEnvelope, peer: String?, receivedAt: Int64) throws {
+        let h = envelope.entry.header
+        try db.run("""
+            INSERT OR IGNORE INTO equivocations(hash, author, seq, envelope, peer, received_at) VALUES (?, ?, ?, ?, ?, ?)
+            """, .text(envelope.entry.hash.hex), .text(h.author), .int(h.seq), .text(envelope.json.canonicalText),
+            SQLValue(peer), .int(receivedAt))
+        try db.run("UPDATE feeds SET flagged = 1 WHERE author = ?", .text(h.author))
+    }
+
+    public func flaggedFeeds() throws -> [String] {
+        try db.query("SELECT author FROM feeds WHERE flagged = 1 ORDER BY author").compactMap { $0.text(0) }
+    }
+
+    public func equivocationCount() throws -> Int64 {
+        try db.queryOne("SELECT count(*) FROM equivocations")?.int(0) ?? 0
+    }
+
+    // MARK: Trust from membership
+
+    /// Replaces every trusted key by `keys` (feed, key, window).
+    public func replaceTrustedKeys(_ keys: [(feed: String, key: PublicKey, validFrom: Int64, validUntil: Int64?)]) throws {
+        try db.run("DELETE FROM keys")
+        for k in keys { try trust(k.key, feed: k.feed, validFrom: k.validFrom, validUntil: k.validUntil) }
+    }
+
+    // MARK: Peers
+
+    public func notePeerSuccess(_ peer: String, at: Int64, sent: Int64 = 0, received: Int64 = 0) throws {
+        try db.run("""
+            INSERT INTO peers(peer, last_success, entries_sent, entries_received) VALUES (?, ?, ?, ?)
+            ON CONFLICT(peer) DO UPDATE SET last_success = excluded.last_success,
+                entries_sent = entries_sent + excluded.entries_sent,
+                entries_received = entries_received + excluded.entries_received
+            """, .text(peer), .int(at), .int(sent), .int(received))
+    }
+
+    public func notePeerError(_ peer: String, _ message: String, at: Int64) throws {
+        try db.run("""
+            INSERT INTO peers(peer, last_error, last_error_at) VALUES (?, ?, ?)
+            ON CONFLICT(peer) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at
+            """, .text(peer), .text(message), .int(at))
+    }
+
+    public func peerRecords() throws -> [PeerRecord] {
+        try db.query("SELECT * FROM peers ORDER BY peer").map {
+            PeerRecord(peer: $0.text("peer") ?? "", lastSuccess: $0.int("last_success"), lastError: $0.text("last_error"),
+                       lastErrorAt: $0.int("last_error_at"), entriesSent: $0.int("entries_sent") ?? 0,
+                       entriesReceived: $0.int("entries_received") ?? 0)
+        }
+    }
+
+    /// The newest log rows after `seq` of the given kinds (for `watch`).
+    public func logRows(after seq: Int64, kinds: [String], limit: Int) throws -> [LogRow] {
+        let marks = kinds.map { _ in "?" }.joined(separator: ", ")
+        return try db.query("SELECT * FROM log WHERE seq > ? AND kind IN (\(marks)) ORDER BY seq LIMIT ?",
+                            values: [.int(seq)] + kinds.map { .text($0) } + [.int(Int64(limit))]).map(Self.logRow)
+    }
+
+    public func logHead() throws -> Int64 {
+        try db.queryOne("SELECT max(seq) FROM log")?.int(0) ?? 0
+    }
+}
