@@ -1,0 +1,88 @@
+// The values a caller gives the HTTPS client: who we are and whom we trust (`TLSClientConfig`), how patient
+// and how persistent to be (`ClientPolicy`), and one request and its response. Plain Sendable values with no
+// C types in them; `PeerClient` turns them into libcurl options.
+
+/// Our node's TLS identity and the federation's trust anchor.
+///
+/// The federation CA is pinned as the only trust anchor: CURLOPT_CAINFO is set to `trustedCAFile` and
+/// CURLOPT_CAPATH is cleared, so the system's CA store (Debian's /etc/ssl/certs) is never consulted and a
+/// certificate from a public CA does not make a peer a member.
+public struct TLSClientConfig: Sendable {
+    /// PEM certificate issued by the federation CA to this node (CURLOPT_SSLCERT).
+    public var certificateFile: String
+    /// PEM private key of that certificate (CURLOPT_SSLKEY).
+    public var privateKeyFile: String
+    /// PEM certificate of the federation CA: the only trust anchor (CURLOPT_CAINFO).
+    public var trustedCAFile: String
+    /// Whether to present the client certificate. Always true outside tests, which turn it off to see a
+    /// peer refuse an anonymous client.
+    var presentsClientCertificate = true
+
+    public init(certificateFile: String, privateKeyFile: String, trustedCAFile: String) {
+        self.certificateFile = certificateFile
+        self.privateKeyFile = privateKeyFile
+        self.trustedCAFile = trustedCAFile
+    }
+}
+
+/// Timeouts, retries and limits for one `PeerClient`.
+///
+/// Worst-case time of one `send`, with R = `retries`, B = `backoffBaseMilliseconds`, M = `backoffMaxMilliseconds`
+/// and backoff(R) = Σ_{i<R} min(M, B·2^i) (jitter only shortens a sleep, except that a `Retry-After` may
+/// lengthen it up to M, never beyond):
+///
+/// - peer down (nothing listening, or unreachable): (R+1) · `connectTimeoutMilliseconds` + backoff(R).
+///   A refused connection fails at once, so on loopback this is backoff(R) alone. With the defaults:
+///   4 · 3 s + (0.2 + 0.4 + 0.8) s = 13.4 s (connect timeouts) and 1.4 s (refused).
+///   (When every attempt is answered 429 with Retry-After, the sleeps are bounded by R · M instead.)
+/// - peer up but stalled: (R+1) · `totalTimeoutMilliseconds` + backoff(R); 121.4 s with the defaults.
+public struct ClientPolicy: Sendable {
+    /// CURLOPT_CONNECTTIMEOUT_MS: TCP connect plus TLS handshake, per attempt. Must be positive.
+    public var connectTimeoutMilliseconds = 3000
+    /// CURLOPT_TIMEOUT_MS: the whole transfer, per attempt. Must be positive.
+    public var totalTimeoutMilliseconds = 30_000
+    /// Extra attempts after the first, for connection errors, timeouts, 429 and 5xx. Never for TLS failures,
+    /// too-large responses or other 4xx. Must not be negative.
+    public var retries = 3
+    /// Backoff before retry n (0-based) is uniform in 0...min(max, base · 2^n): exponential with full jitter.
+    public var backoffBaseMilliseconds = 200
+    public var backoffMaxMilliseconds = 5000
+    /// Decoded response bodies longer than this abort the transfer with `.tooLarge`. Must be positive.
+    public var maxResponseBytes = 64 << 20
+
+    public init() {}
+}
+
+/// One HTTP request to a peer.
+public struct ClientRequest: Sendable {
+    /// An HTTP method token: GET, HEAD, POST, PUT, DELETE, …
+    public var method: String
+    /// The path and query, starting with "/", appended to the peer's base URL.
+    public var path: String
+    /// Extra header fields, sent in order. `Content-Type` is not added for you.
+    public var headers: [(String, String)]
+    /// The request body; sent for every method except GET and HEAD with an empty body.
+    public var body: [UInt8]
+
+    public init(method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// A peer's answer. 4xx answers other than 429 arrive here, not as errors.
+public struct ClientResponse: Sendable {
+    public let status: Int
+    /// Header fields of the final response; names lowercased, repeated fields joined with ", ".
+    public let headers: [String: String]
+    /// The body, already decoded if the peer sent it gzip- or deflate-encoded.
+    public let body: [UInt8]
+
+    public init(status: Int, headers: [String: String], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}

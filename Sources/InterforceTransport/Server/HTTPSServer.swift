@@ -1,0 +1,178 @@
+// The node's HTTP server: libmicrohttpd with TLS through GnuTLS for peer nodes (mutual TLS, the client certificate
+// verified against the federation CA and handed to the application as a `ClientIdentity`), and the same server in
+// plain HTTP on a Unix socket for the local CLI.
+//
+// Threading: by default one thread per connection (`MHD_USE_THREAD_PER_CONNECTION` with an internal polling thread
+// that accepts), bounded by `ServerLimits.maxConnections`. The application has a long-poll endpoint whose handler
+// blocks for up to ~25 s; in a thread pool that would stall every connection sharing the thread, here it holds only
+// its own. `ServerLimits.threadPerConnection = false` selects a pool of `ServerLimits.threads` instead.
+//
+// Ownership: `Daemon` owns the `MHD_Daemon *`, the retained `ServerContext` and the C memory the options point to;
+// `HTTPSServer` keeps it behind a `Mutex` so `stop()` may be called from any thread, any number of times.
+// https://www.gnu.org/software/libmicrohttpd/manual/libmicrohttpd.html
+
+import Foundation
+internal import CMicroHTTPD
+import Synchronization
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
+public final class HTTPSServer: Sendable {
+    /// The bound TCP port (useful with port 0); 0 for the Unix socket server.
+    public let port: UInt16
+    private let daemon: Mutex<Daemon?>
+
+    /// Starts listening on `bindAddress:port` (port 0 = ephemeral) with TLS required. Client certificates are
+    /// requested (not required) and verified against `tls.trustedCAPEM`: requests from clients without a valid
+    /// certificate still reach `handler`, with `client` = `.missing` or `.rejected`, and the handler decides the
+    /// status. TLS versions outside `tls.priorities` (by default anything before 1.2) fail the handshake.
+    public init(bindAddress: String = "127.0.0.1", port: UInt16, tls: TLSServerConfig,
+                limits: ServerLimits = ServerLimits(), handler: @escaping HTTPHandler) throws {
+        try limits.validate()
+        try GnuTLS.validate(tls)
+        let address = try TCPBindAddress(host: bindAddress, port: port)
+        let context = ServerContext(handler: handler, limits: limits, transport: .tls)
+        var flags = MHD_USE_TLS.rawValue
+        if address.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
+        let started = try Daemon(flags: flags, context: context, limits: limits, unixListener: nil) { options in
+            options.add(.PER_IP_CONNECTION_LIMIT, Int(limits.maxConnectionsPerIP))
+            options.add(.SOCK_ADDR, pointer: address.pointer)
+            options.add(.HTTPS_MEM_CERT, string: tls.certificatePEM)
+            options.add(.HTTPS_MEM_KEY, string: tls.privateKeyPEM)
+            // Setting a trust store is what makes MHD request a client certificate (GNUTLS_CERT_REQUEST).
+            options.add(.HTTPS_MEM_TRUST, string: tls.trustedCAPEM)
+            options.add(.HTTPS_PRIORITIES, string: tls.priorities)
+            options.keepAlive(address)
+        }
+        self.port = started.boundPort
+        self.daemon = Mutex(started)
+    }
+
+    /// A plain-HTTP server on a Unix domain socket for the local CLI; every request has `client` = `.local`.
+    /// The socket file is created mode 0600; a stale socket file (nobody listening) is replaced, a live one or a
+    /// non-socket file at `unixSocketPath` is an error. The file is removed by `stop()`.
+    public init(unixSocketPath: String, limits: ServerLimits = ServerLimits(), handler: @escaping HTTPHandler) throws {
+        try limits.validate()
+        let listener = try UnixListener.bind(path: unixSocketPath, backlog: Int32(min(limits.maxConnections, 128)))
+        let context = ServerContext(handler: handler, limits: limits, transport: .local)
+        let started = try Daemon(flags: 0, context: context, limits: limits, unixListener: listener) { options in
+            options.add(.LISTEN_SOCKET, Int(listener.descriptor))
+        }
+        self.port = 0
+        self.daemon = Mutex(started)
+    }
+
+    /// Stops accepting, closes every connection and waits for running handlers to return (`MHD_stop_daemon`), then
+    /// releases the server's context. Idempotent; also done on deinit. Must not be called from a handler.
+    public func stop() {
+        daemon.withLock { daemon in
+            daemon?.stop()
+            daemon = nil
+        }
+    }
+
+    deinit { stop() }
+}
+
+extension ServerLimits {
+    func validate() throws {
+        let named = [("maxConnections", maxConnections), ("maxConnectionsPerIP", maxConnectionsPerIP),
+                     ("connectionTimeoutSeconds", connectionTimeoutSeconds), ("maxBodyBytes", maxBodyBytes),
+                     ("memoryPerConnectionBytes", memoryPerConnectionBytes), ("threads", threads)]
+        for (name, value) in named where value <= 0 || value > Int(Int32.max) {
+            throw ServerError("ServerLimits.\(name) must be between 1 and \(Int32.max), not \(value)")
+        }
+    }
+}
+
+/// Owns one running `MHD_Daemon`, the retained context its callbacks use, and the option memory MHD may point into.
+/// Not Sendable: `HTTPSServer` guards it with a `Mutex`.
+final class Daemon {
+    private var handle: OpaquePointer?
+    private let context: Unmanaged<ServerContext>
+    private let options: OptionList
+    private let unixListener: UnixListener?
+    let boundPort: UInt16
+
+    init(flags extra: UInt32, context: ServerContext, limits: ServerLimits, unixListener: UnixListener?,
+         configure: (OptionList) -> Void) throws {
+        let retained = Unmanaged.passRetained(context)  // released in stop(), after MHD_stop_daemon
+        let cls = retained.toOpaque()
+        let options = OptionList()
+        // The logger goes first so that nothing MHD says during start-up reaches stderr.
+        let logger: MHD_LogCallback = mhdLog
+        options.add(.EXTERNAL_LOGGER, unsafeBitCast(logger, to: Int.self), pointer: cls)
+        let completed: MHD_RequestCompletedCallback = mhdRequestCompleted
+        options.add(.NOTIFY_COMPLETED, unsafeBitCast(completed, to: Int.self), pointer: cls)
+        options.add(.CONNECTION_LIMIT, limits.maxConnections)
+        options.add(.CONNECTION_TIMEOUT, limits.connectionTimeoutSeconds)
+        options.add(.CONNECTION_MEMORY_LIMIT, limits.memoryPerConnectionBytes)
+        var flags = extra | MHD_USE_ERROR_LOG.rawValue | MHD_USE_INTERNAL_POLLING_THREAD.rawValue
+            | MHD_USE_AUTO.rawValue
+        if limits.threadPerConnection {
+            flags |= MHD_USE_THREAD_PER_CONNECTION.rawValue
+        } else {
+            options.add(.THREAD_POOL_SIZE, limits.threads)
+        }
+        configure(options)
+
+        let started = options.withTerminatedArray { items in
+            cmhd_start_daemon(flags, 0, mhdAccessHandler, cls, items)
+        }
+        guard let started else {
+            let reason = context.lastLogLine ?? "no reason given"
+            unixListener?.abandon()
+            retained.release()
+            throw ServerError("cannot start HTTP server: \(reason)")
+        }
+        handle = started
+        self.context = retained
+        self.options = options
+        self.unixListener = unixListener
+        boundPort = cmhd_daemon_info(started, .DAEMON_INFO_BIND_PORT)?.pointee.port ?? 0
+    }
+
+    func stop() {
+        guard let running = handle else { return }
+        handle = nil
+        MHD_stop_daemon(running)  // joins every MHD thread: no callback runs after this
+        context.release()
+        unixListener?.removeFile()
+    }
+
+    deinit { stop() }
+}
+
+/// The `MHD_OptionItem` array for `.ARRAY`, and the C strings and objects its items point to, kept alive
+/// for the daemon's lifetime (MHD keeps some pointers, e.g. the trust PEM, past `MHD_start_daemon`).
+final class OptionList {
+    private var items: [MHD_OptionItem] = []
+    private var strings: [UnsafeMutablePointer<CChar>] = []
+    private var owned: [AnyObject] = []
+
+    func add(_ option: MHD_OPTION, _ value: Int = 0, pointer: UnsafeMutableRawPointer? = nil) {
+        items.append(MHD_OptionItem(option: option, value: value, ptr_value: pointer))
+    }
+
+    func add(_ option: MHD_OPTION, string: String) {
+        guard let copy = strdup(string) else { fatalError("out of memory copying an MHD option") }
+        strings.append(copy)
+        add(option, pointer: UnsafeMutableRawPointer(copy))
+    }
+
+    func keepAlive(_ object: AnyObject) { owned.append(object) }
+
+    func withTerminatedArray<R>(_ body: (UnsafePointer<MHD_OptionItem>) -> R) -> R {
+        let terminated = items + [MHD_OptionItem(option: .END, value: 0, ptr_value: nil)]
+        return terminated.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
+    deinit {
+        for string in strings {
+            // The PEM copies include private key material: wipe before freeing.
+            memset(string, 0, strlen(string))
+            free(string)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+// What an HTTPS server is configured with: its TLS identity and the federation CA it accepts client certificates
+// from, the resource limits that keep one peer (or one bug) from exhausting the node, and the one error type the
+// server layer throws. Plain values only; nothing here touches C.
+
+import Foundation
+
+/// The TLS identity of a node's server and the trust it places in client certificates.
+///
+/// All three PEM texts are checked with GnuTLS when an ``HTTPSServer`` starts, so a bad file fails at start-up with
+/// a message naming the problem instead of as a silent `MHD_start_daemon` failure.
+public struct TLSServerConfig: Sendable {
+    /// The server's certificate chain (PEM), leaf first.
+    public var certificatePEM: String
+    /// The server's private key (PEM: PKCS#8, SEC1 EC or PKCS#1 RSA).
+    public var privateKeyPEM: String
+    /// The federation CA (PEM, one or more certificates): the only issuer accepted for client certificates.
+    public var trustedCAPEM: String
+    /// A GnuTLS priority string (https://gnutls.org/manual/html_node/Priority-Strings.html).
+    public var priorities: String
+
+    /// TLS 1.3 and 1.2 only; everything older is refused during the handshake.
+    public static let defaultPriorities = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+    public init(certificatePEM: String, privateKeyPEM: String, trustedCAPEM: String,
+                priorities: String = TLSServerConfig.defaultPriorities) {
+        self.certificatePEM = certificatePEM
+        self.privateKeyPEM = privateKeyPEM
+        self.trustedCAPEM = trustedCAPEM
+        self.priorities = priorities
+    }
+
+    /// Reads the three PEM files; the error names the file that could not be read.
+    public init(certificateFile: String, privateKeyFile: String, trustedCAFile: String) throws {
+        self.init(certificatePEM: try Self.read(certificateFile, "certificate"),
+                  privateKeyPEM: try Self.read(privateKeyFile, "private key"),
+                  trustedCAPEM: try Self.read(trustedCAFile, "trusted CA certificate"))
+    }
+
+    private static func read(_ path: String, _ what: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file"
+            throw ServerError("cannot read \(what) file \(path): \(reason)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ServerError("\(what) file \(path) is not PEM text (not UTF-8)")
+        }
+        return text
+    }
+}
+
+/// Resource limits. The defaults suit a node serving a handful of peer forces and a local CLI.
+public struct ServerLimits: Sendable {
+    /// Concurrent connections in total (`.CONNECTION_LIMIT`); with thread-per-connection this is also the
+    /// ceiling on server threads.
+    public var maxConnections = 64
+    /// Concurrent connections from one IP address (`.PER_IP_CONNECTION_LIMIT`); not applied to the Unix
+    /// socket server.
+    public var maxConnectionsPerIP = 16
+    /// Seconds of inactivity after which a connection is closed (`.CONNECTION_TIMEOUT`). A handler that is
+    /// running does not count as inactivity.
+    public var connectionTimeoutSeconds = 30
+    /// Largest request body accepted; larger requests get 413 and never reach the handler.
+    public var maxBodyBytes = 8 << 20
+    /// Memory MHD may use per connection for the request line, headers and buffers
+    /// (`.CONNECTION_MEMORY_LIMIT`). Bodies are buffered separately, up to ``maxBodyBytes``.
+    public var memoryPerConnectionBytes = 256 << 10
+    /// Pool size when ``threadPerConnection`` is false (`.THREAD_POOL_SIZE`).
+    public var threads = 4
+    /// One thread per connection (the default) lets a handler block, as a long poll does, without stalling other
+    /// connections. With `false`, a pool of ``threads`` threads serves all connections and a blocking handler stalls
+    /// every connection on its thread.
+    public var threadPerConnection = true
+
+    public init() {}
+}
+
+/// A failure to configure, start or run a server. The message names the cause (the file, the GnuTLS or system
+/// error); it never contains request contents.
+public struct ServerError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    /// Where in this module the failure was detected (`file:line`).
+    public let location: String
+
+    public init(_ message: String, fileID: String = #fileID, line: Int = #line) {
+        self.message = message
+        self.location = "\(fileID):\(line)"
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,494 @@
+// The HTTPS server against real clients: curl, openssl s_client and Python's ssl module speak TLS to a server on an
+// ephemeral port, with certificates from Deploy/pki.sh (and, for the bad cases, from a second CA and from Python's
+// `cryptography`). Each test has its own temporary directory, PKI and port.
+
+import Foundation
+import InterforceTestSupport
+import InterforceTransport
+import Synchronization
+import Testing
+
+@Suite struct ServerTests {
+    // MARK: Client identity
+
+    @Test func verifiedClientReachesHandlerWithItsCertificate() throws {
+        let fixture = try Fixture()
+        let node = try fixture.pki.node("surrey")
+        let result = try fixture.curl(["--cert", node.certificate, "--key", node.key], path: "/whoami")
+        #expect(result.status == 200)
+        let request = try #require(fixture.recorder.last)
+        guard case .verified(let peer) = request.client else {
+            Issue.record("expected .verified, got \(request.client)")
+            return
+        }
+        #expect(peer.commonName == "surrey")
+        #expect(peer.organizationalUnit == "surrey")
+        #expect(peer.subject == "CN=surrey,OU=surrey,O=Interforce")
+        let openssl = try Run.tool("openssl", ["x509", "-in", node.certificate, "-noout", "-serial", "-fingerprint",
+                                               "-sha256", "-startdate", "-enddate", "-dateopt", "iso_8601"])
+        let fields = Dictionary(openssl.stdout.split(separator: "\n").map { line -> (String, String) in
+            let parts = line.split(separator: "=", maxSplits: 1)
+            return (String(parts[0]), String(parts[1]))
+        }, uniquingKeysWith: { a, _ in a })
+        #expect(peer.serialHex == fields["serial"]?.lowercased())
+        #expect(peer.fingerprintSHA256 == fields["sha256 Fingerprint"]?.replacingOccurrences(of: ":", with: "")
+                    .lowercased())
+        let now = Int64(Date().timeIntervalSince1970)
+        #expect(peer.notBefore <= now && now < peer.notAfter)
+        #expect(peer.notAfter - peer.notBefore == 30 * 86_400)
+        #expect(request.remoteAddress == "127.0.0.1")
+    }
+
+    @Test func clientWithoutCertificateIsMissing() throws {
+        let fixture = try Fixture()
+        let result = try fixture.curl([], path: "/whoami")
+        #expect(result.status == 200)
+        #expect(fixture.recorder.last?.client == .missing)
+    }
+
+    @Test func certificateFromAnotherCAIsRejected() throws {
+        let fixture = try Fixture()
+        let otherDirectory = fixture.directory.file("other-ca")
+        try FileManager.default.createDirectory(atPath: otherDirectory, withIntermediateDirectories: true)
+        let rogue = try TestPKI(directory: otherDirectory).node("surrey")
+        let result = try fixture.curl(["--cert", rogue.certificate, "--key", rogue.key], path: "/whoami")
+        #expect(result.status == 200)
+        let reason = try #require(fixture.recorder.last?.rejectionReason)
+        #expect(reason.contains("not issued by the federation CA"))
+        #expect(reason.contains("CN=surrey"))
+    }
+
+    @Test func expiredCertificateIsRejected() throws {
+        let fixture = try Fixture()
+        let expired = try fixture.pythonCertificate(name: "expired", daysValid: -1)
+        _ = try fixture.curl(["--cert", expired.certificate, "--key", expired.key], path: "/whoami")
+        let reason = try #require(fixture.recorder.last?.rejectionReason)
+        #expect(reason.hasPrefix("expired"))
+        #expect(!reason.contains("not issued"))
+    }
+
+    @Test func certificateWithoutClientAuthPurposeIsRejected() throws {
+        let fixture = try Fixture()
+        let serverOnly = try fixture.pythonCertificate(name: "server-only", daysValid: 30, clientAuth: false)
+        _ = try fixture.curl(["--cert", serverOnly.certificate, "--key", serverOnly.key], path: "/whoami")
+        let reason = try #require(fixture.recorder.last?.rejectionReason)
+        #expect(reason.contains("not valid for TLS client authentication"))
+    }
+
+    // MARK: Protocol
+
+    @Test func tls11IsRefusedAndTls12Accepted() throws {
+        let fixture = try Fixture()
+        // SECLEVEL=0 makes OpenSSL 3 willing to offer TLS 1.1 at all, so the refusal below is the server's.
+        let address = "127.0.0.1:\(fixture.server.port)"
+        let old = try Run.tool("openssl", ["s_client", "-connect", address, "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0",
+                                           "-CAfile", fixture.pki.caCertificate], stdin: "")
+        #expect(old.status != 0)
+        // MHD closes the connection when the handshake fails; OpenSSL reports no negotiated cipher.
+        #expect(old.stdout.contains("Cipher is (NONE)"), "\(old.stdout)")
+        let tls12 = try Run.tool("openssl", ["s_client", "-connect", address, "-tls1_2",
+                                             "-CAfile", fixture.pki.caCertificate], stdin: "")
+        #expect(tls12.status == 0, "\(tls12.stderr)")
+        #expect(tls12.stdout.contains("Protocol  : TLSv1.2") || tls12.stdout.contains("TLSv1.2"))
+    }
+
+    @Test func tls11IsAcceptedWhenPrioritiesAllowIt() throws {
+        // The control for the test above: the same client succeeds when the server's priority string allows 1.1, so
+        // the refusal there comes from the default priorities.
+        let fixture = try Fixture(priorities: "NORMAL:-VERS-ALL:+VERS-TLS1.2:+VERS-TLS1.1:%VERIFY_ALLOW_SIGN_WITH_SHA1")
+        let old = try Run.tool("openssl", ["s_client", "-connect", "127.0.0.1:\(fixture.server.port)", "-tls1_1",
+                                           "-cipher", "DEFAULT:@SECLEVEL=0"], stdin: "")
+        #expect(old.status == 0, "\(old.stderr)")
+        #expect(old.stdout.contains("Protocol  : TLSv1.1"))
+    }
+
+    @Test func manySequentialRequestsShareOneKeepAliveConnection() throws {
+        let fixture = try Fixture()
+        let node = try fixture.pki.node("sussex")
+        let script = """
+            import http.client, ssl, sys
+            ctx = ssl.create_default_context(cafile=sys.argv[2])
+            ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+            conn = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ctx)
+            ports = set()
+            for i in range(60):
+                conn.request("POST", "/n/%d" % i, body=b"x" * i, headers={"Content-Type": "text/plain"})
+                r = conn.getresponse()
+                body = r.read()
+                assert r.status == 200 and body == b"%d" % i, (r.status, body)
+                ports.add(conn.sock.getsockname()[1])
+            print(len(ports))
+            """
+        let result = try Run.tool("python3", ["-c", script, String(fixture.server.port), fixture.pki.caCertificate,
+                                              node.certificate, node.key])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        #expect(fixture.recorder.count == 60)
+    }
+
+    @Test func slowHandlerDoesNotBlockOtherConnections() throws {
+        let fixture = try Fixture()
+        let slow = try Run.start("curl", ["-sS", "--cacert", fixture.pki.caCertificate,
+                                          "https://127.0.0.1:\(fixture.server.port)/slow"], in: fixture.directory)
+        Thread.sleep(forTimeInterval: 0.2)
+        let started = Date()
+        let fast = try fixture.curl([], path: "/fast")
+        #expect(fast.status == 200)
+        #expect(Date().timeIntervalSince(started) < 1.5)  // the slow one takes 2 s
+        slow.waitUntilExit()
+        #expect(slow.terminationStatus == 0)
+    }
+
+    @Test func handlerRunningLongerThanTheIdleTimeoutStillAnswers() throws {
+        var limits = ServerLimits()
+        limits.connectionTimeoutSeconds = 1
+        let fixture = try Fixture(limits: limits)
+        let result = try fixture.curl([], path: "/slow")
+        #expect(result.status == 200)
+        #expect(result.body == "slow")
+    }
+
+    // MARK: Bodies
+
+    @Test func bodyOverTheLimitGets413WithoutCallingTheHandler() throws {
+        var limits = ServerLimits()
+        limits.maxBodyBytes = 1024
+        let fixture = try Fixture(limits: limits)
+        let big = fixture.directory.file("big.bin")
+        try Data(repeating: 0x61, count: 4096).write(to: URL(fileURLWithPath: big))
+        let declared = try fixture.curl(["--data-binary", "@" + big, "-H", "Expect: 100-continue",
+                                         "-D", fixture.directory.file("413.txt")], path: "/upload")
+        #expect(declared.status == 413)
+        // Refused on the headers alone: no "100 Continue", and the unread body ends the connection.
+        let head = try String(contentsOfFile: fixture.directory.file("413.txt"), encoding: .utf8)
+        #expect(!head.contains(" 100 ") && head.lowercased().contains("connection: close"))
+        let chunked = try fixture.curl(["--data-binary", "@" + big, "-H", "Transfer-Encoding: chunked"],
+                                       path: "/upload")
+        #expect(chunked.status == 413)
+        // Far past the limit, the server stops reading and closes the connection.
+        let huge = fixture.directory.file("huge.bin")
+        try Data(repeating: 0x61, count: 3 << 20).write(to: URL(fileURLWithPath: huge))
+        let endless = try fixture.curl(["--data-binary", "@" + huge, "-H", "Transfer-Encoding: chunked"],
+                                       path: "/upload")
+        #expect(endless.status != 200)
+        #expect(fixture.recorder.count == 0)
+
+        let small = fixture.directory.file("small.bin")
+        try Data(repeating: 0x62, count: 1024).write(to: URL(fileURLWithPath: small))
+        let fits = try fixture.curl(["--data-binary", "@" + small, "-H", "Transfer-Encoding: chunked"],
+                                    path: "/upload")
+        #expect(fits.status == 200)
+        #expect(fixture.recorder.last?.body == [UInt8](repeating: 0x62, count: 1024))
+    }
+
+    // MARK: Parsing
+
+    @Test func methodPathQueryHeadersAndBodyAreParsed() throws {
+        let fixture = try Fixture()
+        let result = try fixture.curl(["-X", "PUT", "-H", "X-Trace: a", "-H", "X-Trace: b",
+                                       "-H", "Content-Type: text/plain",
+                                       "--data-binary", "hello", "-D", fixture.directory.file("headers.txt")],
+                                      path: "/records/case%201?force=surrey&q=elm%20road&flag")
+        #expect(result.status == 200)
+        let request = try #require(fixture.recorder.last)
+        #expect(request.method == "PUT")
+        #expect(request.path == "/records/case 1")
+        #expect(request.query == ["force": "surrey", "q": "elm road", "flag": ""])
+        #expect(request.headers["x-trace"] == "a, b")
+        #expect(request.headers["content-type"] == "text/plain")
+        #expect(request.headers["host"] == "127.0.0.1:\(fixture.server.port)")
+        #expect(request.body == Array("hello".utf8))
+        let headers = try String(contentsOfFile: fixture.directory.file("headers.txt"), encoding: .utf8).lowercased()
+        #expect(headers.contains("x-served-by: interforce"))
+        #expect(headers.contains("content-type: application/json"))
+    }
+
+    @Test func invalidResponseHeaderBecomes500() throws {
+        let fixture = try Fixture()
+        let result = try fixture.curl([], path: "/bad-header")
+        #expect(result.status == 500)
+    }
+
+    // MARK: Unix socket
+
+    @Test func unixSocketServerAnswersLocalClients() throws {
+        let directory = TemporaryDirectory("server")
+        let path = directory.file("node.sock")
+        // A stale socket file, as a crashed node leaves behind.
+        let bindAndLeave = "import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])"
+        let stale = try Run.tool("python3", ["-c", bindAndLeave, path])
+        #expect(stale.status == 0)
+        let recorder = Recorder()
+        let server = try HTTPSServer(unixSocketPath: path, handler: recorder.handler)
+        var info = stat()
+        #expect(lstat(path, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
+
+        let result = try Run.tool("curl", ["-sS", "--unix-socket", path, "http://localhost/local?x=1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "local /local")
+        #expect(recorder.last?.client == .local)
+        #expect(recorder.last?.remoteAddress == "local")
+
+        // A live socket is not replaced.
+        #expect(throws: ServerError.self) { try HTTPSServer(unixSocketPath: path, handler: recorder.handler) }
+        server.stop()
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test func unixSocketPathThatIsNotASocketIsRefused() throws {
+        let directory = TemporaryDirectory("server")
+        let path = directory.file("not-a-socket")
+        _ = FileManager.default.createFile(atPath: path, contents: Data("keep me".utf8))
+        let error = #expect(throws: ServerError.self) {
+            try HTTPSServer(unixSocketPath: path, handler: Recorder().handler)
+        }
+        #expect(error?.message.contains("not a socket") == true)
+        #expect(FileManager.default.contents(atPath: path) == Data("keep me".utf8))
+    }
+
+    // MARK: Lifecycle and configuration
+
+    @Test func stopIsIdempotentAndFreesThePort() throws {
+        let fixture = try Fixture()
+        let port = fixture.server.port
+        #expect(port != 0)
+        fixture.server.stop()
+        fixture.server.stop()
+        let refused = try fixture.curl([], path: "/after-stop")
+        #expect(refused.exit != 0)
+        let again = try HTTPSServer(port: port, tls: fixture.tls, handler: fixture.recorder.handler)
+        #expect(again.port == port)
+        #expect(try fixture.curl([], path: "/again").status == 200)
+        again.stop()
+    }
+
+    @Test func threadPoolModeAndIPv6Bind() throws {
+        var limits = ServerLimits()
+        limits.threadPerConnection = false
+        limits.threads = 2
+        let fixture = try Fixture(limits: limits)
+        let node = try fixture.pki.node("kent")
+        let v6 = try HTTPSServer(bindAddress: "::1", port: 0, tls: fixture.tls, limits: limits,
+                                 handler: fixture.recorder.handler)
+        defer { v6.stop() }
+        let result = try Run.tool("curl", ["-sS", "--cacert", fixture.pki.caCertificate, "--cert", node.certificate,
+                                           "--key", node.key, "--connect-to", "localhost:\(v6.port):[::1]:\(v6.port)",
+                                           "https://localhost:\(v6.port)/v6"])
+        #expect(result.stdout == "verified kent /v6", "\(result.stderr)")
+        #expect(fixture.recorder.last?.remoteAddress == "::1")
+        #expect(try fixture.curl([], path: "/v4").body == "missing /v4")
+        #expect(throws: ServerError.self) {
+            try HTTPSServer(bindAddress: "localhost", port: 0, tls: fixture.tls, handler: fixture.recorder.handler)
+        }
+    }
+
+    @Test func portInUseIsReportedWithMHDsReason() throws {
+        let fixture = try Fixture()
+        let error = #expect(throws: ServerError.self) {
+            try HTTPSServer(port: fixture.server.port, tls: fixture.tls, handler: fixture.recorder.handler)
+        }
+        #expect(error?.message.contains("Address already in use") == true, "\(String(describing: error))")
+    }
+
+    @Test func configurationErrorsNameTheirCause() throws {
+        let directory = TemporaryDirectory("server")
+        let pki = try TestPKI(directory: directory.path)
+        let surrey = try pki.node("surrey")
+        let kent = try pki.node("kent")
+        let missing = directory.file("nope.pem")
+        let unreadable = #expect(throws: ServerError.self) {
+            try TLSServerConfig(certificateFile: missing, privateKeyFile: surrey.key, trustedCAFile: pki.caCertificate)
+        }
+        #expect(unreadable?.message.contains(missing) == true)
+
+        let mismatched = try TLSServerConfig(certificateFile: surrey.certificate, privateKeyFile: kent.key,
+                                             trustedCAFile: pki.caCertificate)
+        let mismatch = #expect(throws: ServerError.self) {
+            try HTTPSServer(port: 0, tls: mismatched, handler: Recorder().handler)
+        }
+        #expect(mismatch?.message.contains("does not match") == true, "\(String(describing: mismatch))")
+
+        var badPriority = try TLSServerConfig(certificateFile: surrey.certificate, privateKeyFile: surrey.key,
+                                              trustedCAFile: pki.caCertificate)
+        badPriority.priorities = "NORMAL:+NONSENSE"
+        let priority = #expect(throws: ServerError.self) {
+            try HTTPSServer(port: 0, tls: badPriority, handler: Recorder().handler)
+        }
+        #expect(priority?.message.contains("NONSENSE") == true, "\(String(describing: priority))")
+
+        let noCA = TLSServerConfig(certificatePEM: mismatched.certificatePEM, privateKeyPEM: badPriority.privateKeyPEM,
+                                   trustedCAPEM: "not a certificate")
+        #expect(throws: ServerError.self) { try HTTPSServer(port: 0, tls: noCA, handler: Recorder().handler) }
+    }
+
+    @Test func responseHelpersSetContentType() {
+        #expect(HTTPResponse.json(201, Array("{}".utf8)).headers.first! == ("Content-Type", "application/json"))
+        let text = HTTPResponse.text(404, "no")
+        #expect(text.status == 404 && text.body == Array("no".utf8))
+    }
+}
+
+// MARK: - Fixtures (file-private, so other test files in this target can use the same names)
+
+/// Records every request the handler sees and answers by path.
+private final class Recorder: Sendable {
+    private let requests = Mutex<[HTTPRequest]>([])
+
+    var last: HTTPRequest? { requests.withLock { $0.last } }
+    var count: Int { requests.withLock { $0.count } }
+
+    var handler: HTTPHandler {
+        { request in
+            self.requests.withLock { $0.append(request) }
+            switch request.path {
+            case "/slow":
+                Thread.sleep(forTimeInterval: 2)
+                return .text(200, "slow")
+            case "/bad-header":
+                return HTTPResponse(status: 200, headers: [("X-Broken", "a\r\nInjected: yes")])
+            case let path where path.hasPrefix("/n/"):
+                return .text(200, String(path.dropFirst(3)))
+            case let path where path.hasPrefix("/records/"):
+                var response = HTTPResponse.json(200, Array("{}".utf8))
+                response.headers.append(("X-Served-By", "interforce"))
+                return response
+            default:
+                let who: String
+                switch request.client {
+                case .verified(let peer): who = "verified \(peer.commonName ?? "?")"
+                case .missing: who = "missing"
+                case .rejected(let reason): who = "rejected \(reason)"
+                case .local: who = "local"
+                }
+                return .text(200, "\(who) \(request.path)")
+            }
+        }
+    }
+}
+
+extension HTTPRequest {
+    fileprivate var rejectionReason: String? {
+        if case .rejected(let reason) = client { return reason }
+        return nil
+    }
+}
+
+/// A temp dir, a federation CA, the server's own node certificate, and a running server.
+private struct Fixture {
+    let directory = TemporaryDirectory("server")
+    let pki: TestPKI
+    let tls: TLSServerConfig
+    let recorder = Recorder()
+    let server: HTTPSServer
+
+    init(limits: ServerLimits = ServerLimits(), priorities: String = TLSServerConfig.defaultPriorities) throws {
+        pki = try TestPKI(directory: directory.path)
+        let own = try pki.node("hampshire")
+        var tls = try TLSServerConfig(certificateFile: own.certificate, privateKeyFile: own.key,
+                                      trustedCAFile: pki.caCertificate)
+        tls.priorities = priorities
+        self.tls = tls
+        server = try HTTPSServer(port: 0, tls: tls, limits: limits, handler: recorder.handler)
+    }
+
+    struct CurlResult {
+        let exit: Int32
+        let status: Int
+        let body: String
+        let stderr: String
+    }
+
+    func curl(_ arguments: [String], path: String) throws -> CurlResult {
+        let bodyFile = directory.file("curl-\(UUID().uuidString).out")
+        let result = try Run.tool("curl", ["-sS", "--max-time", "10", "--cacert", pki.caCertificate, "-o", bodyFile,
+                                           "-w", "%{http_code}"] + arguments
+                                  + ["https://127.0.0.1:\(server.port)\(path)"])
+        let body = (try? String(contentsOfFile: bodyFile, encoding: .utf8)) ?? ""
+        return CurlResult(exit: result.status, status: Int(result.stdout) ?? 0, body: body, stderr: result.stderr)
+    }
+
+    /// A client certificate signed by this fixture's CA with Python's `cryptography`, for validity windows and key
+    /// purposes pki.sh does not issue. `daysValid` < 0 gives a certificate that expired that many days ago.
+    func pythonCertificate(name: String, daysValid: Int, clientAuth: Bool = true) throws
+        -> (certificate: String, key: String) {
+        let script = """
+            import datetime, sys
+            from cryptography import x509
+            from cryptography.x509.oid import NameOID, ExtendedKeyUsageOID
+            from cryptography.hazmat.primitives import hashes, serialization
+            from cryptography.hazmat.primitives.asymmetric import ec
+            d, name, days, client = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+            ca_key = serialization.load_pem_private_key(open(d + "/ca.key", "rb").read(), None)
+            ca = x509.load_pem_x509_certificate(open(d + "/ca.pem", "rb").read())
+            key = ec.generate_private_key(ec.SECP256R1())
+            now = datetime.datetime.now(datetime.timezone.utc)
+            if days < 0:
+                start, end = now + datetime.timedelta(days=days - 30), now + datetime.timedelta(days=days)
+            else:
+                start, end = now - datetime.timedelta(minutes=5), now + datetime.timedelta(days=days)
+            subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Interforce"),
+                                 x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, name),
+                                 x509.NameAttribute(NameOID.COMMON_NAME, name)])
+            purposes = [ExtendedKeyUsageOID.SERVER_AUTH] + ([ExtendedKeyUsageOID.CLIENT_AUTH] if client else [])
+            cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca.subject)
+                    .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                    .not_valid_before(start).not_valid_after(end)
+                    .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                    .add_extension(x509.ExtendedKeyUsage(purposes), critical=False)
+                    .sign(ca_key, hashes.SHA256()))
+            open(d + "/" + name + ".pem", "wb").write(cert.public_bytes(serialization.Encoding.PEM))
+            open(d + "/" + name + ".key", "wb").write(key.private_bytes(serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+            """
+        let result = try Run.tool("python3", ["-c", script, pki.directory, name, String(daysValid),
+                                              clientAuth ? "1" : "0"])
+        guard result.status == 0 else { throw ServerError("python certificate: \(result.stderr)") }
+        return (pki.directory + "/\(name).pem", pki.directory + "/\(name).key")
+    }
+}
+
+private enum Run {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// Runs a tool from PATH to completion; output goes through files, so large output cannot deadlock.
+    static func tool(_ name: String, _ arguments: [String], stdin: String? = nil) throws -> Result {
+        let scratch = TemporaryDirectory("run")
+        let out = scratch.file("out"), err = scratch.file("err")
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [name] + arguments
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+        if let stdin {
+            let input = scratch.file("in")
+            _ = FileManager.default.createFile(atPath: input, contents: Data(stdin.utf8))
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        try process.run()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+    }
+
+    /// Starts a tool in the background with its output discarded.
+    static func start(_ name: String, _ arguments: [String], in directory: TemporaryDirectory) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [name] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+}
