@@ -22,6 +22,7 @@ extension Node {
         var report = AuditReport()
         var states: [String: RecordState] = [:]
         var lastOfFeed: [String: (seq: Int64, hash: String)] = [:]
+        let withheld = try store.withheldPositions()
 
         try store.forEachRawEntry { hash, headerText, signatureText, payloadText in
             report.entries += 1
@@ -45,7 +46,14 @@ extension Node {
             if !entry.verifySignature() {
                 report.problems.append("\(label): signature does not verify (altered)")
             }
-            let previous = lastOfFeed[header.author]
+            var previous = lastOfFeed[header.author]
+            // Positions withheld from this node are held as hashes only; the chain runs through them.
+            while let marker = withheld[header.author]?[(previous?.seq ?? 0) + 1], header.seq > (previous?.seq ?? 0) + 1 {
+                previous = ((previous?.seq ?? 0) + 1, marker)
+            }
+            if header.seq > 1, previous == nil, let marker = withheld[header.author]?[header.seq - 1] {
+                previous = (header.seq - 1, marker)
+            }
             if header.seq != (previous?.seq ?? 0) + 1 {
                 report.problems.append("\(label): feed is not gap-free (previous seq \(previous?.seq ?? 0))")
             } else if header.prev?.hex != previous?.hash {

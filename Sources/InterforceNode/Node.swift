@@ -23,8 +23,40 @@ public struct Reader: Sendable {
     }
 }
 
+/// What a peer delivers for one feed position: the entry, or a marker that it is withheld from us.
+public enum Delivery: Sendable {
+    case entry(EntryEnvelope)
+    case withheld(WithheldMarker)
+
+    public var author: String {
+        switch self {
+        case .entry(let e): e.entry.header.author
+        case .withheld(let w): w.author
+        }
+    }
+
+    public var seq: Int64 {
+        switch self {
+        case .entry(let e): e.entry.header.seq
+        case .withheld(let w): w.seq
+        }
+    }
+
+    public var json: JSONValue {
+        switch self {
+        case .entry(let e): e.json
+        case .withheld(let w): w.json
+        }
+    }
+
+    public init(json: JSONValue) throws(Rejection) {
+        self = json["withheld"] != nil ? .withheld(try WithheldMarker(json: json)) : .entry(try EntryEnvelope(json: json))
+    }
+}
+
 public enum IngestOutcome: Sendable {
     case accepted(Entry)
+    case withheld(WithheldMarker)
     case duplicate(SHA256Digest)
     case rejected(Rejection)
 }
@@ -45,6 +77,8 @@ public final class Node {
     let secretKey: SecretKey
     let now: @Sendable () -> Int64
     var clock: HybridLogicalClock
+    /// The installed federation membership, if any (see Node+Federation.swift).
+    public internal(set) var membership: Membership?
 
     public static let wallClock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
@@ -56,6 +90,7 @@ public final class Node {
         self.secretKey = secretKey
         self.now = now
         self.clock = HybridLogicalClock(last: try store.feedHead(config.feed)?.clock ?? .zero)
+        self.membership = try Self.loadMembership(store)
         if try store.trustedKey(secretKey.publicKey) == nil {
             try store.transaction {
                 try store.trust(secretKey.publicKey, feed: config.feed, validFrom: 0)
@@ -181,9 +216,14 @@ public final class Node {
         state.classification?.value.string.flatMap(Classification.init(rawValue:)) ?? .official
     }
 
+    /// The audience of a change to an existing record: the record's audience, plus the force that created it, so
+    /// that a record's originating force always receives what others add to it.
     func currentAudience(_ state: RecordState) throws -> Audience {
-        guard let json = state.audience?.value else { return .authorForceOnly }
-        return try Audience(json: json)
+        let audience = try state.audience.map { try Audience(json: $0.value) } ?? .authorForceOnly
+        guard let creator = state.created?.force, creator != config.force, !audience.forces.contains(creator) else {
+            return audience
+        }
+        return try Audience(forces: audience.forces + [creator], groups: audience.groups)
     }
 
     private func author(record: String, type: RecordType, op: EntryOp, ops: Operations,
@@ -211,7 +251,7 @@ public final class Node {
             let entry = Entry(signing: header, with: secretKey)
             switch try admit(EntryEnvelope(entry: entry, payload: payload), peer: nil, officer: officer) {
             case .accepted: return entry
-            case .duplicate: throw NodeError("internal: freshly signed entry already held")
+            case .duplicate, .withheld: throw NodeError("internal: freshly signed entry already held")
             case .rejected(let r): throw NodeError("entry refused: \(r.message)")
             }
         }
@@ -223,14 +263,21 @@ public final class Node {
     /// seq order, so a batch may arrive in any order. Each outcome is logged: accepted, duplicate, or rejected with
     /// its reason; a rejected entry stores nothing but its log row.
     public func ingest(_ envelopes: [EntryEnvelope], peer: String?) throws -> [IngestOutcome] {
-        let ordered = envelopes.enumerated().sorted {
-            ($0.element.entry.header.author, $0.element.entry.header.seq, $0.offset)
-                < ($1.element.entry.header.author, $1.element.entry.header.seq, $1.offset)
+        try ingest(envelopes.map { Delivery.entry($0) }, peer: peer)
+    }
+
+    /// Admits entries and withheld markers, feed by feed in seq order, in one transaction.
+    public func ingest(_ deliveries: [Delivery], peer: String?) throws -> [IngestOutcome] {
+        let ordered = deliveries.enumerated().sorted {
+            ($0.element.author, $0.element.seq, $0.offset) < ($1.element.author, $1.element.seq, $1.offset)
         }
-        var outcomes = [IngestOutcome?](repeating: nil, count: envelopes.count)
+        var outcomes = [IngestOutcome?](repeating: nil, count: deliveries.count)
         try store.transaction {
-            for (index, envelope) in ordered {
-                outcomes[index] = try admit(envelope, peer: peer, officer: nil)
+            for (index, delivery) in ordered {
+                switch delivery {
+                case .entry(let envelope): outcomes[index] = try admit(envelope, peer: peer, officer: nil)
+                case .withheld(let marker): outcomes[index] = try admitWithheld(marker, peer: peer)
+                }
             }
         }
         return outcomes.map { $0! }
@@ -245,7 +292,7 @@ public final class Node {
     }
 
     /// The one admission path, run inside the caller's transaction.
-    private func admit(_ envelope: EntryEnvelope, peer: String?, officer: String?) throws -> IngestOutcome {
+    func admit(_ envelope: EntryEnvelope, peer: String?, officer: String?) throws -> IngestOutcome {
         let entry = envelope.entry, h = entry.header
         let at = now()
         if try store.contains(entry: entry.hash) {
@@ -259,10 +306,31 @@ public final class Node {
             guard let trusted = try store.trustedKey(h.key), trusted.feed == h.author else {
                 throw Rejection(.unknownKey, "key \(h.key.hex.prefix(16))... is not trusted for feed \(h.author)")
             }
-            guard trusted.isValid(at: h.clock.time) else {
-                throw Rejection(.unknownKey, "key \(h.key.hex.prefix(16))... was not valid at the entry's time")
+            if let until = trusted.validUntil, h.clock.time >= until {
+                throw Rejection(.revokedKey, "key \(h.key.hex.prefix(16))... of \(h.author) was revoked at "
+                                + "\(ISOTime.format(millis: until)), before this entry's time")
             }
-            try Admission.checkChain(entry, head: try store.feedHead(h.author))
+            guard trusted.isValid(at: h.clock.time) else {
+                throw Rejection(.unknownKey, "key \(h.key.hex.prefix(16))... was not yet valid at the entry's time")
+            }
+            guard isEntitled(force: config.force, to: h.audience, authorForce: h.force) else {
+                throw Rejection(.notInAudience, "entry \(entry.hash.hex) is not meant for \(config.force) "
+                                + "(audience \(h.audience.summary))")
+            }
+            do {
+                try Admission.checkChain(entry, head: try store.feedHead(h.author))
+            } catch let r as Rejection where r.code == .conflict {
+                // A second, validly signed entry for a position already filled: the author equivocated.
+                try store.recordEquivocation(envelope, peer: peer, receivedAt: at)
+                try store.appendLog(LogEvent(kind: "alert", peer: peer, author: h.author, record: h.record,
+                                             entry: entry.hash.hex, reason: Rejection.Code.equivocation.rawValue,
+                                             detail: ["seq": .int(h.seq), "held": .string(try store.hashAt(
+                                                author: h.author, seq: h.seq) ?? ""),
+                                                      "message": "two different signed entries at one feed position; both kept, feed flagged"]),
+                                    at: at)
+                throw Rejection(.equivocation, "feed \(h.author) already holds a different signed entry at seq "
+                                + "\(h.seq): equivocation; kept as evidence and the feed flagged")
+            }
             var state = try store.recordState(h.record) ?? RecordState(id: h.record, type: h.type)
             // Once a record is erased, no write payload for it is kept, whenever it arrives.
             let keepPayload = h.op == .erase || !state.isErased

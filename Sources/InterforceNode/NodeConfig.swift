@@ -15,6 +15,14 @@ public struct NodeConfig: Sendable, Equatable {
     public var maxSkewMillis: Int64
     public var defaultOfficer: String?
     public var defaultPurpose: String?
+    /// Federation settings (see docs/OPERATIONS.md); all optional for a node that does not serve.
+    public var authority: String?          // hex Ed25519 public key of the federation authority
+    public var listen: String?             // host:port for the peer HTTPS server
+    public var tlsCertificate: String?     // PEM paths
+    public var tlsKey: String?
+    public var tlsCA: String?
+    public var peers: [String] = []        // forces this node connects to
+    public var syncIntervalSeconds: Int64 = 10
 
     public init(force: String, feed: String, groups: [String] = [], maxSkewMillis: Int64 = Admission.defaultMaxSkewMillis,
                 defaultOfficer: String? = nil, defaultPurpose: String? = nil) {
@@ -33,13 +41,21 @@ public struct NodeConfig: Sendable, Equatable {
         ]
         if let defaultOfficer { o["defaultOfficer"] = .string(defaultOfficer) }
         if let defaultPurpose { o["defaultPurpose"] = .string(defaultPurpose) }
+        if let authority { o["authority"] = .string(authority) }
+        if let listen { o["listen"] = .string(listen) }
+        if let tlsCertificate { o["tlsCertificate"] = .string(tlsCertificate) }
+        if let tlsKey { o["tlsKey"] = .string(tlsKey) }
+        if let tlsCA { o["tlsCA"] = .string(tlsCA) }
+        if !peers.isEmpty { o["peers"] = .array(peers.map { .string($0) }) }
+        o["syncIntervalSeconds"] = .int(syncIntervalSeconds)
         return .object(o)
     }
 
     public init(json: JSONValue, file: String) throws(NodeError) {
         guard let o = json.object else { throw NodeError("\(file): expected a JSON object") }
         let known: Set<String> = ["version", "force", "feed", "groups", "maxSkewMillis", "defaultOfficer",
-                                  "defaultPurpose"]
+                                  "defaultPurpose", "authority", "listen", "tlsCertificate", "tlsKey", "tlsCA", "peers",
+                                  "syncIntervalSeconds"]
         if let extra = Set(o.keys).subtracting(known).sorted().first {
             throw NodeError("\(file): unknown setting '\(extra.prefix(40))'")
         }
@@ -58,6 +74,32 @@ public struct NodeConfig: Sendable, Equatable {
         guard skew >= 0 else { throw NodeError("\(file): 'maxSkewMillis' must be >= 0") }
         self.init(force: force, feed: feed, groups: groups, maxSkewMillis: skew,
                   defaultOfficer: o["defaultOfficer"]?.string, defaultPurpose: o["defaultPurpose"]?.string)
+        if let a = o["authority"] {
+            guard let hex = a.string, Identifiers.isLowerHex(hex, count: 64) else {
+                throw NodeError("\(file): 'authority' must be the authority's Ed25519 public key in lowercase hex")
+            }
+            authority = hex
+        }
+        func text(_ key: String) throws(NodeError) -> String? {
+            guard let v = o[key] else { return nil }
+            guard let s = v.string, !s.isEmpty else { throw NodeError("\(file): '\(key)' must be a non-empty string") }
+            return s
+        }
+        listen = try text("listen")
+        tlsCertificate = try text("tlsCertificate")
+        tlsKey = try text("tlsKey")
+        tlsCA = try text("tlsCA")
+        let peerList = (o["peers"]?.array ?? []).compactMap(\.string)
+        guard peerList.count == (o["peers"]?.array ?? []).count, peerList.allSatisfy(Identifiers.isSlug) else {
+            throw NodeError("\(file): 'peers' must be an array of force slugs")
+        }
+        peers = peerList
+        if let interval = o["syncIntervalSeconds"] {
+            guard let i = interval.int, (1...3600).contains(i) else {
+                throw NodeError("\(file): 'syncIntervalSeconds' must be 1 to 3600")
+            }
+            syncIntervalSeconds = i
+        }
     }
 }
 
@@ -68,4 +110,5 @@ public struct DataDirectory: Sendable {
     public var config: String { path + "/config.json" }
     public var key: String { path + "/node.key" }
     public var store: String { path + "/store.db" }
+    public var socket: String { path + "/node.sock" }
 }

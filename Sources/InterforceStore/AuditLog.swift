@@ -71,6 +71,12 @@ public struct LogFilter: Sendable {
     public var until: Int64?
     public var limit: Int?
     public init() {}
+
+    public static func kind(_ kind: String) -> LogFilter {
+        var f = LogFilter()
+        f.kind = kind
+        return f
+    }
 }
 
 extension Store {

@@ -88,6 +88,15 @@ extension Store {
             """, .text(author), .int(seq), .text(author), .int(seq))?.text(0)
     }
 
+    /// Every withheld position: feed -> seq -> hash.
+    public func withheldPositions() throws -> [String: [Int64: String]] {
+        var out: [String: [Int64: String]] = [:]
+        for r in try db.query("SELECT author, seq, hash FROM withheld") {
+            out[r.text(0) ?? "", default: [:]][r.int(1) ?? 0] = r.text(2) ?? ""
+        }
+        return out
+    }
+
     /// Positions of one feed with seq > `after`, entries and markers merged in seq order.
     public func feedItems(author: String, after: Int64, limit: Int) throws -> [FeedItem] {
         var items = try entries(author: author, after: after, limit: limit).map { FeedItem.entry($0) }

@@ -28,11 +28,11 @@ enum EntriesIngestCommand: Command {
         }
         let node = try context.openNode(args)
         let peer = args.value("peer")
-        var envelopes: [EntryEnvelope] = [], results: [JSONValue] = []
+        var deliveries: [Delivery] = [], results: [JSONValue] = []
         var rejected = 0
         for (n, line) in data.split(separator: 0x0a, omittingEmptySubsequences: true).enumerated() {
             do {
-                envelopes.append(try EntryEnvelope(json: try JSONValue(parsing: [UInt8](line))))
+                deliveries.append(try Delivery(json: try JSONValue(parsing: [UInt8](line))))
             } catch {
                 let rejection = (error as? Rejection) ?? Rejection(.malformed, "line \(n + 1): \(error)")
                 try node.logRejection(rejection, peer: peer)
@@ -41,10 +41,12 @@ enum EntriesIngestCommand: Command {
                 rejected += 1
             }
         }
-        var accepted = 0, duplicates = 0
-        for (envelope, outcome) in zip(envelopes, try node.ingest(envelopes, peer: peer)) {
-            var r: [String: JSONValue] = ["entry": .string(envelope.entry.hash.hex)]
+        var accepted = 0, duplicates = 0, withheld = 0
+        for (delivery, outcome) in zip(deliveries, try node.ingest(deliveries, peer: peer)) {
+            var r: [String: JSONValue] = ["feed": .string(delivery.author), "seq": .int(delivery.seq)]
+            if case .entry(let envelope) = delivery { r["entry"] = .string(envelope.entry.hash.hex) }
             switch outcome {
+            case .withheld: withheld += 1; r["outcome"] = "withheld"
             case .accepted: accepted += 1; r["outcome"] = "accepted"
             case .duplicate: duplicates += 1; r["outcome"] = "duplicate"
             case .rejected(let why):
@@ -57,13 +59,14 @@ enum EntriesIngestCommand: Command {
         }
         if format == .json {
             printOut(JSONValue.object(["accepted": .int(Int64(accepted)), "duplicates": .int(Int64(duplicates)),
-                                       "rejected": .int(Int64(rejected)), "results": .array(results)]).prettyText())
+                                       "rejected": .int(Int64(rejected)), "withheld": .int(Int64(withheld)),
+                                       "results": .array(results)]).prettyText())
         } else {
             for r in results where r["outcome"]?.string == "rejected" {
                 printErr("rejected \(r["entry"]?.string.map { String($0.prefix(16)) } ?? "line \(r["line"]?.int ?? 0)"): "
                          + "\(r["reason"]?.string ?? ""): \(r["message"]?.string ?? "")")
             }
-            printOut("\(accepted) accepted, \(duplicates) duplicate, \(rejected) rejected")
+            printOut("\(accepted) accepted, \(duplicates) duplicate, \(withheld) withheld, \(rejected) rejected")
         }
         return rejected == 0 ? ExitCode.success : ExitCode.failure
     }

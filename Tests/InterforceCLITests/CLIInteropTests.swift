@@ -187,17 +187,19 @@ enum Corpus {
     static func populatedNode(_ sandbox: Sandbox, erase: Bool = true) throws
         -> (node: CLINode, shown: [String: String]) {
         let node = try CLINode(sandbox, force: "hampshire", groups: ["south-east"])
-        let caseFile = try node.new("case-file", Corpus.caseFile.text, ["--audience", "group:south-east"]).record
+        // Everything is shared with Surrey, which the ingest test uses as the receiving force.
+        let caseFile = try node.new("case-file", Corpus.caseFile.text, ["--audience", "group:south-east,force:surrey"]).record
         try node.ok("record", "update", caseFile, "--remove", "tags=elm-road", "--add", "tags=night",
                     "--set", "status=under-investigation")
         let note = try node.new("interview-note", Corpus.note
             .with("interviewee", .s("Zoë Ångström"))
             .with("paragraphs", .strings("Quote: “back door” \\ / \u{1} \u{1f} \u{7f} \u{2028} tab\tend", "🚓 arrived"))
-            .text, ["--classification", "OFFICIAL-SENSITIVE"]).record
+            .text, ["--classification", "OFFICIAL-SENSITIVE", "--audience", "force:surrey"]).record
         try node.ok("record", "update", note, "--append", "Interview ended 10:40.", "--set", "status=completed")
-        let image = try node.new("image-ref", Corpus.image.text).record
+        let image = try node.new("image-ref", Corpus.image.text, ["--audience", "force:surrey"]).record
         if erase {
-            let other = try node.new("image-ref", Corpus.image.with("imageHash", .s(hex64("cd"))).text).record
+            let other = try node.new("image-ref", Corpus.image.with("imageHash", .s(hex64("cd"))).text,
+                                     ["--audience", "force:surrey"]).record
             try node.ok("record", "update", other, "--add", "tags=blurred")
             try node.ok("record", "erase", other, "--reason", "duplicate capture, RR-2026-7")
         }
@@ -458,7 +460,7 @@ enum Corpus {
         #expect(cRejects.count == n && cRejects.allSatisfy { $0["reason"] as? String == "unknown-key" })
 
         // A line of bad JSON is rejected as malformed and logged; the good line beside it is accepted.
-        let newer = try a.new("case-file", #"{"title": "Robbery at Mill Road"}"#)
+        let newer = try a.new("case-file", #"{"title": "Robbery at Mill Road"}"#, ["--audience", "force:surrey"])
         let next = try a.ok("entries", "export", "--feed", a.feed, "--after", String(n)).stdout
         #expect(next.split(separator: "\n").count == 1)
         let mixed = try sandbox.write("mixed.jsonl", "{\"hash\": \"00\", \"header\": \n" + next)
@@ -475,7 +477,7 @@ enum Corpus {
         #expect(int(try b.status()["entries"]) == n + 1)
         let table = try b.run("entries", "ingest", mixed)
         #expect(table.status == 1 && table.stderr.contains("rejected line 1: malformed")
-                && table.stdout.contains("0 accepted, 1 duplicate, 1 rejected"), "\(table)")
+                && table.stdout.contains("0 accepted, 1 duplicate, 0 withheld, 1 rejected"), "\(table)")
 
         // A forged header (one hex digit of the record id) is refused and stores nothing.
         let line = next.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -185,7 +185,7 @@ import Testing
             {"interviewee": "Alex Smith", "interviewer": "DC 42", "paragraphs": ["A grey hatchback was seen leaving."]}
             """, ["--classification", "OFFICIAL-SENSITIVE"], environment: june).record
         let image = try hampshire.new("image-ref", Self.imageDocument(hex64("ab")), environment: september).record
-        let robbery = try surrey.new("case-file", #"{"title": "Robbery at Mill Road"}"#).record
+        let robbery = try surrey.new("case-file", #"{"title": "Robbery at Mill Road"}"#, ["--audience", "force:hampshire"]).record
         let export = sandbox.path("surrey.jsonl")
         try surrey.ok("entries", "export", "--out", export)
         try hampshire.ok("trust", "add", "--feed", surrey.feed, "--key", surrey.publicKey)

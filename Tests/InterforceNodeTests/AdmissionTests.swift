@@ -39,7 +39,7 @@ struct AdmissionTests {
         }
         switch try receiver.ingest([envelope], peer: "test-peer")[0] {
         case .rejected(let r): return r
-        case .accepted, .duplicate: return nil
+        case .accepted, .duplicate, .withheld: return nil
         }
     }
 
@@ -156,11 +156,56 @@ struct AdmissionTests {
         try expectRejected(.object(envelope), .malformed, mentioning: "hash does not match")
     }
 
-    @Test func conflictingEntryAtHeldSeq() throws {
+    /// Two different validly signed entries at one feed position: the second is refused, kept as evidence, the
+    /// feed is flagged and an alert is logged.
+    @Test func equivocationIsKeptAsEvidenceAndFlagged() throws {
         try accept(Forge.envelope(header: header(), payload: payload, key: authorKey))
         clock.advance(5)
-        try expectRejected(Forge.envelope(header: header(time: clock.now), payload: payload, key: authorKey),
-                           .conflict, mentioning: "already holds a different entry at seq 1")
+        let second = Forge.envelope(header: header(time: clock.now), payload: payload, key: authorKey)
+        try expectRejected(second, .equivocation, mentioning: "already holds a different signed entry at seq 1")
+        #expect(try receiver.store.flaggedFeeds() == [author])
+        #expect(try receiver.store.equivocationCount() == 1)
+        let alert = try #require(try receiver.store.logRows(LogFilter.kind("alert")).last)
+        #expect(alert.event.reason == "equivocation" && alert.event.author == author)
+    }
+
+    @Test func entryNotMeantForThisForce() throws {
+        let elsewhere: JSONValue = ["forces": ["kent"], "groups": ["east-midlands"]]
+        let h = Forge.header(author: author, key: authorKey, seq: 1, prev: nil, time: clock.now, record: imageID,
+                             type: "image-ref", payload: payload, audience: elsewhere)
+        try expectRejected(Forge.envelope(header: h, payload: payload, key: authorKey), .notInAudience,
+                           mentioning: "not meant for hampshire")
+    }
+
+    @Test func keyRevokedBeforeTheEntry() throws {
+        try receiver.trust(authorKey.publicKey, feed: author, validFrom: 0, validUntil: clock.now - 1, officer: "test")
+        try expectRejected(Forge.envelope(header: header(), payload: payload, key: authorKey), .revokedKey,
+                           mentioning: "was revoked at")
+    }
+
+    @Test func withheldMarkersKeepTheFeedGapFree() throws {
+        // Seq 1 is meant for Kent only: Hampshire gets a marker; seq 2 (for everyone) then chains onto it.
+        let kentOnly: JSONValue = ["forces": ["kent"], "groups": []]
+        let h1 = Forge.header(author: author, key: authorKey, seq: 1, prev: nil, time: clock.now, record: imageID,
+                              type: "image-ref", payload: payload, audience: kentOnly)
+        let e1 = try EntryEnvelope(json: Forge.envelope(header: h1, payload: payload, key: authorKey))
+        let marker = WithheldMarker(author: author, seq: 1, hash: e1.entry.hash, audience: e1.entry.header.audience)
+        clock.advance(1)
+        let e2 = try EntryEnvelope(json: Forge.envelope(header: header(seq: 2, prev: e1.entry.hash.hex, time: clock.now),
+                                                        payload: payload, key: authorKey))
+        let outcomes = try receiver.ingest([.entry(e2), .withheld(marker)], peer: "surrey")
+        guard case .accepted = outcomes[0], case .withheld = outcomes[1] else {
+            Issue.record("expected accepted + withheld, got \(outcomes)"); return
+        }
+        #expect(try receiver.store.versionVector()[author] == 2)
+        #expect(try receiver.store.storedEntry(hash: e1.entry.hash.hex) == nil, "the withheld entry is not held")
+        #expect(try receiver.verify().ok)
+        // A marker for an entry Hampshire is entitled to is refused: it needs the entry itself.
+        let wrong = WithheldMarker(author: author, seq: 3, hash: e1.entry.hash, audience: Fixtures.everyone)
+        guard case .rejected(let r) = try receiver.ingest([.withheld(wrong)], peer: "surrey")[0] else {
+            Issue.record("marker for an entitled entry accepted"); return
+        }
+        #expect(r.message.contains("entitled"))
     }
 
     @Test func duplicateIsANoOpLoggedAsDuplicate() throws {

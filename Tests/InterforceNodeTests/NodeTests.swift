@@ -26,10 +26,10 @@ struct NodeTests {
     @Test func sameImageAtTwoForcesIsOneRecord() throws {
         let (a, b) = try pair()
         let ea = try a.create(type: .imageRef, document: Fixtures.imageDocument(), classification: .official,
-                              audience: .authorForceOnly, officer: "CSI 1")
+                              audience: Fixtures.everyone, officer: "CSI 1")
         clock.advance(3)
         let eb = try b.create(type: .imageRef, document: Fixtures.imageDocument(), classification: .official,
-                              audience: .authorForceOnly, officer: "CSI 2")
+                              audience: Fixtures.everyone, officer: "CSI 2")
         #expect(ea.header.record == eb.header.record)
         _ = try a.ingest(try everything(b), peer: "surrey")
         _ = try b.ingest(try everything(a), peer: "hampshire")
@@ -43,18 +43,18 @@ struct NodeTests {
     @Test func sameCrimeReferenceIsOneRecord() throws {
         let (a, b) = try pair()
         let ea = try a.create(type: .caseFile, document: Fixtures.caseDocument(reference: "44/777/26"),
-                              classification: .official, audience: .authorForceOnly, officer: "DS 1")
+                              classification: .official, audience: Fixtures.everyone, officer: "DS 1")
         let eb = try b.create(type: .caseFile, document: Fixtures.caseDocument(reference: "44/777/26", title: "Other"),
-                              classification: .official, audience: .authorForceOnly, officer: "DS 2")
+                              classification: .official, audience: Fixtures.everyone, officer: "DS 2")
         let ec = try b.create(type: .caseFile, document: Fixtures.caseDocument(reference: "44/778/26"),
-                              classification: .official, audience: .authorForceOnly, officer: "DS 2")
+                              classification: .official, audience: Fixtures.everyone, officer: "DS 2")
         #expect(ea.header.record == eb.header.record && ea.header.record != ec.header.record)
     }
 
     @Test func erasureDropsPayloadsOnEveryNodeAndKeepsTheChain() throws {
         let (a, b) = try pair()
         let created = try a.create(type: .caseFile, document: Fixtures.caseDocument(), classification: .official,
-                                   audience: .authorForceOnly, officer: "DS 1")
+                                   audience: Fixtures.everyone, officer: "DS 1")
         let id = created.header.record
         clock.advance(1)
         try a.update(recordID: id, patch: ["set": ["summary": "sensitive detail"]], officer: "DS 1")
@@ -79,7 +79,7 @@ struct NodeTests {
     @Test func lateWriteToAnErasedRecordKeepsNoPayload() throws {
         let (a, b) = try pair()
         let id = try a.create(type: .caseFile, document: Fixtures.caseDocument(), classification: .official,
-                              audience: .authorForceOnly, officer: "DS 1").header.record
+                              audience: Fixtures.everyone, officer: "DS 1").header.record
         _ = try b.ingest(try everything(a), peer: "hampshire")
         clock.advance(1)
         try b.update(recordID: id, patch: ["set": ["summary": "written before the erasure arrived"]], officer: "DC 2")
@@ -96,7 +96,7 @@ struct NodeTests {
         let b = try Fixtures.memoryNode(force: "surrey", clock: surreyClock)
         try Fixtures.trustAll([a, b])
         let id = try b.create(type: .caseFile, document: Fixtures.caseDocument(title: "Wrong"), classification: .official,
-                              audience: .authorForceOnly, officer: "DS 2").header.record
+                              audience: Fixtures.everyone, officer: "DS 2").header.record
         _ = try a.ingest(try everything(b), peer: "surrey")
         try a.update(recordID: id, patch: ["set": ["title": "Right"]], officer: "DS 1")
         #expect(try a.store.recordState(id)?.document["title"] == "Right")
@@ -105,7 +105,7 @@ struct NodeTests {
     @Test func readsAreLoggedWithOfficerAndPurpose() throws {
         let (a, _) = try pair()
         let id = try a.create(type: .interviewNote, document: Fixtures.noteDocument(), classification: .officialSensitive,
-                              audience: .authorForceOnly, officer: "DC 42").header.record
+                              audience: Fixtures.everyone, officer: "DC 42").header.record
         let reader = try Reader(officer: "DS 9", purpose: "op ELM")
         _ = try a.show(id, reader: reader)
         _ = try a.history(id, reader: reader)
@@ -121,7 +121,7 @@ struct NodeTests {
     @Test func removeNeedsAValueThatIsPresent() throws {
         let (a, _) = try pair()
         let id = try a.create(type: .caseFile, document: Fixtures.caseDocument(), classification: .official,
-                              audience: .authorForceOnly, officer: "DS 1").header.record
+                              audience: Fixtures.everyone, officer: "DS 1").header.record
         let entries = try a.store.counts().entries
         #expect(throws: NodeError.self) {
             try a.update(recordID: id, patch: ["remove": ["tags": ["not-there"]]], officer: "DS 1")

@@ -51,6 +51,10 @@ public enum Fixtures {
 
     public static let reader = try! Reader(officer: "PC 1234", purpose: "test")
 
+    /// The forces test nodes are made for, and an audience naming all of them.
+    public static let forces = ["hampshire", "surrey", "sussex", "thames-valley", "kent"]
+    public static let everyone = try! Audience(forces: forces)
+
     public static func imageDocument(hash: String = String(repeating: "ab", count: 32)) -> JSONValue {
         [
             "imageHash": .string(hash), "size": 123_456, "mediaType": "image/jpeg",
@@ -119,13 +123,14 @@ public enum Forge {
     /// A valid header (as JSON) for `payload`, which callers then break one member at a time.
     public static func header(author: String, key: SecretKey, seq: Int64, prev: String?, time: Int64,
                               record: String, type: String, payload: JSONValue,
-                              classification: String = "OFFICIAL") -> JSONValue {
+                              classification: String = "OFFICIAL", audience: JSONValue = Fixtures.everyone.json)
+        -> JSONValue {
         let bytes = payload.canonicalBytes
         return [
             "v": 1, "author": .string(author), "key": .string(key.publicKey.hex), "seq": .int(seq),
             "prev": prev.map { .string($0) } ?? .null, "time": .int(time), "tick": 0, "record": .string(record),
             "type": .string(type), "op": "write", "classification": .string(classification),
-            "audience": ["forces": [], "groups": []],
+            "audience": audience,
             "payload": ["sha256": .string(SHA256Digest.hash(bytes).hex), "size": .int(Int64(bytes.count))],
         ]
     }
