@@ -1,73 +1,140 @@
 #!/usr/bin/env bash
-# The one-node Interforce scenario: initialise a Hampshire node, write a case file, a live interview note and a
-# crime-scene image reference (twice: the second write merges into the same record by image hash), query, show a
-# record with its provenance and history, erase one lawfully, and verify the log. Everything lives in a temporary
-# directory that is removed at the end.
+# The Interforce demo: a federation of seven forces on loopback, each node its own process with its own
+# certificate (issued by a demo federation CA) and Ed25519 feed key, a membership signed by a demo authority.
+#
+#   south-east:    hampshire - surrey - sussex - thames-valley - hampshire   (a ring: some pairs only via relay)
+#   east-midlands: nottinghamshire - leicestershire - northamptonshire        (a line)
+#   cross-group:   hampshire - nottinghamshire
+#
+# It writes records at several forces with different audiences and shows: convergence (equal digests within an
+# audience), a live interview note followed from another force, the same image recorded at two forces merged
+# into one record, a record that never reached a force outside its audience, and the audit log. Everything runs
+# in a temporary directory; every process it starts is stopped at the end, also on failure.
 set -euo pipefail
 bin=${1:-.build/debug/interforce}
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/interforce-demo.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
 
-export INTERFORCE_DATA="$work/hampshire" INTERFORCE_OFFICER="DS 1701 Hampshire" INTERFORCE_PURPOSE="demo: op ELM"
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-[ -n "${NO_COLOR:-}" ] && step() { printf '\n== %s\n' "$*"; }
+if [ -n "${NO_COLOR:-}" ] || [ ! -t 1 ]; then step() { printf '\n== %s\n' "$*"; }
+else step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }; fi
 
-step "init a node for Hampshire (key, feed, config and store, all 0600)"
-"$bin" init --force hampshire --group south-east
-ls -l "$INTERFORCE_DATA"
+forces=(hampshire surrey sussex thames-valley nottinghamshire leicestershire northamptonshire)
+declare -A name=([hampshire]="Hampshire Constabulary" [surrey]="Surrey Police" [sussex]="Sussex Police"
+  [thames-valley]="Thames Valley Police" [nottinghamshire]="Nottinghamshire Police"
+  [leicestershire]="Leicestershire Police" [northamptonshire]="Northamptonshire Police")
+declare -A group=([hampshire]=south-east [surrey]=south-east [sussex]=south-east [thames-valley]=south-east
+  [nottinghamshire]=east-midlands [leicestershire]=east-midlands [northamptonshire]=east-midlands)
+declare -A links=([hampshire]="surrey thames-valley nottinghamshire" [surrey]="hampshire sussex"
+  [sussex]="surrey thames-valley" [thames-valley]="sussex hampshire" [nottinghamshire]="leicestershire hampshire"
+  [leicestershire]="nottinghamshire northamptonshire" [northamptonshire]="leicestershire")
+base=${INTERFORCE_DEMO_PORT:-$((20000 + RANDOM % 30000))}
+declare -A port
+i=0; for f in "${forces[@]}"; do port[$f]=$((base + i)); i=$((i + 1)); done
 
-step "write a case file shared with the south-east group"
-case_id=$("$bin" record new case-file -o json --audience group:south-east --json '{
+export INTERFORCE_PURPOSE="demo: operation ELM"
+on() { local f=$1; shift; INTERFORCE_DATA="$work/$f" INTERFORCE_OFFICER="DS 1 ${f}" "$bin" "$@"; }
+digest() { on "$1" status -o json | jq -r .digest; }
+
+step "PKI: a federation CA, a TLS certificate per force, the membership authority's Ed25519 key"
+"$root/Deploy/pki.sh" ca "$work/pki"
+"$root/Deploy/pki.sh" authority "$work/pki"
+for f in "${forces[@]}"; do "$root/Deploy/pki.sh" node "$work/pki" "$f" 30; done
+ls "$work/pki"
+
+step "init seven nodes and describe each for the authority"
+for f in "${forces[@]}"; do
+    peers=(); for p in ${links[$f]}; do peers+=(--peer "$p"); done
+    INTERFORCE_DATA="$work/$f" "$bin" init --force "$f" --group "${group[$f]}" --authority "$work/pki/authority.pub.pem" \
+        --listen "127.0.0.1:${port[$f]}" --tls-cert "$work/pki/$f.pem" --tls-key "$work/pki/$f.key" \
+        --tls-ca "$work/pki/ca.pem" "${peers[@]}" >/dev/null
+    on "$f" membership describe --name "${name[$f]}" --endpoint "https://127.0.0.1:${port[$f]}" > "$work/$f.member.json"
+done
+
+step "the authority creates and signs membership version 1; every node installs it"
+members=(); for f in "${forces[@]}"; do members+=(--member "$work/$f.member.json"); done
+"$bin" membership create --federation interforce-demo --version 1 "${members[@]}" --out "$work/membership.json"
+"$bin" membership sign "$work/membership.json" --authority-key "$work/pki/authority.key" --out "$work/membership.signed.json"
+"$bin" membership inspect "$work/membership.signed.json" --authority "$work/pki/authority.pub.pem"
+for f in "${forces[@]}"; do on "$f" membership install "$work/membership.signed.json"; done
+
+step "start the seven nodes"
+for f in "${forces[@]}"; do
+    INTERFORCE_DATA="$work/$f" "$bin" serve 2>"$work/$f.serve.log" &
+    pids+=($!)
+done
+for f in "${forces[@]}"; do
+    for _ in $(seq 1 100); do [ -S "$work/$f/node.sock" ] && break; sleep 0.1; done
+    curl -s --cacert "$work/pki/ca.pem" "https://127.0.0.1:${port[$f]}/healthz" >/dev/null || { cat "$work/$f.serve.log"; exit 1; }
+done
+on hampshire peers list
+
+step "Hampshire writes a case file for the south-east group; Sussex gets it via Surrey or Thames Valley (no direct link)"
+case_id=$(on hampshire record new case-file -o json --audience group:south-east --json '{
   "crimeReference": "44/12345/26", "title": "Burglary at Elm Road", "status": "open", "offence": "burglary",
-  "people": [{"role": "victim", "name": "Alex Smith"}, {"role": "suspect", "name": "Sam Jones", "nationalId": "PNC/12A"}],
-  "locations": [{"description": "14 Elm Road, Winchester", "postcode": "SO23 8AB"}],
-  "tags": ["burglary", "elm-road"]}' | jq -r .record)
+  "people": [{"role": "victim", "name": "Alex Smith"}], "tags": ["burglary"]}' | jq -r .record)
 echo "case $case_id"
 
-step "start an interview note and append paragraphs as the interview goes on"
-note_id=$("$bin" record new interview-note -o json --classification OFFICIAL-SENSITIVE --json "{
-  \"caseRef\": \"$case_id\", \"interviewee\": \"Alex Smith\", \"intervieweeRole\": \"victim\",
-  \"interviewer\": \"DC 42\", \"status\": \"in-progress\", \"paragraphs\": [\"Interview started 10:02.\"]}" | jq -r .record)
-"$bin" record update "$note_id" --append "Victim returned home at 22:10 and found the back door forced."
-"$bin" record update "$note_id" --append "A grey hatchback was seen leaving Elm Road." --set status=completed
+step "Nottinghamshire writes a case for the east-midlands group only"
+em_id=$(on nottinghamshire record new case-file -o json --audience group:east-midlands --json '{
+  "title": "Vehicle crime series, Trent Bridge", "status": "open", "tags": ["vehicle"]}' | jq -r .record)
+echo "case $em_id"
 
-step "reference a footwear-mark image; recording the same image again merges into one record"
+step "the same footwear-mark image recorded at Hampshire and at Nottinghamshire: one record by image hash"
 img='{"imageHash": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "size": 2483921,
   "mediaType": "image/jpeg", "capturedAt": "2026-11-21T23:40:00Z", "capturingOfficer": "CSI 77",
-  "storageUri": "s3://hampshire-evidence/44-12345-26/ex3.jpg", "kind": "footwear", "exhibitNumber": "EX-3"}'
-img_id=$("$bin" record new image-ref -o json --json "$img" | jq -r .record)
-again=$("$bin" record new image-ref -o json --json "$img" | jq -r .record)
-echo "first $img_id, second $again"; [ "$img_id" = "$again" ]
-"$bin" record update "$case_id" --add "links=$note_id" --add "links=$img_id" --set status=under-investigation
+  "storageUri": "s3://evidence/ex3.jpg", "kind": "footwear"}'
+img1=$(on hampshire record new image-ref -o json --audience group:south-east,group:east-midlands --json "$img" | jq -r .record)
+img2=$(on nottinghamshire record new image-ref -o json --audience group:south-east,group:east-midlands \
+    --json "$(echo "$img" | jq -c '. + {exhibitNumber: "NT-EX-9"}')" | jq -r .record)
+echo "hampshire: $img1  nottinghamshire: $img2"; [ "$img1" = "$img2" ]
 
-step "a bad record is refused with a reason, and nothing is stored"
-"$bin" record new case-file --json '{"title": "x", "status": "maybe"}' || true
-"$bin" record new case-file --json '{"title": "x"}' --classification SECRET || true
+step "a live interview note at Surrey, followed from Sussex as it is written"
+note_id=$(on surrey record new interview-note -o json --audience group:south-east --classification OFFICIAL-SENSITIVE \
+  --json "{\"caseRef\": \"$case_id\", \"interviewee\": \"Alex Smith\", \"intervieweeRole\": \"victim\",
+  \"interviewer\": \"DC 42\", \"status\": \"in-progress\", \"paragraphs\": [\"Interview started 10:02.\"]}" | jq -r .record)
+for _ in $(seq 1 50); do on sussex record show "$note_id" >/dev/null 2>&1 && break; sleep 0.2; done
+on sussex watch --record "$note_id" --count 2 --for 20 > "$work/watch.out" &
+watch_pid=$!; pids+=($watch_pid)
+sleep 1
+on surrey record update "$note_id" --append "Victim returned home at 22:10 and found the back door forced." >/dev/null
+sleep 0.5
+on surrey record update "$note_id" --append "A grey hatchback was seen leaving Elm Road." >/dev/null
+wait "$watch_pid" || true
+echo "Sussex saw, live:"; cat "$work/watch.out"
 
-step "query: full text plus filters (logged with officer and purpose)"
-"$bin" query footwear
-"$bin" query --type case-file --force hampshire
+step "convergence: sync, then compare state digests within each group"
+for f in "${forces[@]}"; do on "$f" sync --timeout 20 >/dev/null 2>&1 || true; done
+for f in "${forces[@]}"; do on "$f" sync --timeout 20 >/dev/null 2>&1 || true; done
+for f in "${forces[@]}"; do printf '%-18s %-14s %s\n' "$f" "${group[$f]}" "$(digest "$f")"; done
+se=$(for f in hampshire surrey sussex thames-valley; do digest "$f"; done | sort -u | wc -l)
+em=$(for f in nottinghamshire leicestershire northamptonshire; do digest "$f"; done | sort -u | wc -l)
+echo "distinct digests: south-east $se, east-midlands $em"; [ "$se" = 1 ] && [ "$em" = 1 ]
 
-step "show the case with the force and time behind each field"
-"$bin" record show "$case_id"
-step "the live note, in order"
-"$bin" record show "$note_id"
-step "history of the note: its signed entries"
-"$bin" record history "$note_id"
+step "the merged image record at Northamptonshire (reached via Nottinghamshire and Leicestershire)"
+on northamptonshire record show "$img1"
 
-step "erase the image reference lawfully: tombstone kept, payloads dropped, chain still verifies"
-"$bin" record erase "$img_id" --reason "retention review RR-2026-114"
-"$bin" record show "$img_id"
+step "the east-midlands case never reached the south-east"
+for f in hampshire surrey sussex thames-valley; do
+    if on "$f" record show "$em_id" >/dev/null 2>&1; then echo "LEAK: $f holds $em_id" >&2; exit 1; fi
+    echo "$f: does not hold $em_id"
+done
+on hampshire audit log --kind withheld --limit 3
 
-step "status: counts, feed head and state digest"
-"$bin" status
+step "peer status at Hampshire, and its audit log"
+on hampshire peers status
+on hampshire audit log --limit 10
+on hampshire audit verify
 
-step "audit: the log of writes, reads and queries, then a full verification"
-"$bin" audit log --limit 12
-"$bin" audit verify
-
-step "tampering is caught: change one byte of a stored payload"
-sqlite3 "$INTERFORCE_DATA/store.db" "UPDATE payloads SET body = replace(body, 'Elm Road', 'Elm Roat') WHERE rowid = 1"
-if "$bin" audit verify; then echo "tampering NOT detected" >&2; exit 1; fi
+step "stop every node (SIGTERM)"
+for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+pids=()
 echo; echo "demo complete"

@@ -94,6 +94,7 @@ extension Node {
         let log = try store.verifyLog()
         report.logRows = log.rows
         report.problems += log.problems
+        report.problems += try verifyCheckpoints()
         return report
     }
 }

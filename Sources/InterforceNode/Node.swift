@@ -106,6 +106,7 @@ public final class Node {
 
     /// Creates a data directory with a new key, feed and store; refuses if any of them already exists.
     public static func initialize(dataDirectory dir: DataDirectory, force: String, groups: [String] = [],
+                                  settings: (inout NodeConfig) -> Void = { _ in },
                                   now: @escaping @Sendable () -> Int64 = Node.wallClock) throws -> Node {
         guard Identifiers.isSlug(force) else { throw NodeError("--force must be a force slug such as hampshire") }
         for g in groups where !Identifiers.isSlug(g) { throw NodeError("group '\(g.prefix(40))' is not a valid slug") }
@@ -114,7 +115,8 @@ public final class Node {
         }
         try SecureFile.makeDirectory(dir.path)
         let key = SecretKey.generate()
-        let config = NodeConfig(force: force, feed: Identifiers.newFeedID(force: force), groups: groups)
+        var config = NodeConfig(force: force, feed: Identifiers.newFeedID(force: force), groups: groups)
+        settings(&config)
         try SecureFile.createNew(dir.key, Array((Hex.encode(key.seedBytes()) + "\n").utf8))
         try SecureFile.createNew(dir.config, Array((config.json.prettyText() + "\n").utf8))
         let store = try Store(path: dir.store)

@@ -56,6 +56,8 @@ public struct PeerRecord: Sendable {
     public let lastErrorAt: Int64?
     public let entriesSent: Int64
     public let entriesReceived: Int64
+    /// The peer's version vector as last seen.
+    public let vector: [String: Int64]
 }
 
 extension Store {
@@ -150,6 +152,13 @@ extension Store {
             """, .text(peer), .int(at), .int(sent), .int(received))
     }
 
+    public func notePeerVector(_ peer: String, _ vector: [String: Int64]) throws {
+        let text = JSONValue.object(vector.mapValues { .int($0) }).canonicalText
+        try db.run("""
+            INSERT INTO peers(peer, vector) VALUES (?, ?) ON CONFLICT(peer) DO UPDATE SET vector = excluded.vector
+            """, .text(peer), .text(text))
+    }
+
     public func notePeerError(_ peer: String, _ message: String, at: Int64) throws {
         try db.run("""
             INSERT INTO peers(peer, last_error, last_error_at) VALUES (?, ?, ?)
@@ -161,15 +170,18 @@ extension Store {
         try db.query("SELECT * FROM peers ORDER BY peer").map {
             PeerRecord(peer: $0.text("peer") ?? "", lastSuccess: $0.int("last_success"), lastError: $0.text("last_error"),
                        lastErrorAt: $0.int("last_error_at"), entriesSent: $0.int("entries_sent") ?? 0,
-                       entriesReceived: $0.int("entries_received") ?? 0)
+                       entriesReceived: $0.int("entries_received") ?? 0,
+                       vector: ((try? JSONValue(parsing: $0.text("vector") ?? "{}"))?.object ?? [:]).compactMapValues(\.int))
         }
     }
 
     /// The newest log rows after `seq` of the given kinds (for `watch`).
-    public func logRows(after seq: Int64, kinds: [String], limit: Int) throws -> [LogRow] {
-        let marks = kinds.map { _ in "?" }.joined(separator: ", ")
-        return try db.query("SELECT * FROM log WHERE seq > ? AND kind IN (\(marks)) ORDER BY seq LIMIT ?",
-                            values: [.int(seq)] + kinds.map { .text($0) } + [.int(Int64(limit))]).map(Self.logRow)
+    /// Log rows after `seq`, optionally only of `kinds`, oldest first.
+    public func logRows(after seq: Int64, kinds: [String]?, limit: Int) throws -> [LogRow] {
+        let kindSQL = kinds.map { k in " AND kind IN (" + k.map { _ in "?" }.joined(separator: ", ") + ")" } ?? ""
+        return try db.query("SELECT * FROM log WHERE seq > ?\(kindSQL) ORDER BY seq LIMIT ?",
+                            values: [.int(seq)] + (kinds ?? []).map { .text($0) } + [.int(Int64(limit))])
+            .map(Self.logRow)
     }
 
     public func logHead() throws -> Int64 {

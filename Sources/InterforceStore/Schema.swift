@@ -106,7 +106,8 @@ enum StoreSchema {
                 last_error TEXT,
                 last_error_at INTEGER,
                 entries_sent INTEGER NOT NULL DEFAULT 0,
-                entries_received INTEGER NOT NULL DEFAULT 0
+                entries_received INTEGER NOT NULL DEFAULT 0,
+                vector TEXT
             ) STRICT;
             """),
     ]

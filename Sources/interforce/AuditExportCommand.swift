@@ -26,13 +26,13 @@ enum AuditExportCommand: Command {
 
 /// Lines to stdout or to a new 0600 file.
 final class LineSink {
-    let handle: FileHandle
+    let handle: FileHandle?
     let path: String?
     var buffer: [UInt8] = []
 
     init(path: String?) throws {
         self.path = path
-        guard let path else { handle = .standardOutput; return }
+        guard let path else { handle = nil; return }
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw NodeError("cannot create \(path): \(String(cString: strerror(errno)))") }
         handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
@@ -45,12 +45,12 @@ final class LineSink {
     }
 
     func flush() {
-        handle.write(Data(buffer))
+        if let handle { handle.write(Data(buffer)) } else { writeOut(buffer) }
         buffer.removeAll(keepingCapacity: true)
     }
 
     func close() throws {
         flush()
-        if path != nil { try handle.synchronize() }
+        try handle?.synchronize()
     }
 }

@@ -35,9 +35,11 @@ extension Command {
     }
 }
 
-/// What commands share: where the data lives, the clock, and how to reach stdout/stderr.
+/// What commands share: where the data lives, the clock, and (inside `serve`) the running node.
 struct Context {
     let environment: [String: String]
+    /// Set when the command runs inside `serve` on behalf of a CLI that forwarded it over the local socket.
+    var running: RunningNode? = nil
 
     func dataDirectory(_ args: ParsedArguments) -> DataDirectory {
         if let d = args.value("data") { return DataDirectory(d) }
@@ -46,7 +48,11 @@ struct Context {
     }
 
     func openNode(_ args: ParsedArguments) throws -> Node {
-        try Node.open(dataDirectory: dataDirectory(args), now: nowFunction)
+        if let running {
+            guard let node = running.node else { throw NodeError("internal: command needs the node outside its lock") }
+            return node
+        }
+        return try Node.open(dataDirectory: dataDirectory(args), now: nowFunction)
     }
 
     /// INTERFORCE_NOW_MS pins the clock (tests of clock skew); otherwise the wall clock.
@@ -98,7 +104,7 @@ func readJSONInput(_ args: ParsedArguments, what: String) throws -> JSONValue {
         source = "--json"
     } else if let path = args.value("file") {
         if path == "-" {
-            bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            bytes = readStandardInput()
             source = "stdin"
         } else {
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -113,8 +119,35 @@ func readJSONInput(_ args: ParsedArguments, what: String) throws -> JSONValue {
     do { return try JSONValue(parsing: bytes) } catch { throw NodeError("\(source): invalid JSON: \(error)") }
 }
 
-func printOut(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
-func printErr(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+/// Where a command's output goes: the terminal, or (for a command forwarded to `serve`) buffers sent back.
+final class CapturedOutput: @unchecked Sendable {
+    // Only touched by the one thread running the forwarded command.
+    var stdout: [UInt8] = []
+    var stderr: [UInt8] = []
+    let stdin: [UInt8]
+    init(stdin: [UInt8]) { self.stdin = stdin }
+}
+
+enum Output {
+    @TaskLocal static var captured: CapturedOutput?
+}
+
+func printOut(_ text: String) { writeOut(Array((text + "\n").utf8)) }
+
+func printErr(_ text: String) { writeErr(Array((text + "\n").utf8)) }
+
+func writeErr(_ bytes: [UInt8]) {
+    if let c = Output.captured { c.stderr += bytes } else { FileHandle.standardError.write(Data(bytes)) }
+}
+
+func writeOut(_ bytes: [UInt8]) {
+    if let c = Output.captured { c.stdout += bytes } else { FileHandle.standardOutput.write(Data(bytes)) }
+}
+
+func readStandardInput() -> [UInt8] {
+    if let c = Output.captured { return c.stdin }
+    return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+}
 
 /// Aligned columns for humans.
 func table(_ header: [String], _ rows: [[String]]) -> String {

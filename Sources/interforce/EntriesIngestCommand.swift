@@ -20,7 +20,7 @@ enum EntriesIngestCommand: Command {
         let format = try OutputFormat.from(args)
         let path = args.positionals[0]
         let data: Data
-        if path == "-" { data = FileHandle.standardInput.readDataToEndOfFile() } else {
+        if path == "-" { data = Data(readStandardInput()) } else {
             guard let d = FileManager.default.contents(atPath: path) else {
                 throw NodeError("cannot read \(path): missing or unreadable")
             }

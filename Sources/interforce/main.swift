@@ -4,41 +4,21 @@
 import Foundation
 import InterforceNode
 
-let commands: [any Command.Type] = [
-    InitCommand.self,
-    RecordNewCommand.self, RecordUpdateCommand.self, RecordShowCommand.self, RecordHistoryCommand.self,
-    RecordEraseCommand.self,
-    QueryCommand.self,
-    AuditLogCommand.self, AuditVerifyCommand.self, AuditExportCommand.self,
-    StatusCommand.self,
-    EntriesExportCommand.self, EntriesIngestCommand.self,
-    TrustAddCommand.self,
-    SchemaWriteCommand.self,
-]
+/// The command `argv` names (longest match: "record show" before "record").
+func match(_ argv: [String]) -> (any Command.Type)? {
+    commands.filter { cmd in
+        let words = cmd.name.split(separator: " ").map(String.init)
+        return argv.count >= words.count && Array(argv.prefix(words.count)) == words
+    }.max { $0.name.count < $1.name.count }
+}
 
-let overview = """
-    interforce: share signed, versioned police records between forces.
-
-    USAGE: interforce <command> [<subcommand>] [options]
-
-    COMMANDS:
-    \(commands.map { "  " + $0.name.padding(toLength: 18, withPad: " ", startingAt: 0) + $0.abstract }
-        .joined(separator: "\n"))
-
-    Run 'interforce <command> --help' for the options of one command.
-    """
-
-@MainActor func main(_ argv: [String]) -> Int32 {
+/// Parses and runs one command. With `forward`, a command that touches the node goes to the running node if any.
+func dispatch(_ argv: [String], context: Context, forward: Bool = false) -> Int32 {
     if argv.isEmpty || argv == ["--help"] || argv == ["-h"] || argv == ["help"] {
         printOut(overview)
         return argv.isEmpty ? ExitCode.usage : ExitCode.success
     }
-    // Longest match: "record show" before "record".
-    let match = commands.filter { cmd in
-        let words = cmd.name.split(separator: " ").map(String.init)
-        return argv.count >= words.count && Array(argv.prefix(words.count)) == words
-    }.max { $0.name.count < $1.name.count }
-    guard let command = match else {
+    guard let command = match(argv) else {
         let family = commands.filter { $0.name.hasPrefix(argv[0] + " ") }
         if !family.isEmpty, argv.count == 1 || argv[1] == "--help" || argv[1] == "-h" {
             printOut(family.map { "interforce " + $0.name + "\t" + $0.abstract }.joined(separator: "\n"))
@@ -54,7 +34,12 @@ let overview = """
             printOut(command.help)
             return ExitCode.success
         }
-        return try command.run(args, Context(environment: ProcessInfo.processInfo.environment))
+        if forward, !Forwarding.local.contains(command.name),
+           let exit = Forwarding.forward(command: command, argv: argv, args: args,
+                                         socket: context.dataDirectory(args).socket, environment: context.environment) {
+            return exit
+        }
+        return try command.run(args, context)
     } catch let error as UsageError {
         printErr("interforce \(command.name): \(error.message)")
         printErr("Run 'interforce \(command.name) --help' for usage.")
@@ -65,4 +50,5 @@ let overview = """
     }
 }
 
-exit(main(Array(CommandLine.arguments.dropFirst())))
+exit(dispatch(Array(CommandLine.arguments.dropFirst()),
+              context: Context(environment: ProcessInfo.processInfo.environment), forward: true))

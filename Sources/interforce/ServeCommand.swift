@@ -1,0 +1,75 @@
+// `interforce serve`: runs the node in the foreground: the peer HTTPS server (mutual TLS), the local socket the
+// CLI forwards to, and one replication worker per configured peer. SIGTERM or SIGINT stops it cleanly: workers
+// finish their exchange, servers stop, the store is closed.
+
+import Foundation
+import InterforceCore
+import InterforceNode
+import InterforceTransport
+
+enum ServeCommand: Command {
+    static let name = "serve"
+    static let abstract = "run the node: peer HTTPS server, local socket, replication (foreground)"
+    static let usage = "serve [--data DIR]"
+    static let discussion = """
+        Needs in config.json: listen (host:port), tlsCertificate, tlsKey, tlsCA (PEM paths), authority, and an
+        installed membership ('interforce membership install'). Peers to connect to are 'peers' in config.json.
+        """
+    static let options: [OptionSpec] = []
+
+    static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
+        guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
+        // Block the stop signals in every thread we start; the main thread takes them with sigwait.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+        let dir = context.dataDirectory(args)
+        let node = try Node.open(dataDirectory: dir, now: context.nowFunction)
+        let config = node.config
+        guard let listen = config.listen, let cert = config.tlsCertificate, let key = config.tlsKey,
+              let ca = config.tlsCA
+        else { throw NodeError("\(dir.config): 'listen', 'tlsCertificate', 'tlsKey' and 'tlsCA' are needed to serve") }
+        guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]) else {
+            throw NodeError("\(dir.config): 'listen' must be host:port, e.g. 127.0.0.1:7401")
+        }
+        let host = String(listen[..<colon])
+        guard let membership = node.membership else {
+            throw NodeError("no membership installed: run 'interforce membership install FILE' first")
+        }
+        var peers: [PeerEndpoint] = []
+        for force in config.peers {
+            guard let member = membership.member(force) else {
+                throw NodeError("peer '\(force)' in \(dir.config) is not in membership version \(membership.version)")
+            }
+            peers.append(PeerEndpoint(force: force, baseURL: member.endpoint))
+        }
+        let service = NodeService(node)
+        let replicator = try Replicator(service: service, peers: peers,
+                                        tls: TLSClientConfig(certificateFile: cert, privateKeyFile: key, trustedCAFile: ca),
+                                        intervalSeconds: config.syncIntervalSeconds)
+        let api = PeerAPI(service: service, onAccepted: { replicator.notify() })
+        let server = try HTTPSServer(bindAddress: host, port: port,
+                                     tls: try TLSServerConfig(certificateFile: cert, privateKeyFile: key, trustedCAFile: ca),
+                                     handler: { api.handle($0) })
+        let local = try HTTPSServer(unixSocketPath: dir.socket, handler: { request in
+            Forwarding.serve(request, service: service, replicator: replicator)
+        })
+        try service.with { try $0.logLifecycle("serve-start", detail: ["listen": .string("\(host):\(server.port)"),
+                                                                       "peers": .array(config.peers.map { .string($0) })]) }
+        replicator.start()
+        printErr("interforce: \(config.force) serving on https://\(host):\(server.port), local socket \(dir.socket); "
+                 + "peers: \(config.peers.isEmpty ? "none" : config.peers.joined(separator: ", "))")
+
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        printErr("interforce: signal \(received), stopping")
+        replicator.stop()
+        server.stop()
+        local.stop()
+        try service.with { try $0.logLifecycle("serve-stop", detail: ["signal": .int(Int64(received))]) }
+        return ExitCode.success
+    }
+}
