@@ -258,7 +258,7 @@ public final class Store {
         if let t = q.type { clauses.append("r.type = ?"); values.append(.text(t.rawValue)) }
         if let c = q.classification { clauses.append("r.classification = ?"); values.append(.text(c.rawValue)) }
         if let f = q.force {
-            clauses.append("EXISTS (SELECT 1 FROM record_forces rf WHERE rf.record = r.id AND rf.force = ?)")
+            clauses.append("r.id IN (SELECT record FROM record_forces WHERE force = ?)")
             values.append(.text(f))
         }
         if let s = q.updatedSince { clauses.append("r.updated_time >= ?"); values.append(.int(s)) }
@@ -286,8 +286,9 @@ public final class Store {
         while let r = try statement.step() { try body(r.text(0) ?? "", r.text(1) ?? "", r.text(2) ?? "") }
     }
 
+    /// Ids are ASCII, so SQLite's BINARY order is the byte order the digest is defined over.
     public func stateDigest() throws -> SHA256Digest {
-        StateDigest.compute(try db.query("SELECT id, state_hash FROM records").map {
+        StateDigest.compute(sorted: try db.query("SELECT id, state_hash FROM records ORDER BY id").map {
             (id: $0.text(0) ?? "", stateHash: $0.text(1) ?? "")
         })
     }

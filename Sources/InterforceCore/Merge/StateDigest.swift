@@ -6,8 +6,14 @@
 
 public enum StateDigest {
     public static func compute(_ records: some Sequence<(id: String, stateHash: String)>) -> SHA256Digest {
+        compute(sorted: records.sorted { Array($0.id.utf8).lexicographicallyPrecedes($1.id.utf8) })
+    }
+
+    /// The same, for records already in ascending byte order of id (as the store reads them).
+    public static func compute(sorted records: [(id: String, stateHash: String)]) -> SHA256Digest {
         var bytes: [UInt8] = []
-        for r in records.sorted(by: { $0.id < $1.id }) {
+        bytes.reserveCapacity(records.count * 100)
+        for r in records {
             bytes.append(contentsOf: r.id.utf8)
             bytes.append(0x20)
             bytes.append(contentsOf: r.stateHash.utf8)
