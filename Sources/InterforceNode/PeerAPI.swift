@@ -65,8 +65,8 @@ public final class PeerAPI: Sendable {
             }
             return Self.ok(signed.json)
         case "/v1/feeds":
-            let vector = try service.with { try $0.store.versionVector() }
-            return Self.ok(["feeds": .object(vector.mapValues { .int($0) })])
+            let (vector, version) = try service.with { node in (try node.store.versionVector(), node.membership?.version ?? 0) }
+            return Self.ok(["feeds": .object(vector.mapValues { .int($0) }), "membershipVersion": .int(version)])
         case "/v1/feeds/entries":
             guard let feed = request.query["feed"], Identifiers.isFeedID(feed) else {
                 return Self.error(400, "malformed", "query 'feed' must be a feed id")

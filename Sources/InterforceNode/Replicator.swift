@@ -54,11 +54,12 @@ public final class Replicator: Sendable {
 
     /// Runs one cycle with every peer now and waits for all of them (at most `timeoutSeconds`); returns per-peer errors.
     public func syncNow(timeoutSeconds: Double = 30) -> [String: String] {
-        let generation = workers.map { $0.completedCycles }
+        // A cycle that began before this call may have missed the newest writes: wait for one that begins after.
+        let targets = workers.map { $0.startedCycles + 1 }
         notify()
         let deadline = Date().addingTimeInterval(timeoutSeconds)
-        for (worker, before) in zip(workers, generation) {
-            while worker.completedCycles < before + 2, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        for (worker, target) in zip(workers, targets) {
+            while worker.completedCycles < target, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         }
         var errors: [String: String] = [:]
         for w in workers { if let e = w.lastError { errors[w.peer.force] = e } }
@@ -80,6 +81,7 @@ public final class Replicator: Sendable {
             var wakeups = 0
             var stopping = false
             var started = false
+            var begun = 0
             var cycles = 0
             var lastError: String?
         }
@@ -92,6 +94,7 @@ public final class Replicator: Sendable {
         }
 
         var completedCycles: Int { state.withLock { $0.cycles } }
+        var startedCycles: Int { state.withLock { $0.begun } }
         var lastError: String? { state.withLock { $0.lastError } }
 
         func start() {
@@ -119,6 +122,10 @@ public final class Replicator: Sendable {
 
         private func run() {
             while !state.withLock({ $0.stopping }) {
+                state.withLock {
+                    $0.begun += 1
+                    $0.wakeups = 0
+                }
                 let error = cycle()
                 state.withLock {
                     $0.cycles += 1
@@ -129,7 +136,6 @@ public final class Replicator: Sendable {
                 while state.withLock({ $0.wakeups == 0 && !$0.stopping }), Date() < deadline {
                     _ = condition.wait(until: deadline)
                 }
-                state.withLock { $0.wakeups = 0 }
                 condition.unlock()
             }
             finished.signal()
@@ -138,7 +144,8 @@ public final class Replicator: Sendable {
         /// One push-and-pull exchange; returns the error message, or nil.
         private func cycle() -> String? {
             do {
-                let theirs = try fetchVector()
+                let (theirs, theirMembership) = try fetchVector()
+                try adoptNewerMembership(theirMembership)
                 try service.with { node in try node.store.notePeerVector(peer.force, theirs) }
                 try push(theirs)
                 try pull(theirs)
@@ -151,10 +158,17 @@ public final class Replicator: Sendable {
             }
         }
 
-        private func fetchVector() throws -> [String: Int64] {
-            let body = try call(ClientRequest(method: "GET", path: "/v1/feeds"))
+        private func fetchVector() throws -> ([String: Int64], Int64) {
+            let body = try call(ClientRequest(method: "GET", path: "/v1/feeds")).json
             guard let feeds = body["feeds"]?.object else { throw NodeError("peer \(peer.force): malformed /v1/feeds") }
-            return feeds.compactMapValues(\.int)
+            return (feeds.compactMapValues(\.int), body["membershipVersion"]?.int ?? 0)
+        }
+
+        /// A peer with a newer membership version hands it on; it is installed only if the authority signed it.
+        private func adoptNewerMembership(_ version: Int64) throws {
+            guard version > (try service.with { $0.membership?.version ?? 0 }) else { return }
+            let signed = try SignedMembership(json: try call(ClientRequest(method: "GET", path: "/v1/membership")).json)
+            _ = try service.with { try $0.installMembership(signed, source: peer.force, officer: nil) }
         }
 
         private func push(_ theirs: [String: Int64]) throws {
@@ -169,7 +183,7 @@ public final class Replicator: Sendable {
                     let started = DispatchTime.now().uptimeNanoseconds
                     let bytes = JSONValue.object(["items": .array(items.map(\.json))]).canonicalBytes
                     let reply = try call(ClientRequest(method: "POST", path: "/v1/entries",
-                                                       headers: [("Content-Type", "application/json")], body: bytes))
+                                                       headers: [("Content-Type", "application/json")], body: bytes)).json
                     let results = reply["results"]?.array ?? []
                     let accepted = results.filter { $0["outcome"]?.string == "accepted" }.count
                     try service.with { node in
@@ -198,7 +212,7 @@ public final class Replicator: Sendable {
                     let started = DispatchTime.now().uptimeNanoseconds
                     let path = "/v1/feeds/entries?feed=\(feed.replacingOccurrences(of: "/", with: "%2F"))"
                         + "&after=\(mine)&limit=\(Replicator.batchSize)"
-                    let reply = try call(ClientRequest(method: "GET", path: path))
+                    let (reply, size) = try call(ClientRequest(method: "GET", path: path))
                     let items = reply["items"]?.array ?? []
                     guard !items.isEmpty else { break }   // the peer cannot serve us further positions
                     var deliveries: [Delivery] = []
@@ -207,7 +221,7 @@ public final class Replicator: Sendable {
                         let outcomes = try node.ingest(deliveries, peer: peer.force)
                         let accepted = outcomes.filter { if case .accepted = $0 { true } else { false } }.count
                         try node.logBatch("batch-received", peer: peer.force, count: items.count, accepted: accepted,
-                                          bytes: 0, micros: Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000))
+                                          bytes: size, micros: Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000))
                     }
                     let progressed = try service.with { try $0.store.feedHead(feed)?.seq ?? 0 } > mine
                     if !progressed { throw NodeError("pull of \(feed) from \(peer.force) made no progress") }
@@ -215,14 +229,14 @@ public final class Replicator: Sendable {
             }
         }
 
-        private func call(_ request: ClientRequest) throws -> JSONValue {
+        private func call(_ request: ClientRequest) throws -> (json: JSONValue, bytes: Int) {
             let response = try client.send(request)
             guard response.status == 200 else {
                 let message = (try? JSONValue(parsing: response.body))?["message"]?.string ?? ""
                 throw NodeError("peer \(peer.force) answered \(response.status) to \(request.method) "
                                 + "\(request.path.prefix { $0 != "?" }): \(message)")
             }
-            do { return try JSONValue(parsing: response.body) } catch {
+            do { return (try JSONValue(parsing: response.body), response.body.count) } catch {
                 throw NodeError("peer \(peer.force) sent invalid JSON: \(error)")
             }
         }
