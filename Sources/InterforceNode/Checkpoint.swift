@@ -12,6 +12,18 @@ extension Node {
         JSONValue.object(["feed": .string(feed), "seq": .int(seq), "hash": .string(hash)]).canonicalBytes
     }
 
+    /// Appends a checkpoint of the current head in its own transaction, unless the head is already a checkpoint.
+    /// Returns the checkpoint row's seq, or nil when nothing new was logged since the last one.
+    @discardableResult
+    public func checkpoint() throws -> Int64? {
+        try store.transaction {
+            let head = try store.logRows(after: try store.logHead() - 1, kinds: nil, limit: 1).last
+            guard head?.event.kind != "checkpoint" else { return nil }
+            try appendCheckpoint()
+            return try store.logHead()
+        }
+    }
+
     /// Appends a checkpoint row for the current head (inside the caller's transaction).
     func appendCheckpoint() throws {
         guard let head = try store.logRows(after: try store.logHead() - 1, kinds: nil, limit: 1).last else { return }

@@ -7,7 +7,7 @@ nonisolated(unsafe) let commands: [any Command.Type] = [
     RecordNewCommand.self, RecordUpdateCommand.self, RecordShowCommand.self, RecordHistoryCommand.self,
     RecordEraseCommand.self,
     QueryCommand.self,
-    AuditLogCommand.self, AuditVerifyCommand.self, AuditExportCommand.self,
+    AuditLogCommand.self, AuditVerifyCommand.self, AuditExportCommand.self, AuditCheckpointCommand.self,
     StatusCommand.self,
     EntriesExportCommand.self, EntriesIngestCommand.self,
     TrustAddCommand.self,

@@ -6,6 +6,7 @@ import Foundation
 import InterforceCore
 import InterforceNode
 import InterforceTransport
+import Synchronization
 
 enum ServeCommand: Command {
     static let name = "serve"
@@ -60,16 +61,55 @@ enum ServeCommand: Command {
         try service.with { try $0.logLifecycle("serve-start", detail: ["listen": .string("\(host):\(server.port)"),
                                                                        "peers": .array(config.peers.map { .string($0) })]) }
         replicator.start()
+        let checkpoints = CheckpointTimer(service: service, everySeconds: 300)
+        checkpoints.start()
         printErr("interforce: \(config.force) serving on https://\(host):\(server.port), local socket \(dir.socket); "
                  + "peers: \(config.peers.isEmpty ? "none" : config.peers.joined(separator: ", "))")
 
         var received: Int32 = 0
         sigwait(&signals, &received)
         printErr("interforce: signal \(received), stopping")
+        checkpoints.stop()
         replicator.stop()
         server.stop()
         local.stop()
         try service.with { try $0.logLifecycle("serve-stop", detail: ["signal": .int(Int64(received))]) }
         return ExitCode.success
+    }
+}
+
+/// Signs a checkpoint of the log head every few minutes while serving (if anything was logged since the last).
+final class CheckpointTimer: Sendable {
+    let service: NodeService
+    let every: Double
+    let condition = NSCondition()
+    let stopping = Mutex(false)
+    let done = DispatchSemaphore(value: 0)
+
+    init(service: NodeService, everySeconds: Double) {
+        self.service = service
+        self.every = everySeconds
+    }
+
+    func start() {
+        Thread { [self] in
+            while true {
+                condition.lock()
+                let deadline = Date().addingTimeInterval(every)
+                while !stopping.withLock({ $0 }), Date() < deadline { _ = condition.wait(until: deadline) }
+                condition.unlock()
+                if stopping.withLock({ $0 }) { break }
+                _ = try? service.with { try $0.checkpoint() }
+            }
+            done.signal()
+        }.start()
+    }
+
+    func stop() {
+        condition.lock()
+        stopping.withLock { $0 = true }
+        condition.signal()
+        condition.unlock()
+        done.wait()
     }
 }

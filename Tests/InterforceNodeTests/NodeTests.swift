@@ -131,3 +131,25 @@ struct NodeTests {
         #expect(try a.store.recordState(id)?.document["tags"] == nil)
     }
 }
+
+struct CheckpointTests {
+    @Test func checkpointsVerifyAndTamperingWithOneIsCaught() throws {
+        let clock = TestClock()
+        let node = try Fixtures.memoryNode(force: "hampshire", clock: clock)
+        try node.create(type: .caseFile, document: Fixtures.caseDocument(), classification: .official,
+                        audience: Fixtures.everyone, officer: "DS 1")
+        let seq = try #require(try node.checkpoint())
+        #expect(try node.checkpoint() == nil, "nothing new since the last checkpoint")
+        #expect(try node.verify().ok)
+        let row = try #require(try node.store.logRows(LogFilter.kind("checkpoint")).last)
+        #expect(row.seq == seq && row.event.detail["seq"]?.int == seq - 1)
+        // A checkpoint signed by another key for the same head does not verify.
+        let other = SecretKey.generate()
+        var forged = row.event
+        forged.detail = ["seq": .int(seq - 1), "hash": row.event.detail["hash"]!, "key": .string(node.publicKey.hex),
+                         "signature": .string(other.sign([1]).hex)]
+        try node.store.transaction { try node.store.appendLog(forged, at: clock.now) }
+        let report = try node.verify()
+        #expect(report.problems.contains { $0.contains("checkpoint signature does not verify") }, "\(report.problems)")
+    }
+}
