@@ -45,6 +45,9 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "InterforceTransportTests", dependencies: ["InterforceTransport", "InterforceTestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "InterforceFederationTests",
+                    dependencies: ["InterforceCore", "InterforceTransport", "InterforceTestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "InterforceCLITests", dependencies: ["InterforceCore", "InterforceTestSupport"],
                     swiftSettings: strict),
     ]
