@@ -18,9 +18,11 @@ test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# The replication mode spawns the release `interforce` binary next to the bench, so both products are built.
 bench: deps
-	$(SWIFT) build -c release --product interforce-bench
+	$(SWIFT) build -c release
 	.build/release/interforce-bench
+	.build/release/interforce-bench replication
 
 # Regenerates Schemas/records and Schemas/operations from the model (a test checks they match).
 schemas: build

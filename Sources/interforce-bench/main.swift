@@ -10,6 +10,9 @@
 // that cannot be avoided (checking every signature): near 1 means ingest is crypto-bound, near 0 means the rest of
 // the node (SQLite, JSON, merge, audit log) dominates, and that share holds across machines far better than any
 // single rate does. Run it with `swift run -c release interforce-bench`; a debug build says so in its header.
+//
+// `interforce-bench replication` is a second mode (ReplicationRun.swift): two `interforce serve` processes
+// federated over mutual TLS, bulk replication rate, peak RSS and one-hop propagation latency.
 
 import Foundation
 import InterforceCore
@@ -22,6 +25,7 @@ struct Options {
 
     static let usage = """
         USAGE: interforce-bench [--sizes N,N...] [--dir PATH] [--durable-max N] [--queries N]
+               interforce-bench replication [--entries N] [--writes M] [--interforce PATH]   (see replication --help)
 
         Authors N records on a file-backed node, ingests them into a second node, measures raw Ed25519 on the same
         entries, then times queries, record show and the state digest. Prints one aligned table to stdout;
@@ -203,6 +207,7 @@ func report(_ results: [SizeResult], options: Options, directory: String, loadAt
 // MARK: Main
 
 func main(_ argv: [String]) -> Int32 {
+    if argv.first == "replication" { return replicationMain(Array(argv.dropFirst())) }
     let options: Options
     do {
         guard let parsed = try Options.parse(argv) else {
