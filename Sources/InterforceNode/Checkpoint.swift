@@ -38,16 +38,20 @@ extension Node {
     func verifyCheckpoints() throws -> [String] {
         var problems: [String] = []
         var hashes: [Int64: String] = [:]
-        try store.forEachLogRow { row in
+        var rows: [LogRow] = []
+        try store.forEachLogRow { rows.append($0) }
+        for row in rows {
             hashes[row.seq] = row.hash
-            guard row.event.kind == "checkpoint" else { return }
+            guard row.event.kind == "checkpoint" else { continue }
             let d = row.event.detail
             guard let seq = d["seq"]?.int, let hash = d["hash"]?.string, let keyHex = d["key"]?.string,
                   let sigHex = d["signature"]?.string, let key = try? PublicKey(hex: keyHex),
                   let sig = try? Signature(hex: sigHex), let feed = row.event.author
-            else { problems.append("log row \(row.seq): malformed checkpoint"); return }
+            else { problems.append("log row \(row.seq): malformed checkpoint"); continue }
             if hashes[seq] != hash { problems.append("log row \(row.seq): checkpoint names row \(seq) with another hash") }
-            if !key.verify(sig, for: Self.checkpointBytes(feed: feed, seq: seq, hash: hash)) {
+            if try store.trustedKey(key)?.feed != feed {
+                problems.append("log row \(row.seq): checkpoint signed by a key that is not trusted for \(feed)")
+            } else if !key.verify(sig, for: Self.checkpointBytes(feed: feed, seq: seq, hash: hash)) {
                 problems.append("log row \(row.seq): checkpoint signature does not verify")
             }
         }

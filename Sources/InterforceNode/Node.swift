@@ -297,7 +297,11 @@ public final class Node {
     func admit(_ envelope: EntryEnvelope, peer: String?, officer: String?) throws -> IngestOutcome {
         let entry = envelope.entry, h = entry.header
         let at = now()
-        if try store.contains(entry: entry.hash) {
+        // Held, or held as a withheld marker of an entry this node has since become entitled to (an entry it is
+        // not entitled to goes on to be rejected below, whatever it holds).
+        if try store.contains(entry: entry.hash)
+            || (store.hashAt(author: h.author, seq: h.seq) == entry.hash.hex
+                && isEntitled(force: config.force, to: h.audience, authorForce: h.force)) {
             try store.appendLog(LogEvent(kind: "duplicate", peer: peer, author: h.author, record: h.record,
                                          entry: entry.hash.hex, detail: ["seq": .int(h.seq)]), at: at)
             return .duplicate(entry.hash)

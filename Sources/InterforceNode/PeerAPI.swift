@@ -77,7 +77,7 @@ public final class PeerAPI: Sendable {
                 return Self.error(400, "malformed", "'after' must be >= 0 and 'limit' 1...\(Self.maxBatch)")
             }
             let items = try service.with { node in
-                let items = try node.deliveries(for: peer, author: feed, after: after, limit: limit)
+                let items = Replicator.capped(try node.deliveries(for: peer, author: feed, after: after, limit: limit))
                 try node.logServed(peer: peer, feed: feed, count: items.count)
                 return items
             }

@@ -47,6 +47,21 @@ public final class Replicator: Sendable {
         return p
     }
 
+    /// Largest batch body sent or served, well under the peer's 8 MiB request limit (one entry is at most 1 MiB of
+    /// payload plus its header, so a batch always holds at least one).
+    public static let maxBatchBytes = 4 << 20
+
+    /// The longest prefix of `items` whose JSON fits in `maxBatchBytes` (at least one item).
+    public static func capped(_ items: [Delivery]) -> [Delivery] {
+        var total = 16, count = 0
+        for item in items {
+            total += item.json.canonicalBytes.count + 1
+            if total > maxBatchBytes && count > 0 { break }
+            count += 1
+        }
+        return Array(items.prefix(count))
+    }
+
     public func start() { workers.forEach { $0.start() } }
 
     /// Wakes every worker for an immediate cycle (after a local write, or entries accepted from a peer).
@@ -62,7 +77,13 @@ public final class Replicator: Sendable {
             while worker.completedCycles < target, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         }
         var errors: [String: String] = [:]
-        for w in workers { if let e = w.lastError { errors[w.peer.force] = e } }
+        for (worker, target) in zip(workers, targets) {
+            if worker.completedCycles < target {
+                errors[worker.peer.force] = "no exchange completed within \(timeoutSeconds) s"
+            } else if let e = worker.lastError {
+                errors[worker.peer.force] = e
+            }
+        }
         return errors
     }
 
@@ -171,14 +192,17 @@ public final class Replicator: Sendable {
             _ = try service.with { try $0.installMembership(signed, source: peer.force, officer: nil) }
         }
 
+        /// Pushes feed by feed. A rejected item stops that feed for this cycle (what follows it would only be a
+        /// gap); other feeds go on, and the rejections are reported together at the end.
         private func push(_ theirs: [String: Int64]) throws {
             let mine = try service.with { try $0.store.versionVector() }
-            for (feed, seq) in mine.sorted(by: { $0.key < $1.key }) {
+            var failures: [String] = []
+            feeds: for (feed, seq) in mine.sorted(by: { $0.key < $1.key }) {
                 var after = theirs[feed] ?? 0
                 while after < seq {
-                    let items = try service.with {
+                    let items = Replicator.capped(try service.with {
                         try $0.deliveries(for: peer.force, author: feed, after: after, limit: Replicator.batchSize)
-                    }
+                    })
                     guard !items.isEmpty else { break }
                     let started = DispatchTime.now().uptimeNanoseconds
                     let bytes = JSONValue.object(["items": .array(items.map(\.json))]).canonicalBytes
@@ -196,12 +220,16 @@ public final class Replicator: Sendable {
                     }
                     // A rejected item stops this feed for this cycle: what follows it would only be a gap.
                     if let firstRejected = results.firstIndex(where: { $0["outcome"]?.string == "rejected" }) {
-                        throw NodeError("peer \(peer.force) rejected \(feed) seq \(after + Int64(firstRejected) + 1): "
+                        failures.append("peer \(peer.force) rejected \(feed) seq \(after + Int64(firstRejected) + 1): "
                                         + (results[firstRejected]["message"]?.string ?? "?"))
+                        continue feeds
                     }
+                    // All duplicates: the peer got these by pulling meanwhile; its next vector tells where it is.
+                    if !results.isEmpty, results.allSatisfy({ $0["outcome"]?.string == "duplicate" }) { continue feeds }
                     after = items.last!.seq
                 }
             }
+            if !failures.isEmpty { throw NodeError(failures.joined(separator: "; ")) }
         }
 
         private func pull(_ theirs: [String: Int64]) throws {
@@ -246,10 +274,12 @@ public final class Replicator: Sendable {
 extension Node {
     /// Records a peer error; logs it only when it differs from the last one, so a dead peer does not flood the log.
     func notePeerFailure(_ peer: String, _ message: String) throws {
-        let previous = try store.peerRecords().first { $0.peer == peer }?.lastError
+        let previous = try store.peerRecords().first { $0.peer == peer }
+        // Log when the error is new, or when the peer had recovered since the last one.
+        let recovered = (previous?.lastSuccess ?? 0) > (previous?.lastErrorAt ?? 0)
         try store.transaction {
             try store.notePeerError(peer, message, at: now())
-            if previous != message {
+            if previous?.lastError != message || recovered {
                 try store.appendLog(LogEvent(kind: "peer-error", peer: peer, reason: "transport",
                                              detail: ["message": .string(message)]), at: now())
             }

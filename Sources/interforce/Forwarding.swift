@@ -92,6 +92,9 @@ enum Forwarding {
         }
         guard let body = try? JSONValue(parsing: request.body), let argv = body["argv"]?.array?.compactMap(\.string)
         else { return .text(400, "expected {\"argv\": [...]}\n") }
+        if let command = match(argv), local.contains(command.name) {
+            return .text(400, "'\(command.name)' does not run inside the node\n")
+        }
         let env = (body["env"]?.object ?? [:]).compactMapValues(\.string)
         let captured = CapturedOutput(stdin: Array((body["stdin"]?.string ?? "").utf8))
         let exit: Int32

@@ -12,9 +12,9 @@ import Testing
     static let southEast = ["south-east"]
 
     /// hampshire - surrey - sussex, all in south-east; hampshire and sussex are not linked.
-    static func line() throws -> Federation {
+    static func line(syncIntervalSeconds: Int = 2) throws -> Federation {
         try Federation([("hampshire", southEast), ("surrey", southEast), ("sussex", southEast)],
-                       links: [("hampshire", "surrey"), ("surrey", "sussex")])
+                       links: [("hampshire", "surrey"), ("surrey", "sussex")], syncIntervalSeconds: syncIntervalSeconds)
     }
 
     /// When `force` last failed to exchange with `peer` (Unix ms), from `peers status -o json`.
@@ -24,7 +24,8 @@ import Testing
     }
 
     @Test func aLineConvergesAndRelaysWithProvenance() throws {
-        let fed = try Self.line()
+        // A sync interval long enough that only push, relay and `sync` can explain what follows.
+        let fed = try Self.line(syncIntervalSeconds: 8)
         let caseFile = try fed.write("hampshire", "case-file", Fixtures.caseDocument().canonicalText,
                                      audience: "group:south-east")
         let note = try fed.write("surrey", "interview-note", Fixtures.noteDocument().canonicalText,
@@ -43,16 +44,17 @@ import Testing
         // Sussex changes Hampshire's record; the change travels back through Surrey.
         try fed.ok("sussex", "record", "update", caseFile.record, "--set", "status=charged")
 
-        // `sync` at the relay exchanges with both its peers now and reports success.
+        // `sync` at the relay exchanges with both its peers now, and does not wait for the periodic cycle.
         let syncStarted = Date()
         let sync = try fed.cli("surrey", "sync", "--timeout", "20")
         let syncSeconds = Date().timeIntervalSince(syncStarted)
-        #expect(sync.status == 0, "after \(syncSeconds) s: \(sync)")
-        // PRODUCT BUG, not asserted: `sync` returns only after the next periodic cycle (Replicator.syncNow waits
-        // for two completed cycles per worker, and an idle worker starts the second only when syncIntervalSeconds
-        // has passed), so it takes the whole sync interval (10 s by default) instead of one exchange's time.
-        // #expect(syncSeconds < Double(fed.syncIntervalSeconds))
-        #expect(sync.stdout.contains("in sync with every reachable peer"), "\(sync)")
+        #expect(sync.status == 0 && sync.stdout.contains("in sync with every reachable peer"), "\(sync)")
+        #expect(syncSeconds < Double(fed.syncIntervalSeconds), "sync took \(syncSeconds) s")
+        // A peer that hangs makes `sync` fail when its --timeout expires, naming the peer.
+        fed.signal("sussex", SIGSTOP)
+        let stalled = try fed.cli("surrey", "sync", "--timeout", "2")
+        fed.signal("sussex", SIGCONT)
+        #expect(stalled.status == 1 && stalled.stderr.contains("sussex: no exchange completed"), "\(stalled)")
 
         try waitUntil(timeout: 20, "equal state digests on all three nodes") { try fed.sameDigest(fed.forces) }
         let statuses = try fed.forces.map(fed.status)
@@ -97,13 +99,10 @@ import Testing
         try waitUntil(timeout: 20, "hampshire to report surrey unreachable") {
             try Self.lastErrorAt(fed, "hampshire", peer: "surrey") ?? 0 >= stopped
         }
-        // PRODUCT BUG, not asserted: this outage leaves no `peer-error` row in hampshire's audit log.
-        // Node.notePeerFailure (Replicator.swift) logs only when the message differs from peers.last_error, and
-        // Store.notePeerSuccess never clears last_error; hampshire logged the identical connect error when it
-        // started before surrey was up, so every later outage of surrey with that message goes unlogged.
-        // #expect(try fed.auditLog("hampshire").contains {
-        //     $0["kind"] as? String == "peer-error" && $0["peer"] as? String == "surrey" && int($0["at"]) ?? 0 >= stopped
-        // })
+        // The outage is in hampshire's audit log (a new error after a success is always logged).
+        #expect(try fed.auditLog("hampshire").contains {
+            $0["kind"] as? String == "peer-error" && $0["peer"] as? String == "surrey" && int($0["at"]) ?? 0 >= stopped
+        })
         #expect(try fed.show("sussex", records[0]) == nil, "nothing reaches sussex while its only link is down")
 
         try fed.start("surrey")

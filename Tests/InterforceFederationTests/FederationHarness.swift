@@ -234,6 +234,11 @@ final class Federation {
         #expect(!FileManager.default.fileExists(atPath: member(force).socket), "a stopped node removes its socket")
     }
 
+    /// Freezes (SIGSTOP) or thaws (SIGCONT) a running node, to stand in for a peer that hangs.
+    func signal(_ force: String, _ signal: Int32) {
+        if let process = servers[force] { kill(process.processIdentifier, signal) }
+    }
+
     /// The stderr of the node's latest `serve`.
     func serveLog(_ force: String) -> String {
         let path = tmp.file("\(force).serve-\(starts[force] ?? 0).err")

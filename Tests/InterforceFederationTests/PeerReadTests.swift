@@ -55,7 +55,10 @@ import Testing
 
         let feeds = try get("/v1/feeds")
         #expect(feeds.status == "200", "\(feeds)")
-        let vector = intMap(try json(feeds.body)["feeds"])
+        let feedsBody = try json(feeds.body)
+        #expect(Set(feedsBody.keys) == ["feeds", "membershipVersion"] && int(feedsBody["membershipVersion"]) == 1,
+                "\(feeds.body)")
+        let vector = intMap(feedsBody["feeds"])
         #expect(vector == [hampshire.feed: 1], "\(feeds.body)")
         #expect(vector == intMap(try fed.status("surrey")["versionVector"]))
 

@@ -149,7 +149,13 @@ struct CheckpointTests {
         forged.detail = ["seq": .int(seq - 1), "hash": row.event.detail["hash"]!, "key": .string(node.publicKey.hex),
                          "signature": .string(other.sign([1]).hex)]
         try node.store.transaction { try node.store.appendLog(forged, at: clock.now) }
+        // A log re-signed with some other key (named in the row itself) is not vouched for by the node.
+        var resigned = row.event
+        resigned.detail = ["seq": .int(seq - 1), "hash": row.event.detail["hash"]!, "key": .string(other.publicKey.hex),
+                           "signature": .string(other.sign(Array(#"{"feed":"\#(node.config.feed)","hash":"\#(row.event.detail["hash"]!.string!)","seq":\#(seq - 1)}"#.utf8)).hex)]
+        try node.store.transaction { try node.store.appendLog(resigned, at: clock.now) }
         let report = try node.verify()
         #expect(report.problems.contains { $0.contains("checkpoint signature does not verify") }, "\(report.problems)")
+        #expect(report.problems.contains { $0.contains("not trusted for") }, "\(report.problems)")
     }
 }
