@@ -24,7 +24,7 @@ extension Node {
         var lastOfFeed: [String: (seq: Int64, hash: String)] = [:]
         let withheld = try store.withheldPositions()
 
-        try store.forEachRawEntry { hash, headerText, signatureText, payloadText in
+        try store.forEachRawEntry { hash, headerText, signatureText, positionText, payloadText in
             report.entries += 1
             let name = "entry \(hash)"
             guard let json = try? JSONValue(parsing: headerText), let header = try? EntryHeader(json: json) else {
@@ -45,6 +45,9 @@ extension Node {
             }
             if !entry.verifySignature() {
                 report.problems.append("\(label): signature does not verify (altered)")
+            }
+            if !((try? Signature(hex: positionText)).map { header.key.verify($0, for: FeedPosition.bytes(of: entry)) } ?? false) {
+                report.problems.append("\(label): position signature does not verify (altered)")
             }
             var previous = lastOfFeed[header.author]
             // Positions withheld from this node are held as hashes only; the chain runs through them.

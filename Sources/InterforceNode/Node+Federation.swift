@@ -99,8 +99,12 @@ extension Node {
             return .duplicate(marker.hash)
         }
         do {
-            guard try store.trustedKeys().contains(where: { $0.feed == marker.author }) else {
-                throw Rejection(.unknownKey, "feed \(marker.author) is not a member feed")
+            guard try store.trustedKey(marker.key)?.feed == marker.author else {
+                throw Rejection(.unknownKey, "marker key \(marker.key.hex.prefix(16))... is not trusted for feed \(marker.author)")
+            }
+            guard marker.verifySignature() else {
+                throw Rejection(.badSignature, "withheld marker for \(marker.author) seq \(marker.seq): position "
+                                + "signature does not verify")
             }
             guard !isEntitled(force: config.force, to: marker.audience, authorForce: Identifiers.force(ofFeed: marker.author))
             else {
@@ -139,8 +143,7 @@ extension Node {
                 if isEntitled(force: peerForce, to: h.audience, authorForce: h.force) {
                     out.append(.entry(stored.envelope))
                 } else {
-                    out.append(.withheld(WithheldMarker(author: author, seq: h.seq, hash: stored.entry.hash,
-                                                        audience: h.audience)))
+                    out.append(.withheld(WithheldMarker(stored)))
                 }
             case .withheld(let marker):
                 if isEntitled(force: peerForce, to: marker.audience, authorForce: Identifiers.force(ofFeed: author)) {

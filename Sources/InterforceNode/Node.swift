@@ -251,7 +251,9 @@ public final class Node {
                 classification: classification, audience: audience,
                 payloadHash: SHA256Digest.hash(bytes), payloadSize: Int64(bytes.count))
             let entry = Entry(signing: header, with: secretKey)
-            switch try admit(EntryEnvelope(entry: entry, payload: payload), peer: nil, officer: officer) {
+            let position = secretKey.sign(FeedPosition.bytes(of: entry))
+            switch try admit(EntryEnvelope(entry: entry, position: position, payload: payload), peer: nil,
+                             officer: officer) {
             case .accepted: return entry
             case .duplicate, .withheld: throw NodeError("internal: freshly signed entry already held")
             case .rejected(let r): throw NodeError("entry refused: \(r.message)")
@@ -309,6 +311,9 @@ public final class Node {
         do {
             let ops = try Admission.checkContent(entry, payload: envelope.payload, nowMillis: at,
                                                  maxSkewMillis: config.maxSkewMillis)
+            guard envelope.verifyPosition() else {
+                throw Rejection(.badSignature, "position signature does not verify for entry \(entry.hash.hex)")
+            }
             guard let trusted = try store.trustedKey(h.key), trusted.feed == h.author else {
                 throw Rejection(.unknownKey, "key \(h.key.hex.prefix(16))... is not trusted for feed \(h.author)")
             }
@@ -340,7 +345,8 @@ public final class Node {
             var state = try store.recordState(h.record) ?? RecordState(id: h.record, type: h.type)
             // Once a record is erased, no write payload for it is kept, whenever it arrives.
             let keepPayload = h.op == .erase || !state.isErased
-            try store.insert(entry, payload: keepPayload ? envelope.payload : nil, receivedAt: at)
+            try store.insert(entry, position: envelope.position, payload: keepPayload ? envelope.payload : nil,
+                             receivedAt: at)
             state.apply(entry, ops: ops)
             try store.save(state, writtenBy: h.force)
             clock.observe(h.clock)

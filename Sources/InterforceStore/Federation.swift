@@ -13,26 +13,47 @@ public struct WithheldMarker: Sendable, Hashable {
     public let seq: Int64
     public let hash: SHA256Digest
     public let audience: Audience
+    /// The author's key and its signature of the ``FeedPosition`` statement, copied from the entry.
+    public let key: PublicKey
+    public let signature: Signature
 
-    public init(author: String, seq: Int64, hash: SHA256Digest, audience: Audience) {
+    public init(author: String, seq: Int64, hash: SHA256Digest, audience: Audience, key: PublicKey, signature: Signature) {
         self.author = author
         self.seq = seq
         self.hash = hash
         self.audience = audience
+        self.key = key
+        self.signature = signature
+    }
+
+    /// The marker for a stored entry.
+    public init(_ stored: StoredEntry) {
+        let h = stored.entry.header
+        self.init(author: h.author, seq: h.seq, hash: stored.entry.hash, audience: h.audience, key: h.key,
+                  signature: stored.position)
+    }
+
+    public func verifySignature() -> Bool {
+        key.verify(signature, for: FeedPosition.bytes(feed: author, seq: seq, hash: hash.hex, audience: audience.json))
     }
 
     public var json: JSONValue {
-        ["withheld": ["author": .string(author), "seq": .int(seq), "hash": .string(hash.hex), "audience": audience.json]]
+        ["withheld": ["author": .string(author), "seq": .int(seq), "hash": .string(hash.hex), "audience": audience.json,
+                      "key": .string(key.hex), "signature": .string(signature.hex)]]
     }
 
     public init(json: JSONValue) throws(Rejection) {
-        guard let w = json["withheld"]?.object, Set(w.keys) == ["author", "seq", "hash", "audience"],
+        guard let w = json["withheld"]?.object,
+              Set(w.keys) == ["author", "seq", "hash", "audience", "key", "signature"],
               let author = w["author"]?.string, Identifiers.isFeedID(author),
               let seq = w["seq"]?.int, seq >= 1, let hex = w["hash"]?.string, Identifiers.isLowerHex(hex, count: 64),
               let hash = SHA256Digest(hex: hex), let audienceJSON = w["audience"],
-              let audience = try? Audience(json: audienceJSON)
-        else { throw Rejection(.malformed, "withheld marker must be {author, seq, hash, audience}") }
-        self.init(author: author, seq: seq, hash: hash, audience: audience)
+              let audience = try? Audience(json: audienceJSON),
+              let keyHex = w["key"]?.string, Identifiers.isLowerHex(keyHex, count: 64), let key = try? PublicKey(hex: keyHex),
+              let sigHex = w["signature"]?.string, Identifiers.isLowerHex(sigHex, count: 128),
+              let signature = try? Signature(hex: sigHex)
+        else { throw Rejection(.malformed, "withheld marker must be {author, seq, hash, audience, key, signature}") }
+        self.init(author: author, seq: seq, hash: hash, audience: audience, key: key, signature: signature)
     }
 }
 
@@ -64,9 +85,10 @@ extension Store {
     /// Records a withheld position and advances the feed head to it (the head clock stays that of the last entry held).
     public func insertWithheld(_ marker: WithheldMarker, receivedAt: Int64) throws {
         let clock = try feedHead(marker.author)?.clock ?? .zero
-        try db.run("INSERT INTO withheld(author, seq, hash, audience, received_at) VALUES (?, ?, ?, ?, ?)",
-                   .text(marker.author), .int(marker.seq), .text(marker.hash.hex),
-                   .text(marker.audience.json.canonicalText), .int(receivedAt))
+        try db.run("""
+            INSERT INTO withheld(author, seq, hash, audience, key, signature, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, .text(marker.author), .int(marker.seq), .text(marker.hash.hex),
+            .text(marker.audience.json.canonicalText), .text(marker.key.hex), .text(marker.signature.hex), .int(receivedAt))
         try db.run("""
             INSERT INTO feeds(author, head_seq, head_hash, head_time, head_tick) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT(author) DO UPDATE SET head_seq = excluded.head_seq, head_hash = excluded.head_hash
@@ -74,12 +96,10 @@ extension Store {
     }
 
     public func withheld(author: String, seq: Int64) throws -> WithheldMarker? {
-        guard let r = try db.queryOne("SELECT hash, audience FROM withheld WHERE author = ? AND seq = ?",
-                                      .text(author), .int(seq)),
-              let hash = SHA256Digest(hex: r.text(0) ?? ""),
-              let audience = try? Audience(json: JSONValue(parsing: r.text(1) ?? ""))
+        guard let r = try db.queryOne("SELECT seq, hash, audience, key, signature FROM withheld WHERE author = ? AND seq = ?",
+                                      .text(author), .int(seq))
         else { return nil }
-        return WithheldMarker(author: author, seq: seq, hash: hash, audience: audience)
+        return try Self.marker(author, r)
     }
 
     /// The hash held at a feed position (entry or withheld marker), if any.
@@ -103,16 +123,20 @@ extension Store {
     public func feedItems(author: String, after: Int64, limit: Int) throws -> [FeedItem] {
         var items = try entries(author: author, after: after, limit: limit).map { FeedItem.entry($0) }
         let markers = try db.query("""
-            SELECT seq, hash, audience FROM withheld WHERE author = ? AND seq > ? ORDER BY seq LIMIT ?
+            SELECT seq, hash, audience, key, signature FROM withheld WHERE author = ? AND seq > ? ORDER BY seq LIMIT ?
             """, .text(author), .int(after), .int(Int64(limit)))
-        for r in markers {
-            guard let hash = SHA256Digest(hex: r.text(1) ?? ""),
-                  let audience = try? Audience(json: JSONValue(parsing: r.text(2) ?? ""))
-            else { throw StoreError("withheld marker of \(author) cannot be read") }
-            items.append(.withheld(WithheldMarker(author: author, seq: r.int(0) ?? 0, hash: hash, audience: audience)))
-        }
+        for r in markers { items.append(.withheld(try Self.marker(author, r))) }
         items.sort { $0.seq < $1.seq }
         return Array(items.prefix(limit))
+    }
+
+    static func marker(_ author: String, _ r: Row) throws -> WithheldMarker {
+        guard let hash = SHA256Digest(hex: r.text(1) ?? ""),
+              let audience = try? Audience(json: JSONValue(parsing: r.text(2) ?? "")),
+              let key = try? PublicKey(hex: r.text(3) ?? ""), let signature = try? Signature(hex: r.text(4) ?? "")
+        else { throw StoreError("withheld marker of \(author) cannot be read (run 'interforce audit verify')") }
+        return WithheldMarker(author: author, seq: r.int(0) ?? 0, hash: hash, audience: audience, key: key,
+                              signature: signature)
     }
 
     /// Keeps a second, different, validly signed entry for a feed position as evidence and flags the feed.

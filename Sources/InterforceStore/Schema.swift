@@ -38,6 +38,7 @@ enum StoreSchema {
                 tick INTEGER NOT NULL,
                 header TEXT NOT NULL,
                 signature TEXT NOT NULL,
+                position TEXT NOT NULL,
                 received_at INTEGER NOT NULL,
                 UNIQUE(author, seq)
             ) STRICT;
@@ -88,6 +89,8 @@ enum StoreSchema {
                 seq INTEGER NOT NULL,
                 hash TEXT NOT NULL,
                 audience TEXT NOT NULL,
+                key TEXT NOT NULL,
+                signature TEXT NOT NULL,
                 received_at INTEGER NOT NULL,
                 PRIMARY KEY(author, seq)
             ) STRICT;

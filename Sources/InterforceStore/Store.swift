@@ -10,9 +10,10 @@ import Foundation
 /// An entry as held, with its payload unless erased.
 public struct StoredEntry: Sendable {
     public let entry: Entry
+    public let position: Signature
     public let payload: JSONValue?
     public let receivedAt: Int64
-    public var envelope: EntryEnvelope { EntryEnvelope(entry: entry, payload: payload) }
+    public var envelope: EntryEnvelope { EntryEnvelope(entry: entry, position: position, payload: payload) }
 }
 
 /// What `query` filters on; nil means any.
@@ -123,15 +124,15 @@ public final class Store {
     }
 
     /// Stores an admitted entry and its payload and advances its feed head. The caller has checked the chain.
-    public func insert(_ entry: Entry, payload: JSONValue?, receivedAt: Int64) throws {
+    public func insert(_ entry: Entry, position: Signature, payload: JSONValue?, receivedAt: Int64) throws {
         let h = entry.header
         try db.run("""
-            INSERT INTO entries(hash, author, seq, record, time, tick, header, signature, received_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO entries(hash, author, seq, record, time, tick, header, signature, position, received_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, values: [
                 .text(entry.hash.hex), .text(h.author), .int(h.seq), .text(h.record), .int(h.clock.time),
                 .int(h.clock.tick), .text(String(decoding: entry.canonicalHeader, as: UTF8.self)),
-                .text(entry.signature.hex), .int(receivedAt),
+                .text(entry.signature.hex), .text(position.hex), .int(receivedAt),
             ])
         if let payload {
             try db.run("INSERT INTO payloads(entry, body) VALUES (?, ?)", values: [.text(entry.hash.hex), .text(payload.canonicalText)])
@@ -167,14 +168,15 @@ public final class Store {
     }
 
     static let entrySelect = """
-        SELECT e.hash, e.header, e.signature, e.received_at, p.body FROM entries e
+        SELECT e.hash, e.header, e.signature, e.received_at, p.body, e.position FROM entries e
         LEFT JOIN payloads p ON p.entry = e.hash
         """
 
     static func storedEntry(_ r: Row) throws -> StoredEntry {
         let hash = r.text(0) ?? ""
         guard let header = try? EntryHeader(json: JSONValue(parsing: r.text(1) ?? "")),
-              let signature = try? Signature(hex: r.text(2) ?? "")
+              let signature = try? Signature(hex: r.text(2) ?? ""),
+              let position = try? Signature(hex: r.text(5) ?? "")
         else { throw StoreError("stored entry \(hash) cannot be read (run 'interforce audit verify')") }
         let payload = try r.text(4).map { text in
             guard let v = try? JSONValue(parsing: text) else {
@@ -182,19 +184,21 @@ public final class Store {
             }
             return v
         }
-        return StoredEntry(entry: Entry(header: header, signature: signature), payload: payload,
+        return StoredEntry(entry: Entry(header: header, signature: signature), position: position, payload: payload,
                            receivedAt: r.int(3) ?? 0)
     }
 
     /// Raw rows for verification: the stored hash, header text, signature and payload text exactly as held.
     public func forEachRawEntry(
-        _ body: (_ hash: String, _ header: String, _ signature: String, _ payload: String?) throws -> Void
+        _ body: (_ hash: String, _ header: String, _ signature: String, _ position: String, _ payload: String?) throws -> Void
     ) throws {
         let statement = try db.prepare("""
-            SELECT e.hash, e.header, e.signature, p.body FROM entries e LEFT JOIN payloads p ON p.entry = e.hash
-            ORDER BY e.author, e.seq
+            SELECT e.hash, e.header, e.signature, e.position, p.body FROM entries e
+            LEFT JOIN payloads p ON p.entry = e.hash ORDER BY e.author, e.seq
             """)
-        while let r = try statement.step() { try body(r.text(0) ?? "", r.text(1) ?? "", r.text(2) ?? "", r.text(3)) }
+        while let r = try statement.step() {
+            try body(r.text(0) ?? "", r.text(1) ?? "", r.text(2) ?? "", r.text(3) ?? "", r.text(4))
+        }
     }
 
     /// Deletes the payloads of a record's entries except erase entries; returns how many were dropped.

@@ -7,7 +7,7 @@ import Testing
 
 @Suite struct CLIAuditTests {
     enum Tamper: String, CaseIterable, Sendable {
-        case entryHeader, payloadBody, signature, logDetail, logTime, logRowDeleted, recordState
+        case entryHeader, payloadBody, signature, position, logDetail, logTime, logRowDeleted, recordState
     }
 
     /// A node with a few records, updates and reads; returns the ids the tampering targets.
@@ -84,6 +84,13 @@ import Testing
                 return s.replacingCharacters(in: i...i, with: s[i] == "a" ? "b" : "a")
             }
             named = "entry \(caseEntry)"
+        case .position:
+            try Self.changeOneCharacter(sandbox, node.store, table: "entries", column: "position",
+                                        where: "hash = '\(caseEntry)'") { s in
+                let i = s.index(s.startIndex, offsetBy: 20)
+                return s.replacingCharacters(in: i...i, with: s[i] == "a" ? "b" : "a")
+            }
+            named = "entry \(caseEntry)"
         case .logDetail:
             try Self.changeOneCharacter(sandbox, node.store, table: "log", column: "detail", where: "seq = \(readSeq)",
                                         Self.replacing("show", "shop"))
@@ -116,6 +123,8 @@ import Testing
             #expect(problems.allSatisfy { $0.hasPrefix("log row \(readSeq):") }, "\(problems)")
         case .signature:
             #expect(problems.contains { $0.contains("signature does not verify") }, "\(problems)")
+        case .position:
+            #expect(problems.contains { $0.contains("position signature does not verify") }, "\(problems)")
         case .recordState:
             #expect(problems.allSatisfy { $0.hasPrefix("record \(caseFile)") }, "\(problems)")
         default:

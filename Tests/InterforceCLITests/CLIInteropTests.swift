@@ -234,6 +234,12 @@ enum Corpus {
                         bytes.fromhex(e["signature"]), header_bytes)
                 except InvalidSignature:
                     errors.append("line %d: signature" % n)
+                position = canonical({"audience": h["audience"], "feed": h["author"], "hash": e["hash"], "seq": h["seq"]})
+                try:
+                    Ed25519PublicKey.from_public_bytes(bytes.fromhex(h["key"])).verify(
+                        bytes.fromhex(e["position"]), position)
+                except InvalidSignature:
+                    errors.append("line %d: position signature" % n)
                 if e["payload"] is None:
                     erased += 1
                 else:

@@ -68,7 +68,7 @@ import Testing
         let items = try #require(try json(page.body)["items"] as? [[String: Any]], "\(page.body)")
         #expect(items.count == 1)
         let item = try #require(items.first)
-        #expect(Set(item.keys) == ["hash", "header", "signature", "payload"], "\(item.keys)")
+        #expect(Set(item.keys) == ["hash", "header", "signature", "position", "payload"], "\(item.keys)")
         #expect(item["hash"] as? String == written.entry)
         let header = try #require(item["header"] as? [String: Any])
         #expect(header["author"] as? String == hampshire.feed && int(header["seq"]) == 1

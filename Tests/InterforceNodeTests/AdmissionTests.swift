@@ -189,7 +189,7 @@ struct AdmissionTests {
         let h1 = Forge.header(author: author, key: authorKey, seq: 1, prev: nil, time: clock.now, record: imageID,
                               type: "image-ref", payload: payload, audience: kentOnly)
         let e1 = try EntryEnvelope(json: Forge.envelope(header: h1, payload: payload, key: authorKey))
-        let marker = WithheldMarker(author: author, seq: 1, hash: e1.entry.hash, audience: e1.entry.header.audience)
+        let marker = Forge.marker(for: e1, key: authorKey)
         clock.advance(1)
         let e2 = try EntryEnvelope(json: Forge.envelope(header: header(seq: 2, prev: e1.entry.hash.hex, time: clock.now),
                                                         payload: payload, key: authorKey))
@@ -201,11 +201,33 @@ struct AdmissionTests {
         #expect(try receiver.store.storedEntry(hash: e1.entry.hash.hex) == nil, "the withheld entry is not held")
         #expect(try receiver.verify().ok)
         // A marker for an entry Hampshire is entitled to is refused: it needs the entry itself.
-        let wrong = WithheldMarker(author: author, seq: 3, hash: e1.entry.hash, audience: Fixtures.everyone)
-        guard case .rejected(let r) = try receiver.ingest([.withheld(wrong)], peer: "surrey")[0] else {
+        let entitledEntry = try EntryEnvelope(json: Forge.envelope(header: header(seq: 3, prev: e2.entry.hash.hex),
+                                                                   payload: payload, key: authorKey))
+        guard case .rejected(let r) = try receiver.ingest([.withheld(Forge.marker(for: entitledEntry, key: authorKey))],
+                                                          peer: "surrey")[0] else {
             Issue.record("marker for an entitled entry accepted"); return
         }
         #expect(r.message.contains("entitled"))
+        // A marker a relay made up (no author signature over the position) is refused.
+        let hidden = try EntryEnvelope(json: Forge.envelope(header: Forge.header(
+            author: author, key: authorKey, seq: 3, prev: e2.entry.hash.hex, time: clock.now, record: imageID,
+            type: "image-ref", payload: payload, audience: kentOnly), payload: payload, key: authorKey))
+        let forged = Forge.marker(for: hidden, key: SecretKey.generate())
+        guard case .rejected(let f) = try receiver.ingest([.withheld(forged)], peer: "surrey")[0] else {
+            Issue.record("forged marker accepted"); return
+        }
+        #expect(f.code == .unknownKey)
+        let relayed = Forge.marker(for: hidden, key: authorKey)
+        let tampered = WithheldMarker(author: relayed.author, seq: relayed.seq, hash: relayed.hash,
+                                      audience: Fixtures.everyone.json == relayed.audience.json ? .authorForceOnly : try Audience(forces: ["kent", "sussex"]),
+                                      key: relayed.key, signature: relayed.signature)
+        guard case .rejected(let t) = try receiver.ingest([.withheld(tampered)], peer: "surrey")[0] else {
+            Issue.record("marker with an altered audience accepted"); return
+        }
+        #expect(t.code == .badSignature && t.message.contains("position signature"))
+        guard case .withheld = try receiver.ingest([.withheld(relayed)], peer: "surrey")[0] else {
+            Issue.record("the author's own marker was refused"); return
+        }
     }
 
     @Test func duplicateIsANoOpLoggedAsDuplicate() throws {

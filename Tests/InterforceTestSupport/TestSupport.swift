@@ -114,10 +114,20 @@ public enum Forge {
     /// and payload hash: for building entries the model itself would never produce.
     public static func envelope(header: JSONValue, payload: JSONValue?, key: SecretKey) -> JSONValue {
         let bytes = header.canonicalBytes
+        let hash = SHA256Digest.hash(bytes).hex
+        let position = FeedPosition.bytes(feed: header["author"]?.string ?? "", seq: header["seq"]?.int ?? 0,
+                                          hash: hash, audience: header["audience"] ?? .null)
         return [
-            "hash": .string(SHA256Digest.hash(bytes).hex), "header": header,
-            "signature": .string(key.sign(bytes).hex), "payload": payload ?? .null,
+            "hash": .string(hash), "header": header, "signature": .string(key.sign(bytes).hex),
+            "position": .string(key.sign(position).hex), "payload": payload ?? .null,
         ]
+    }
+
+    /// A withheld marker for `envelope` (as `Forge.envelope` makes it), signed by `key`.
+    public static func marker(for envelope: EntryEnvelope, key: SecretKey) -> WithheldMarker {
+        let h = envelope.entry.header
+        return WithheldMarker(author: h.author, seq: h.seq, hash: envelope.entry.hash, audience: h.audience,
+                              key: key.publicKey, signature: key.sign(FeedPosition.bytes(of: envelope.entry)))
     }
 
     /// A valid header (as JSON) for `payload`, which callers then break one member at a time.

@@ -104,14 +104,22 @@ public enum Admission {
     }
 }
 
-/// An entry as exported and exchanged: `{"hash", "header", "signature", "payload"}`; payload is null once erased.
+/// An entry as exported and exchanged: `{"hash", "header", "signature", "position", "payload"}`; payload is null
+/// once erased; `position` is the author's signature of the ``FeedPosition`` statement.
 public struct EntryEnvelope: Sendable {
     public let entry: Entry
+    public let position: Signature
     public let payload: JSONValue?
 
-    public init(entry: Entry, payload: JSONValue?) {
+    public init(entry: Entry, position: Signature, payload: JSONValue?) {
         self.entry = entry
+        self.position = position
         self.payload = payload
+    }
+
+    /// Whether `position` is the header key's signature of this entry's feed position.
+    public func verifyPosition() -> Bool {
+        entry.header.key.verify(position, for: FeedPosition.bytes(of: entry))
     }
 
     public var json: JSONValue {
@@ -119,13 +127,14 @@ public struct EntryEnvelope: Sendable {
             "hash": .string(entry.hash.hex),
             "header": entry.header.json,
             "signature": .string(entry.signature.hex),
+            "position": .string(position.hex),
             "payload": payload ?? .null,
         ]
     }
 
     public init(json: JSONValue) throws(Rejection) {
-        guard let o = json.object, Set(o.keys) == ["hash", "header", "signature", "payload"] else {
-            throw Rejection(.malformed, "entry must be an object with exactly hash, header, signature and payload")
+        guard let o = json.object, Set(o.keys) == ["hash", "header", "signature", "position", "payload"] else {
+            throw Rejection(.malformed, "entry must be an object with exactly hash, header, signature, position and payload")
         }
         let header = try Admission.parseHeader(o["header"]!)
         guard let sigHex = o["signature"]?.string, Identifiers.isLowerHex(sigHex, count: 128),
@@ -133,11 +142,14 @@ public struct EntryEnvelope: Sendable {
         else {
             throw Rejection(.malformed, "signature: expected 64 bytes in lowercase hex")
         }
+        guard let positionHex = o["position"]?.string, Identifiers.isLowerHex(positionHex, count: 128),
+              let position = try? Signature(hex: positionHex)
+        else { throw Rejection(.malformed, "position: expected 64 bytes in lowercase hex") }
         let entry = Entry(header: header, signature: signature)
         guard o["hash"]?.string == entry.hash.hex else {
             throw Rejection(.malformed, "hash does not match the canonical header (computed \(entry.hash.hex))")
         }
         let payload: JSONValue? = o["payload"]!.isNull ? Optional.none : o["payload"]!
-        self.init(entry: entry, payload: payload)
+        self.init(entry: entry, position: position, payload: payload)
     }
 }

@@ -154,6 +154,21 @@ public struct Entry: Sendable, Hashable {
     }
 }
 
+/// A feed position statement: the author's second signature on every entry, over the canonical JSON
+/// `{"audience": <header.audience>, "feed": <author>, "hash": <entry hash>, "seq": <seq>}`. It lets a node that is
+/// not entitled to an entry verify a *withheld marker* for its position (that feed F holds entry H at seq N for
+/// audience A) without seeing the header, so a relay cannot forge or alter markers.
+public enum FeedPosition {
+    public static func bytes(feed: String, seq: Int64, hash: String, audience: JSONValue) -> [UInt8] {
+        JSONValue.object(["audience": audience, "feed": .string(feed), "hash": .string(hash), "seq": .int(seq)])
+            .canonicalBytes
+    }
+
+    public static func bytes(of entry: Entry) -> [UInt8] {
+        bytes(feed: entry.header.author, seq: entry.header.seq, hash: entry.hash.hex, audience: entry.header.audience.json)
+    }
+}
+
 /// Payload bytes are the canonical JSON of the operations; the header commits to their SHA-256 and length.
 public enum Payload {
     public static func bytes(_ ops: Operations) -> [UInt8] { ops.json.canonicalBytes }
