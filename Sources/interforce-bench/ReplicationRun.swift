@@ -44,22 +44,12 @@ struct ReplicationOptions {
     static func parse(_ args: [String]) throws(BenchError) -> ReplicationOptions? {
         var o = ReplicationOptions()
         var i = 0
-        func value(_ flag: String) throws(BenchError) -> String {
-            i += 1
-            guard i < args.count else { throw BenchError("\(flag) needs a value") }
-            return args[i]
-        }
-        func positive(_ flag: String, _ text: String) throws(BenchError) -> Int {
-            guard let v = Int(text.filter { $0 != "_" }), v > 0 else {
-                throw BenchError("\(flag): expected a positive integer, got '\(text.prefix(40))'")
-            }
-            return v
-        }
+        func value(_ flag: String) throws(BenchError) -> String { try nextValue(args, &i, flag) }
         while i < args.count {
             switch args[i] {
             case "-h", "--help": return nil
-            case "--entries": o.entries = try positive("--entries", try value("--entries"))
-            case "--writes": o.writes = try positive("--writes", try value("--writes"))
+            case "--entries": o.entries = try positiveInteger("--entries", try value("--entries"))
+            case "--writes": o.writes = try positiveInteger("--writes", try value("--writes"))
             case "--interforce": o.interforce = try value("--interforce")
             default: throw BenchError("unknown option '\(args[i].prefix(40))'")
             }

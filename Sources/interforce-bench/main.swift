@@ -47,35 +47,39 @@ struct Options {
     static func parse(_ args: [String]) throws(BenchError) -> Options? {
         var o = Options()
         var i = 0
-        func value(_ flag: String) throws(BenchError) -> String {
-            i += 1
-            guard i < args.count else { throw BenchError("\(flag) needs a value") }
-            return args[i]
-        }
-        func positive(_ flag: String, _ text: String) throws(BenchError) -> Int {
-            guard let v = Int(text.filter { $0 != "_" }), v > 0 else {
-                throw BenchError("\(flag): expected a positive integer, got '\(text.prefix(40))'")
-            }
-            return v
-        }
+        func value(_ flag: String) throws(BenchError) -> String { try nextValue(args, &i, flag) }
         while i < args.count {
             switch args[i] {
             case "-h", "--help": return nil
             case "--sizes":
                 let text = try value("--sizes")
                 var sizes: [Int] = []
-                for part in text.split(separator: ",") { sizes.append(try positive("--sizes", String(part))) }
+                for part in text.split(separator: ",") { sizes.append(try positiveInteger("--sizes", String(part))) }
                 guard !sizes.isEmpty else { throw BenchError("--sizes: expected N,N...") }
                 o.sizes = sizes
             case "--dir": o.directory = try value("--dir")
-            case "--durable-max": o.durableMax = try positive("--durable-max", try value("--durable-max"))
-            case "--queries": o.queries = try positive("--queries", try value("--queries"))
+            case "--durable-max": o.durableMax = try positiveInteger("--durable-max", try value("--durable-max"))
+            case "--queries": o.queries = try positiveInteger("--queries", try value("--queries"))
             default: throw BenchError("unknown option '\(args[i].prefix(40))'")
             }
             i += 1
         }
         return o
     }
+}
+
+/// The value after flag `args[i]`, advancing `i`.
+func nextValue(_ args: [String], _ i: inout Int, _ flag: String) throws(BenchError) -> String {
+    i += 1
+    guard i < args.count else { throw BenchError("\(flag) needs a value") }
+    return args[i]
+}
+
+func positiveInteger(_ flag: String, _ text: String) throws(BenchError) -> Int {
+    guard let v = Int(text.filter { $0 != "_" }), v > 0 else {
+        throw BenchError("\(flag): expected a positive integer, got '\(text.prefix(40))'")
+    }
+    return v
 }
 
 // MARK: Machine

@@ -3,6 +3,7 @@
 // And the log can be checked from outside: `audit export` rows re-hashed and re-chained in Python.
 
 import Foundation
+import InterforceTestSupport
 import Testing
 
 @Suite struct CLIAuditTests {

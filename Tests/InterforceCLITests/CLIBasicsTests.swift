@@ -3,6 +3,7 @@
 // and `-o json` output that any JSON parser accepts.
 
 import Foundation
+import InterforceTestSupport
 import Testing
 
 @Suite struct CLIBasicsTests {

@@ -8,40 +8,6 @@ import Foundation
 import InterforceTestSupport
 import Testing
 
-/// One finished process.
-struct RunResult: CustomStringConvertible {
-    let command: [String]
-    let status: Int32
-    let stdout: String
-    let stderr: String
-
-    var description: String {
-        "$ \(command.joined(separator: " "))\nexit \(status)\n--- stdout\n\(stdout.prefix(6000))\n--- stderr\n\(stderr.prefix(6000))"
-    }
-
-    /// stdout parsed by Foundation (not by the project's own JSON code).
-    func json() throws -> Any { try JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
-
-    func object() throws -> [String: Any] {
-        let value = try json()
-        return try #require(value as? [String: Any], "expected a JSON object\n\(self)")
-    }
-
-    func array() throws -> [[String: Any]] {
-        let value = try json()
-        return try #require(value as? [[String: Any]], "expected a JSON array of objects\n\(self)")
-    }
-
-    var lines: [String] { stdout.split(separator: "\n").map(String.init) }
-}
-
-/// An integer from a Foundation JSON value.
-func int(_ value: Any?) -> Int? {
-    if let i = value as? Int { return i }
-    if let n = value as? NSNumber { return n.intValue }
-    return nil
-}
-
 /// A test's private world: a temporary directory, and the environment its processes run with (no INTERFORCE_*
 /// variables from the caller, HOME inside the sandbox so nothing can fall back to the real ~/.interforce).
 final class Sandbox {

@@ -3,6 +3,7 @@
 // that every read leaves behind, and bad input that is refused with a reason while nothing is stored.
 
 import Foundation
+import InterforceTestSupport
 import Testing
 
 @Suite struct CLIRecordTests {

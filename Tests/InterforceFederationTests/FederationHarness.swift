@@ -21,48 +21,10 @@ import Testing
 import Glibc
 #endif
 
-/// One finished process.
-struct RunResult: CustomStringConvertible {
-    let command: [String]
-    let status: Int32
-    let stdout: String
-    let stderr: String
-
-    var description: String {
-        "$ \(command.joined(separator: " "))\nexit \(status)\n--- stdout\n\(stdout.prefix(4000))\n--- stderr\n\(stderr.prefix(4000))"
-    }
-
-    /// stdout parsed by Foundation, not by the project's own JSON code.
-    func object() throws -> [String: Any] {
-        let value = try JSONSerialization.jsonObject(with: Data(stdout.utf8))
-        return try #require(value as? [String: Any], "expected a JSON object\n\(self)")
-    }
-
-    func array() throws -> [[String: Any]] {
-        let value = try JSONSerialization.jsonObject(with: Data(stdout.utf8))
-        return try #require(value as? [[String: Any]], "expected a JSON array of objects\n\(self)")
-    }
-
-    /// stdout as JSON lines (what `entries export` writes).
-    func jsonLines() throws -> [[String: Any]] {
-        try stdout.split(separator: "\n").map { line in
-            let value = try JSONSerialization.jsonObject(with: Data(line.utf8))
-            return try #require(value as? [String: Any], "expected one JSON object per line\n\(self)")
-        }
-    }
-}
-
 struct HarnessError: Error, CustomStringConvertible {
     let message: String
     init(_ message: String) { self.message = message }
     var description: String { message }
-}
-
-/// An integer from a Foundation JSON value.
-func int(_ value: Any?) -> Int? {
-    if let i = value as? Int { return i }
-    if let n = value as? NSNumber { return n.intValue }
-    return nil
 }
 
 /// A JSON object of integers (a version vector) from a Foundation JSON value.
