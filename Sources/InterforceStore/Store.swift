@@ -262,7 +262,11 @@ public final class Store {
         if let t = q.type { clauses.append("r.type = ?"); values.append(.text(t.rawValue)) }
         if let c = q.classification { clauses.append("r.classification = ?"); values.append(.text(c.rawValue)) }
         if let f = q.force {
-            clauses.append("r.id IN (SELECT record FROM record_forces WHERE force = ?)")
+            // A force with few records: drive from its index rows. With many: walk records newest first and stop
+            // at the limit (the subquery form would sort every match first).
+            let held = try db.queryOne("SELECT count(*) FROM record_forces WHERE force = ?", .text(f))?.int(0) ?? 0
+            clauses.append(held < 2000 ? "r.id IN (SELECT record FROM record_forces WHERE force = ?)"
+                                       : "EXISTS (SELECT 1 FROM record_forces rf WHERE rf.record = r.id AND rf.force = ?)")
             values.append(.text(f))
         }
         if let s = q.updatedSince { clauses.append("r.updated_time >= ?"); values.append(.int(s)) }
