@@ -4,7 +4,8 @@
 #
 #   Deploy/pki.sh ca DIR                       DIR/ca.key, DIR/ca.pem (self-signed, 10 years)
 #   Deploy/pki.sh node DIR FORCE [DAYS] [HOST] DIR/FORCE.key, DIR/FORCE.pem issued by DIR/ca.*: subject
-#                                              O=Interforce, OU=FORCE, CN=FORCE; SAN DNS:HOST,DNS:localhost,IP:127.0.0.1;
+#                                              O=Interforce, OU=FORCE, CN=FORCE; SAN DNS:FORCE.node.interforce (the
+#                                              name peers verify), DNS:HOST, DNS:localhost, IP:127.0.0.1;
 #                                              usable as TLS server and client; DAYS default 825
 #   Deploy/pki.sh authority DIR                DIR/authority.key (Ed25519, PKCS#8 PEM), DIR/authority.pub.pem
 #
@@ -40,7 +41,7 @@ node)
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyAgreement
 extendedKeyUsage=serverAuth,clientAuth
-subjectAltName=DNS:$host,DNS:localhost,IP:127.0.0.1
+subjectAltName=DNS:$force.node.interforce,DNS:$host,DNS:localhost,IP:127.0.0.1
 EXT
     openssl x509 -req -in "$dir/$force.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
         -sha256 -days "$days" -extfile "$ext" -out "$dir/$force.pem" 2>/dev/null

@@ -31,7 +31,10 @@ public final class Replicator: Sendable {
                 policy: ClientPolicy = Replicator.defaultPolicy) throws {
         self.service = service
         self.workers = try peers.map { peer in
-            Worker(peer: peer, client: try PeerClient(baseURL: peer.baseURL, tls: tls, policy: policy),
+            // The peer's certificate must name its force (DNS:<force>.node.interforce), whatever address it is at.
+            var bound = tls
+            bound.expectedServerName = Replicator.serverName(of: peer.force)
+            return Worker(peer: peer, client: try PeerClient(baseURL: peer.baseURL, tls: bound, policy: policy),
                    service: service, interval: Double(intervalSeconds))
         }
     }
@@ -61,6 +64,9 @@ public final class Replicator: Sendable {
         }
         return Array(items.prefix(count))
     }
+
+    /// The certificate name a force's node is verified by (Deploy/pki.sh puts it in every node certificate).
+    public static func serverName(of force: String) -> String { "\(force).node.interforce" }
 
     public func start() { workers.forEach { $0.start() } }
 

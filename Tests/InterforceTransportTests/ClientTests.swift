@@ -103,6 +103,23 @@ struct ClientTLSTests {
         #expect(post.body.isEmpty)
     }
 
+    @Test("an expected server name binds the peer to its force: the right name passes, another member's fails")
+    func expectedServerName() throws {
+        let peer = try TLSPeer()
+        defer { peer.server.stop() }
+        var right = peer.tls
+        right.expectedServerName = "surrey.node.interforce"
+        let response = try PeerClient(baseURL: peer.baseURL, tls: right, policy: .fast)
+            .send(ClientRequest(method: "GET", path: "/whoami"))
+        #expect(response.status == 200 && text(response) == "hampshire")
+        var wrong = peer.tls
+        wrong.expectedServerName = "sussex.node.interforce"
+        let client = try PeerClient(baseURL: peer.baseURL, tls: wrong, policy: .fast)
+        _ = expectTransportError(.tls) { () throws(TransportError) in
+            _ = try client.send(ClientRequest(method: "GET", path: "/whoami"))
+        }
+    }
+
     @Test("two sequential requests reuse one kept-alive connection")
     func keepAlive() throws {
         let peer = try TLSPeer()

@@ -17,11 +17,17 @@ public struct TLSClientConfig: Sendable {
     /// Whether to present the client certificate. Always true outside tests, which turn it off to see a
     /// peer refuse an anonymous client.
     var presentsClientCertificate = true
+    /// The name the server's certificate must carry (a DNS subject alternative name), instead of the host in the
+    /// base URL. The client still connects to the URL's host and port (CURLOPT_CONNECT_TO) but asks for and
+    /// verifies this name, so a peer is bound to the force its certificate was issued to, not to an address.
+    public var expectedServerName: String?
 
-    public init(certificateFile: String, privateKeyFile: String, trustedCAFile: String) {
+    public init(certificateFile: String, privateKeyFile: String, trustedCAFile: String,
+                expectedServerName: String? = nil) {
         self.certificateFile = certificateFile
         self.privateKeyFile = privateKeyFile
         self.trustedCAFile = trustedCAFile
+        self.expectedServerName = expectedServerName
     }
 }
 

@@ -40,6 +40,8 @@ public final class PeerClient: Sendable {
     private struct State {
         let easy: CurlEasyHandle
         var connectionsOpened = 0
+        /// CURLOPT_CONNECT_TO when the certificate name differs from the address; lives as long as the handle.
+        var connectTo: CurlHeaderList?
     }
 
     /// "https://host:port" (or "http://localhost" for a Unix socket), without a trailing slash.
@@ -56,11 +58,22 @@ public final class PeerClient: Sendable {
     public init(baseURL: String, tls: TLSClientConfig, policy: ClientPolicy = ClientPolicy()) throws(TransportError) {
         try Self.validate(policy)
         let (prefix, authority) = try Self.parse(baseURL: baseURL)
-        urlPrefix = prefix
         peerName = authority
         endpoint = .tls(tls)
         self.policy = policy
-        state = Mutex(State(easy: try CurlEasyHandle(peer: authority)))
+        var connectTo: CurlHeaderList?
+        if let name = tls.expectedServerName {
+            guard !name.isEmpty, name.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: ":") && $0 != UInt8(ascii: "/") })
+            else { throw TransportError(kind: .other, message: "expected server name is not a host name: \(name)") }
+            let colon = authority.lastIndex(of: ":")!
+            let host = authority[..<colon], port = authority[authority.index(after: colon)...]
+            let written = prefix.dropFirst("https://".count).prefix { $0 != "/" }
+            urlPrefix = "https://\(name):\(port)" + prefix.dropFirst("https://".count + written.count)
+            connectTo = try CurlHeaderList(["\(name):\(port):\(host):\(port)"], peer: authority)
+        } else {
+            urlPrefix = prefix
+        }
+        state = Mutex(State(easy: try CurlEasyHandle(peer: authority), connectTo: connectTo))
     }
 
     /// A client for the local node listening on the Unix socket at `unixSocketPath`, in plain HTTP.
@@ -124,6 +137,9 @@ public final class PeerClient: Sendable {
         do throws(TransportError) {
             let easy = state.easy
             try configure(easy, for: request)
+            if let connectTo = state.connectTo {
+                try easy.set(CURLOPT_CONNECT_TO, pointer: UnsafeMutableRawPointer(connectTo.head))
+            }
             let headers = try CurlHeaderList(headerLines, peer: peerName)
             let sink = ResponseSink(limit: policy.maxResponseBytes)
             let code = try easy.perform(sink: sink, headers: headers)
