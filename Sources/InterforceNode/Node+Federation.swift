@@ -141,7 +141,7 @@ extension Node {
             case .entry(let stored):
                 let h = stored.entry.header
                 if isEntitled(force: peerForce, to: h.audience, authorForce: h.force) {
-                    out.append(.entry(stored.envelope))
+                    out.append(.entry(try envelopeForSending(stored)))
                 } else {
                     out.append(.withheld(WithheldMarker(stored)))
                 }

@@ -324,6 +324,9 @@ public final class Node {
             guard trusted.isValid(at: h.clock.time) else {
                 throw Rejection(.unknownKey, "key \(h.key.hex.prefix(16))... was not yet valid at the entry's time")
             }
+            if envelope.payload == nil, h.op == .write, try !(store.recordState(h.record)?.isErased ?? false) {
+                try checkErasureEvidence(envelope)
+            }
             guard isEntitled(force: config.force, to: h.audience, authorForce: h.force) else {
                 throw Rejection(.notInAudience, "entry \(entry.hash.hex) is not meant for \(config.force) "
                                 + "(audience \(h.audience.summary))")
@@ -347,6 +350,9 @@ public final class Node {
             let keepPayload = h.op == .erase || !state.isErased
             try store.insert(entry, position: envelope.position, payload: keepPayload ? envelope.payload : nil,
                              receivedAt: at)
+            if envelope.payload == nil, let evidence = envelope.erasure?.envelope, !state.isErased {
+                try store.saveErasureEvidence(for: entry.hash, evidence)
+            }
             state.apply(entry, ops: ops)
             try store.save(state, writtenBy: h.force)
             clock.observe(h.clock)
@@ -401,13 +407,42 @@ public final class Node {
     public func export(author: String?, after: Int64, reader: Reader) throws -> [EntryEnvelope] {
         var out: [EntryEnvelope] = []
         if let author {
-            out = try store.entries(author: author, after: after).map(\.envelope)
+            out = try store.entries(author: author, after: after).map(envelopeForSending)
         } else {
-            try store.forEachEntry { out.append($0.envelope) }
+            var held: [StoredEntry] = []
+            try store.forEachEntry { held.append($0) }
+            out = try held.map(envelopeForSending)
         }
         try logRead("export", reader, record: nil,
                     detail: ["feed": author.map { .string($0) } ?? .null, "count": .int(Int64(out.count))])
         return out
+    }
+
+    /// A held entry as sent to others: a write whose payload was erased here travels with the erase entry that
+    /// justifies the missing payload.
+    public func envelopeForSending(_ stored: StoredEntry) throws -> EntryEnvelope {
+        guard stored.payload == nil, stored.entry.header.op == .write else { return stored.envelope }
+        let held = try store.entries(record: stored.entry.header.record).first { $0.entry.header.op == .erase }?.envelope
+        guard let evidence = try held ?? store.erasureEvidence(for: stored.entry.hash) else { return stored.envelope }
+        return EntryEnvelope(entry: stored.entry, position: stored.position, payload: nil,
+                             erasure: ErasureEvidence(evidence))
+    }
+
+    /// A write without its payload is admitted for a record not erased here only with a valid erase entry of the
+    /// same record, signed by a key trusted for its feed at its time.
+    func checkErasureEvidence(_ envelope: EntryEnvelope) throws {
+        let h = envelope.entry.header
+        guard let evidence = envelope.erasure?.envelope else {
+            throw Rejection(.payloadMismatch, "entry \(envelope.entry.hash.hex) arrived without its payload and without "
+                            + "the erase entry that would justify that")
+        }
+        let e = evidence.entry.header
+        guard e.op == .erase, e.record == h.record, evidence.entry.verifySignature(),
+              let trusted = try store.trustedKey(e.key), trusted.feed == e.author, trusted.isValid(at: e.clock.time)
+        else {
+            throw Rejection(.payloadMismatch, "entry \(envelope.entry.hash.hex) arrived without its payload and its "
+                            + "erasure evidence is not a valid signed erase entry of record \(h.record)")
+        }
     }
 
     func logRead(_ kind: String, _ reader: Reader, record: String?, detail: JSONValue) throws {

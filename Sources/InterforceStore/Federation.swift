@@ -149,6 +149,18 @@ extension Store {
         try db.run("UPDATE feeds SET flagged = 1 WHERE author = ?", .text(h.author))
     }
 
+    /// The erase entry that came with a write received without its payload, kept so it can be passed on.
+    public func saveErasureEvidence(for entry: SHA256Digest, _ evidence: EntryEnvelope) throws {
+        try db.run("INSERT OR REPLACE INTO erasure_evidence(entry, envelope) VALUES (?, ?)",
+                   .text(entry.hex), .text(evidence.json.canonicalText))
+    }
+
+    public func erasureEvidence(for entry: SHA256Digest) throws -> EntryEnvelope? {
+        guard let text = try db.queryOne("SELECT envelope FROM erasure_evidence WHERE entry = ?", .text(entry.hex))?.text(0)
+        else { return nil }
+        return try? EntryEnvelope(json: JSONValue(parsing: text))
+    }
+
     public func flaggedFeeds() throws -> [String] {
         try db.query("SELECT author FROM feeds WHERE flagged = 1 ORDER BY author").compactMap { $0.text(0) }
     }

@@ -103,6 +103,10 @@ enum StoreSchema {
                 received_at INTEGER NOT NULL
             ) STRICT;
             ALTER TABLE feeds ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;
+            CREATE TABLE erasure_evidence(
+                entry TEXT PRIMARY KEY REFERENCES entries(hash),
+                envelope TEXT NOT NULL
+            ) STRICT;
             CREATE TABLE peers(
                 peer TEXT PRIMARY KEY,
                 last_success INTEGER,

@@ -246,13 +246,42 @@ struct AdmissionTests {
         #expect(try receiver.store.stateDigest() == digestBefore)
     }
 
-    /// An entry whose payload was erased upstream travels as `"payload": null` and is admitted header-only.
-    @Test func headerOnlyEntryIsAdmitted() throws {
-        let json = Forge.envelope(header: header(), payload: nil, key: authorKey)
-        let envelope = try EntryEnvelope(json: json)
-        #expect(envelope.payload == nil)
-        try accept(json)
-        #expect(try receiver.store.counts().entries == 1 && receiver.store.counts().payloads == 0)
+    /// A write whose payload was erased upstream travels as `"payload": null` with the erase entry as evidence, and
+    /// is admitted header-only; without that evidence it is refused, so a relay cannot strip payloads.
+    @Test func headerOnlyEntryNeedsErasureEvidence() throws {
+        let stripped = try EntryEnvelope(json: Forge.envelope(header: header(), payload: nil, key: authorKey))
+        #expect(stripped.payload == nil)
+        guard case .rejected(let r) = try receiver.ingest([stripped], peer: "relay")[0] else {
+            Issue.record("a stripped entry was admitted without evidence"); return
+        }
+        #expect(r.code == .payloadMismatch && r.message.contains("without its payload"))
+        #expect(try receiver.store.counts().entries == 0)
+
+        // The author's erase entry of the same record (its seq 2) justifies the missing payload.
+        let eraseOps = Operations.erase(reason: "court order")
+        var eraseHeader = header(seq: 2, prev: stripped.entry.hash.hex, time: clock.now + 1, payload: eraseOps.json).object!
+        eraseHeader["op"] = "erase"
+        let erase = try EntryEnvelope(json: Forge.envelope(header: .object(eraseHeader), payload: eraseOps.json,
+                                                           key: authorKey))
+        let justified = EntryEnvelope(entry: stripped.entry, position: stripped.position, payload: nil,
+                                      erasure: ErasureEvidence(erase))
+        let roundTrip = try EntryEnvelope(json: justified.json)
+        #expect(roundTrip.erasure?.envelope.entry.hash == erase.entry.hash)
+        let outcomes = try receiver.ingest([.entry(roundTrip), .entry(erase)], peer: "relay")
+        #expect(outcomes.allSatisfy { if case .accepted = $0 { true } else { false } }, "\(outcomes)")
+        #expect(try receiver.store.counts().payloads == 1 && receiver.store.recordState(imageID)?.isErased == true)
+
+        // Evidence for another record does not count.
+        let other = try EntryEnvelope(json: Forge.envelope(header: header(record: RecordID.natural(
+            type: .imageRef, key: String(repeating: "cd", count: 32))), payload: nil, key: authorKey))
+        let wrongEvidence = EntryEnvelope(entry: other.entry, position: other.position, payload: nil,
+                                          erasure: ErasureEvidence(erase))
+        let fresh = try Fixtures.memoryNode(force: "hampshire", clock: clock)
+        try fresh.trust(authorKey.publicKey, feed: author, validFrom: 0, validUntil: nil, officer: "test")
+        guard case .rejected(let w) = try fresh.ingest([wrongEvidence], peer: "relay")[0] else {
+            Issue.record("evidence for another record accepted"); return
+        }
+        #expect(w.message.contains("not a valid signed erase entry"))
     }
 
     @Test func batchOutOfOrderIsAdmittedInSeqOrder() throws {

@@ -104,17 +104,28 @@ public enum Admission {
     }
 }
 
+/// A boxed envelope (an envelope cannot hold one of its own kind directly).
+public final class ErasureEvidence: Sendable {
+    public let envelope: EntryEnvelope
+    public init(_ envelope: EntryEnvelope) { self.envelope = envelope }
+}
+
 /// An entry as exported and exchanged: `{"hash", "header", "signature", "position", "payload"}`; payload is null
 /// once erased; `position` is the author's signature of the ``FeedPosition`` statement.
 public struct EntryEnvelope: Sendable {
     public let entry: Entry
     public let position: Signature
     public let payload: JSONValue?
+    /// For a write entry sent without its payload: the signed erase entry of the same record that justifies the
+    /// missing payload (member `"erasure"`, an envelope itself, without its own `erasure`). Without it a receiver
+    /// that has not erased the record refuses the entry, so a relay cannot strip payloads.
+    public let erasure: ErasureEvidence?
 
-    public init(entry: Entry, position: Signature, payload: JSONValue?) {
+    public init(entry: Entry, position: Signature, payload: JSONValue?, erasure: ErasureEvidence? = nil) {
         self.entry = entry
         self.position = position
         self.payload = payload
+        self.erasure = erasure
     }
 
     /// Whether `position` is the header key's signature of this entry's feed position.
@@ -123,18 +134,22 @@ public struct EntryEnvelope: Sendable {
     }
 
     public var json: JSONValue {
-        [
+        var o: [String: JSONValue] = [
             "hash": .string(entry.hash.hex),
             "header": entry.header.json,
             "signature": .string(entry.signature.hex),
             "position": .string(position.hex),
             "payload": payload ?? .null,
         ]
+        if let erasure { o["erasure"] = erasure.envelope.json }
+        return .object(o)
     }
 
     public init(json: JSONValue) throws(Rejection) {
-        guard let o = json.object, Set(o.keys) == ["hash", "header", "signature", "position", "payload"] else {
-            throw Rejection(.malformed, "entry must be an object with exactly hash, header, signature, position and payload")
+        let members: Set<String> = ["hash", "header", "signature", "position", "payload"]
+        guard let o = json.object, Set(o.keys).subtracting(["erasure"]) == members else {
+            throw Rejection(.malformed,
+                            "entry must be an object with exactly hash, header, signature, position and payload (and optionally erasure)")
         }
         let header = try Admission.parseHeader(o["header"]!)
         guard let sigHex = o["signature"]?.string, Identifiers.isLowerHex(sigHex, count: 128),
@@ -150,6 +165,11 @@ public struct EntryEnvelope: Sendable {
             throw Rejection(.malformed, "hash does not match the canonical header (computed \(entry.hash.hex))")
         }
         let payload: JSONValue? = o["payload"]!.isNull ? Optional.none : o["payload"]!
-        self.init(entry: entry, position: position, payload: payload)
+        var erasure: ErasureEvidence?
+        if let evidence = o["erasure"] {
+            guard evidence["erasure"] == nil else { throw Rejection(.malformed, "erasure evidence must not nest") }
+            erasure = ErasureEvidence(try EntryEnvelope(json: evidence))
+        }
+        self.init(entry: entry, position: position, payload: payload, erasure: erasure)
     }
 }
