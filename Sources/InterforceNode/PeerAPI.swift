@@ -76,12 +76,12 @@ public final class PeerAPI: Sendable {
             guard after >= 0, (1...Self.maxBatch).contains(limit) else {
                 return Self.error(400, "malformed", "'after' must be >= 0 and 'limit' 1...\(Self.maxBatch)")
             }
-            let items = try service.with { node in
-                let items = Replicator.capped(try node.deliveries(for: peer, author: feed, after: after, limit: limit))
+            let body = try service.with { node in
+                let (items, body) = Replicator.batch(try node.deliveries(for: peer, author: feed, after: after, limit: limit))
                 try node.logServed(peer: peer, feed: feed, count: items.count)
-                return items
+                return body
             }
-            return Self.ok(["items": .array(items.map(\.json))])
+            return .json(200, body)
         case "/v1/entries":
             return try receive(request, from: peer)
         default:

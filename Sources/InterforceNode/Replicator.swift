@@ -54,15 +54,20 @@ public final class Replicator: Sendable {
     /// payload plus its header, so a batch always holds at least one).
     public static let maxBatchBytes = 4 << 20
 
-    /// The longest prefix of `items` whose JSON fits in `maxBatchBytes` (at least one item).
-    public static func capped(_ items: [Delivery]) -> [Delivery] {
-        var total = 16, count = 0
+    /// The longest prefix of `items` whose batch `{"items": [...]}` fits in `maxBatchBytes` (at least one item),
+    /// and that batch's canonical bytes, built as the items are measured so each is serialised once.
+    public static func batch(_ items: [Delivery]) -> (items: [Delivery], body: [UInt8]) {
+        var body = Array(#"{"items":["#.utf8)
+        var count = 0
         for item in items {
-            total += item.json.canonicalBytes.count + 1
-            if total > maxBatchBytes && count > 0 { break }
+            let bytes = item.json.canonicalBytes
+            if count > 0 && body.count + bytes.count + 3 > maxBatchBytes { break }
+            if count > 0 { body.append(UInt8(ascii: ",")) }
+            body += bytes
             count += 1
         }
-        return Array(items.prefix(count))
+        body += Array("]}".utf8)
+        return (Array(items.prefix(count)), body)
     }
 
     /// The certificate name a force's node is verified by (Deploy/pki.sh puts it in every node certificate).
@@ -206,12 +211,11 @@ public final class Replicator: Sendable {
             feeds: for (feed, seq) in mine.sorted(by: { $0.key < $1.key }) {
                 var after = theirs[feed] ?? 0
                 while after < seq {
-                    let items = Replicator.capped(try service.with {
+                    let (items, bytes) = Replicator.batch(try service.with {
                         try $0.deliveries(for: peer.force, author: feed, after: after, limit: Replicator.batchSize)
                     })
                     guard !items.isEmpty else { break }
                     let started = DispatchTime.now().uptimeNanoseconds
-                    let bytes = JSONValue.object(["items": .array(items.map(\.json))]).canonicalBytes
                     let reply = try call(ClientRequest(method: "POST", path: "/v1/entries",
                                                        headers: [("Content-Type", "application/json")], body: bytes)).json
                     let results = reply["results"]?.array ?? []

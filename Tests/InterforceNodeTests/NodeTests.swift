@@ -159,3 +159,23 @@ struct CheckpointTests {
         #expect(report.problems.contains { $0.contains("not trusted for") }, "\(report.problems)")
     }
 }
+
+struct BatchTests {
+    /// The batch body is exactly the canonical JSON of {"items": [...]}, and capping keeps it under the limit.
+    @Test func batchBodyIsCanonicalAndCapped() throws {
+        let clock = TestClock()
+        let node = try Fixtures.memoryNode(force: "hampshire", clock: clock)
+        let big = String(repeating: "x", count: 9_000)
+        for i in 0..<600 {
+            try node.create(type: .interviewNote, document: ["interviewee": .string("W\(i)"), "interviewer": "DC 1",
+                                                             "paragraphs": [.string(big)]],
+                            classification: .official, audience: Fixtures.everyone, officer: "DC 1")
+        }
+        let all = try node.deliveries(for: "surrey", author: node.config.feed, after: 0, limit: 600)
+        let (items, body) = Replicator.batch(all)
+        #expect(items.count < all.count && !items.isEmpty && body.count <= Replicator.maxBatchBytes)
+        #expect(body == JSONValue.object(["items": .array(items.map(\.json))]).canonicalBytes)
+        let (none, empty) = Replicator.batch([])
+        #expect(none.isEmpty && empty == Array(#"{"items":[]}"#.utf8))
+    }
+}
