@@ -4,7 +4,12 @@
 //    1, 2, 3... with each prev equal to the hash before, and each payload still held hashes to the header's value.
 // 2. Records: replaying each record's entries gives exactly the stored state and state hash.
 // 3. Log: every row's hash and chain link (see AuditLog.swift).
-// Changing one byte of an entry, payload, record or log row makes at least one of these fail, naming it.
+// 4. Trust: the installed membership verifies against the authority and is the one the log installed; every row of
+//    the `keys` table is granted by it (or, before a membership, by the log) and no grant lacks its row.
+// 5. Feeds against the log: each feed head is the highest position held, and every entry or marker the log records
+//    as admitted is held (or was rolled back, which the log also records).
+// Changing one byte of an entry, payload, record or log row makes at least one of these fail, naming it; so does
+// deleting an entry with its record, or adding a key.
 
 import InterforceCore
 public import InterforceStore
@@ -98,6 +103,19 @@ extension Node {
         report.logRows = log.rows
         report.problems += log.problems
         report.problems += try verifyCheckpoints()
+        report.problems += try trustProblems()
+        for head in try store.feedHeadChecks() {
+            if head.headSeq == 0 {
+                report.problems.append("feed \(head.author): positions are held but the feed has no head (altered)")
+            } else if head.heldSeq != head.headSeq || head.heldHash != head.headHash {
+                report.problems.append("feed \(head.author): head is seq \(head.headSeq) but the highest position held is "
+                                       + "\(head.heldSeq.map(String.init) ?? "none") (entries deleted or the head altered)")
+            }
+        }
+        for row in try store.loggedButNotHeld() {
+            report.problems.append("log row \(row.seq): records \(row.kind) of entry \(row.entry) of \(row.author), which "
+                                   + "is not held (deleted)")
+        }
         return report
     }
 }

@@ -49,7 +49,7 @@ extension Node {
                   let sig = try? Signature(hex: sigHex), let feed = row.event.author
             else { problems.append("log row \(row.seq): malformed checkpoint"); continue }
             if hashes[seq] != hash { problems.append("log row \(row.seq): checkpoint names row \(seq) with another hash") }
-            if try store.trustedKey(key)?.feed != feed {
+            if grant(for: key)?.feed != feed {
                 problems.append("log row \(row.seq): checkpoint signed by a key that is not trusted for \(feed)")
             } else if !key.verify(sig, for: Self.checkpointBytes(feed: feed, seq: seq, hash: hash)) {
                 problems.append("log row \(row.seq): checkpoint signature does not verify")

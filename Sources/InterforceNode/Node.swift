@@ -1,7 +1,9 @@
 // The node: the one place where entries are authored, admitted, merged, stored and read (decisions 1, 5, 6, 8, 9).
 //
 // Authoring signs a new entry on the node's own feed; ingest admits entries from elsewhere. Both go through the
-// same `admit`, so a local write meets exactly the checks a peer's entry meets. Every step that changes the store
+// same `admit`, so a local write meets exactly the checks a peer's entry meets. What a force may do to a record
+// (ownership) is the merge's rule (RecordState.swift); Node+Ownership.swift chooses what this node's own writes
+// carry under it and logs each admitted entry's effect. Every step that changes the store
 // appends its evidence to the audit log in the same transaction. Reads need an officer and a stated purpose, and
 // are logged before the data is returned.
 // A `Node` owns the single writer connection and is confined to one thread.
@@ -45,12 +47,12 @@ public enum Delivery: Sendable {
     public var json: JSONValue {
         switch self {
         case .entry(let e): e.json
-        case .withheld(let w): w.json
+        case .withheld(let w): w.markerJSON
         }
     }
 
     public init(json: JSONValue) throws(Rejection) {
-        self = json["withheld"] != nil ? .withheld(try WithheldMarker(json: json)) : .entry(try EntryEnvelope(json: json))
+        self = json["withheld"] != nil ? .withheld(try WithheldMarker(markerJSON: json)) : .entry(try EntryEnvelope(json: json))
     }
 }
 
@@ -77,8 +79,12 @@ public final class Node {
     let secretKey: SecretKey
     let now: @Sendable () -> Int64
     var clock: HybridLogicalClock
-    /// The installed federation membership, if any (see Node+Federation.swift).
+    /// The installed federation membership, if any, verified on open (see Node+Trust.swift).
     public internal(set) var membership: Membership?
+    /// The keys this node trusts, each for a range of positions of one feed (see Node+Trust.swift).
+    var grants: [PublicKey: Store.TrustedKey] = [:]
+    /// Why the store cannot be trusted (its membership was altered), if it cannot.
+    public internal(set) var storeAltered: String?
 
     public static let wallClock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
@@ -90,13 +96,17 @@ public final class Node {
         self.secretKey = secretKey
         self.now = now
         self.clock = HybridLogicalClock(last: try store.feedHead(config.feed)?.clock ?? .zero)
-        self.membership = try Self.loadMembership(store)
-        if try store.trustedKey(secretKey.publicKey) == nil {
+        (membership, storeAltered) = try Self.loadMembership(store, config: config)
+        guard storeAltered == nil else { return }   // trusts no key at all
+        grants = try Self.grants(membership: membership, store: store)
+        if membership == nil, grants[secretKey.publicKey] == nil {
+            let own = Store.TrustedKey(feed: config.feed, key: secretKey.publicKey, fromSeq: 1, untilSeq: nil)
             try store.transaction {
-                try store.trust(secretKey.publicKey, feed: config.feed, validFrom: 0)
+                try store.trust(own)
                 try store.appendLog(LogEvent(kind: "key-trusted", author: config.feed,
                                              detail: ["key": .string(secretKey.publicKey.hex), "own": true]), at: now())
             }
+            grants[own.key] = own
         }
     }
 
@@ -158,9 +168,12 @@ public final class Node {
                        audience: Audience, officer: String) throws -> Entry {
         let schema = RecordSchema.of(type)
         do { try schema.validateDocument(document) } catch { throw NodeError(error.message) }
-        let id = RecordID.forNewRecord(type: type, document: document)
+        let (id, origin) = RecordID.forNewRecord(type: type, document: document, force: config.force)
+        let held = try store.recordState(id)
+        if let held { try checkCanWrite(held) }
         return try author(record: id, type: type, op: .write, ops: Operations(document: document, schema: schema),
-                          classification: classification, audience: audience, officer: officer)
+                          classification: classification, audience: audience, origin: origin ?? held?.origin,
+                          officer: officer)
     }
 
     /// Applies a patch `{"set": {...}, "add": {...}, "remove": {field: [value]}, "append": {...}}` to a record this
@@ -169,14 +182,15 @@ public final class Node {
     public func update(recordID: String, patch: JSONValue, classification: Classification? = nil,
                        audience: Audience? = nil, officer: String) throws -> Entry {
         let state = try heldRecord(recordID)
-        guard !state.isErased else { throw NodeError("record \(recordID) has been erased; it cannot be updated") }
+        try checkCanWrite(state)
+        try checkCanChoose(state, classification: classification, audience: audience)
         guard var payload = patch.object else { throw NodeError("patch must be a JSON object") }
         if let remove = payload["remove"]?.object {
             var resolved: [String: JSONValue] = [:]
             for (field, values) in remove {
                 guard let values = values.array else { throw NodeError("patch.remove.\(field): expected an array") }
                 resolved[field] = .array(try values.map { value in
-                    let tags = state.sets[field]?.liveTags(of: value) ?? []
+                    let tags = state.liveTags(field, of: value)
                     guard !tags.isEmpty else {
                         throw NodeError("patch.remove.\(field): a value to remove is not present in the record")
                     }
@@ -190,22 +204,25 @@ public final class Node {
             throw NodeError(error.message)
         }
         return try author(record: recordID, type: state.type, op: .write, ops: ops,
-                          classification: classification ?? currentClassification(state),
-                          audience: audience ?? currentAudience(state), officer: officer)
+                          classification: classification ?? writeClassification(state),
+                          audience: audience ?? writeAudience(state), origin: state.origin, officer: officer)
     }
 
-    /// Erases a record lawfully: a signed erase entry tombstones it on every node that admits it, and each such
-    /// node drops the payloads of the record's write entries (see `admit`). Headers and signatures stay, so every
-    /// feed still verifies.
+    /// Erases a record lawfully. The owner's erase tombstones it on every node that admits it, and each such node
+    /// drops the payloads of the record's write entries; any other force's erase withdraws only that force's own
+    /// contribution (and drops only its payloads). Headers and signatures stay, so every feed still verifies.
+    /// Refused when this force owns nothing of the record to erase.
     @discardableResult
-    public func erase(recordID: String, reason: String, officer: String) throws -> (entry: Entry, droppedPayloads: Int) {
+    public func erase(recordID: String, reason: String, officer: String)
+        throws -> (entry: Entry, droppedPayloads: Int, recordErased: Bool) {
         let state = try heldRecord(recordID)
+        try checkCanErase(state)
         let before = try store.counts().payloads
         let entry = try author(record: recordID, type: state.type, op: .erase, ops: .erase(reason: reason),
-                               classification: currentClassification(state), audience: currentAudience(state),
-                               officer: officer)
+                               classification: writeClassification(state), audience: writeAudience(state),
+                               origin: state.origin, officer: officer)
         // The erase entry's own payload (its reason) is kept.
-        return (entry, Int(before - (try store.counts().payloads) + 1))
+        return (entry, Int(before - (try store.counts().payloads) + 1), try store.recordState(recordID)?.isErased ?? false)
     }
 
     func heldRecord(_ id: String) throws -> RecordState {
@@ -214,22 +231,10 @@ public final class Node {
         return state
     }
 
-    func currentClassification(_ state: RecordState) -> Classification {
-        state.classification?.value.string.flatMap(Classification.init(rawValue:)) ?? .official
-    }
-
-    /// The audience of a change to an existing record: the record's audience, plus the force that created it, so
-    /// that a record's originating force always receives what others add to it.
-    func currentAudience(_ state: RecordState) throws -> Audience {
-        let audience = try state.audience.map { try Audience(json: $0.value) } ?? .authorForceOnly
-        guard let creator = state.created?.force, creator != config.force, !audience.forces.contains(creator) else {
-            return audience
-        }
-        return try Audience(forces: audience.forces + [creator], groups: audience.groups)
-    }
-
     private func author(record: String, type: RecordType, op: EntryOp, ops: Operations,
-                        classification: Classification, audience: Audience, officer: String) throws -> Entry {
+                        classification: Classification, audience: Audience, origin: RecordOrigin?,
+                        officer: String) throws -> Entry {
+        try requireIntact()
         guard !officer.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw NodeError("--officer must name the officer who writes")
         }
@@ -243,12 +248,16 @@ public final class Node {
         }
         return try store.transaction {
             let head = try store.feedHead(config.feed)
+            guard (head?.seq ?? 0) < Limits.maxSeq else { throw NodeError("feed \(config.feed) is full (\(Limits.maxSeq) entries)") }
             if let head { clock.observe(head.clock) }
             if let seen = try store.recordState(record)?.updated { clock.observe(seen.clock) }
+            guard let reading = clock.tick(wallMillis: now()) else {
+                throw NodeError("this node's clock has reached its limit (\(ISOTime.format(millis: Limits.maxTime))); it cannot write")
+            }
             let header = EntryHeader(
                 author: config.feed, key: secretKey.publicKey, seq: (head?.seq ?? 0) + 1, prev: head?.hash,
-                clock: clock.tick(wallMillis: now()), record: record, type: type, op: op,
-                classification: classification, audience: audience,
+                clock: reading, record: record, type: type, op: op,
+                classification: classification, audience: audience, origin: origin,
                 payloadHash: SHA256Digest.hash(bytes), payloadSize: Int64(bytes.count))
             let entry = Entry(signing: header, with: secretKey)
             let position = secretKey.sign(FeedPosition.bytes(of: entry))
@@ -272,6 +281,7 @@ public final class Node {
 
     /// Admits entries and withheld markers, feed by feed in seq order, in one transaction.
     public func ingest(_ deliveries: [Delivery], peer: String?) throws -> [IngestOutcome] {
+        try requireIntact()
         let ordered = deliveries.enumerated().sorted {
             ($0.element.author, $0.element.seq, $0.offset) < ($1.element.author, $1.element.seq, $1.offset)
         }
@@ -314,19 +324,7 @@ public final class Node {
             guard envelope.verifyPosition() else {
                 throw Rejection(.badSignature, "position signature does not verify for entry \(entry.hash.hex)")
             }
-            guard let trusted = try store.trustedKey(h.key), trusted.feed == h.author else {
-                throw Rejection(.unknownKey, "key \(h.key.hex.prefix(16))... is not trusted for feed \(h.author)")
-            }
-            if let until = trusted.validUntil, h.clock.time >= until {
-                throw Rejection(.revokedKey, "key \(h.key.hex.prefix(16))... of \(h.author) was revoked at "
-                                + "\(ISOTime.format(millis: until)), before this entry's time")
-            }
-            guard trusted.isValid(at: h.clock.time) else {
-                throw Rejection(.unknownKey, "key \(h.key.hex.prefix(16))... was not yet valid at the entry's time")
-            }
-            if envelope.payload == nil, h.op == .write, try !(store.recordState(h.record)?.isErased ?? false) {
-                try checkErasureEvidence(envelope)
-            }
+            try checkKey(h.key, feed: h.author, seq: h.seq, what: "entry")
             guard isEntitled(force: config.force, to: h.audience, authorForce: h.force) else {
                 throw Rejection(.notInAudience, "entry \(entry.hash.hex) is not meant for \(config.force) "
                                 + "(audience \(h.audience.summary))")
@@ -336,36 +334,29 @@ public final class Node {
             } catch let r as Rejection where r.code == .conflict {
                 // A second, validly signed entry for a position already filled: the author equivocated.
                 try store.recordEquivocation(envelope, peer: peer, receivedAt: at)
-                try store.appendLog(LogEvent(kind: "alert", peer: peer, author: h.author, record: h.record,
-                                             entry: entry.hash.hex, reason: Rejection.Code.equivocation.rawValue,
-                                             detail: ["seq": .int(h.seq), "held": .string(try store.hashAt(
-                                                author: h.author, seq: h.seq) ?? ""),
-                                                      "message": "two different signed entries at one feed position; both kept, feed flagged"]),
-                                    at: at)
+                if let held = try heldStatement(feed: h.author, seq: h.seq),
+                   let fork = ForkEvidence(held, PositionStatement(envelope)) {
+                    do { try recordFork(fork, newHash: entry.hash.hex, record: h.record, peer: peer, source: "entry") }
+                    catch is Rejection {}   // the held statement no longer verifies: no proof, the refusal stands
+                }
                 throw Rejection(.equivocation, "feed \(h.author) already holds a different signed entry at seq "
                                 + "\(h.seq): equivocation; kept as evidence and the feed flagged")
             }
             var state = try store.recordState(h.record) ?? RecordState(id: h.record, type: h.type)
-            // Once a record is erased, no write payload for it is kept, whenever it arrives.
-            let keepPayload = h.op == .erase || !state.isErased
-            try store.insert(entry, position: envelope.position, payload: keepPayload ? envelope.payload : nil,
-                             receivedAt: at)
-            if envelope.payload == nil, let evidence = envelope.erasure?.envelope, !state.isErased {
-                try store.saveErasureEvidence(for: entry.hash, evidence)
+            var pendingEvidence: EntryEnvelope?
+            if envelope.payload == nil {
+                (state, pendingEvidence) = try justifyMissingPayload(envelope, state: state, peer: peer)
             }
+            let before = state
             state.apply(entry, ops: ops)
+            // Once a record is tombstoned, or a force has withdrawn from it, no write payload of theirs is kept.
+            let keep = h.op == .erase || state.accepts(writesBy: h.force)
+            try store.insert(entry, position: envelope.position, payload: keep ? envelope.payload : nil,
+                             receivedAt: at)
+            if let pendingEvidence { try store.saveErasureEvidence(for: entry.hash, pendingEvidence) }
             try store.save(state, writtenBy: h.force)
             clock.observe(h.clock)
-            if h.op == .erase {
-                let dropped = try store.dropPayloads(record: h.record)
-                try store.appendLog(LogEvent(kind: "payloads-dropped", officer: officer, peer: peer, record: h.record,
-                                             entry: entry.hash.hex, detail: ["count": .int(Int64(dropped))]), at: at)
-            }
-            try store.appendLog(LogEvent(kind: peer == nil && officer != nil ? (h.op == .erase ? "erase" : "write")
-                                            : "accept",
-                                         officer: officer, peer: peer, author: h.author, record: h.record,
-                                         entry: entry.hash.hex, detail: ["seq": .int(h.seq), "op": .string(h.op.rawValue)]),
-                                at: at)
+            try logAdmitted(entry, before: before, after: state, peer: peer, officer: officer, at: at)
             return .accepted(entry)
         } catch let rejection as Rejection {
             try store.appendLog(LogEvent(kind: "reject", peer: peer, author: h.author, record: h.record,
@@ -418,33 +409,6 @@ public final class Node {
         return out
     }
 
-    /// A held entry as sent to others: a write whose payload was erased here travels with the erase entry that
-    /// justifies the missing payload.
-    public func envelopeForSending(_ stored: StoredEntry) throws -> EntryEnvelope {
-        guard stored.payload == nil, stored.entry.header.op == .write else { return stored.envelope }
-        let held = try store.entries(record: stored.entry.header.record).first { $0.entry.header.op == .erase }?.envelope
-        guard let evidence = try held ?? store.erasureEvidence(for: stored.entry.hash) else { return stored.envelope }
-        return EntryEnvelope(entry: stored.entry, position: stored.position, payload: nil,
-                             erasure: ErasureEvidence(evidence))
-    }
-
-    /// A write without its payload is admitted for a record not erased here only with a valid erase entry of the
-    /// same record, signed by a key trusted for its feed at its time.
-    func checkErasureEvidence(_ envelope: EntryEnvelope) throws {
-        let h = envelope.entry.header
-        guard let evidence = envelope.erasure?.envelope else {
-            throw Rejection(.payloadMismatch, "entry \(envelope.entry.hash.hex) arrived without its payload and without "
-                            + "the erase entry that would justify that")
-        }
-        let e = evidence.entry.header
-        guard e.op == .erase, e.record == h.record, evidence.entry.verifySignature(),
-              let trusted = try store.trustedKey(e.key), trusted.feed == e.author, trusted.isValid(at: e.clock.time)
-        else {
-            throw Rejection(.payloadMismatch, "entry \(envelope.entry.hash.hex) arrived without its payload and its "
-                            + "erasure evidence is not a valid signed erase entry of record \(h.record)")
-        }
-    }
-
     func logRead(_ kind: String, _ reader: Reader, record: String?, detail: JSONValue) throws {
         try store.transaction {
             try store.appendLog(LogEvent(kind: kind, officer: reader.officer, purpose: reader.purpose, record: record,
@@ -453,17 +417,6 @@ public final class Node {
     }
 
     // MARK: Trust and status
-
-    /// Trusts `key` for entries of `feed` signed within the window (the federation membership replaces this).
-    public func trust(_ key: PublicKey, feed: String, validFrom: Int64, validUntil: Int64?, officer: String) throws {
-        guard Identifiers.isFeedID(feed) else { throw NodeError("--feed must be <force>/<16 hex digits>") }
-        try store.transaction {
-            try store.trust(key, feed: feed, validFrom: validFrom, validUntil: validUntil)
-            try store.appendLog(LogEvent(kind: "key-trusted", officer: officer, author: feed,
-                                         detail: ["key": .string(key.hex), "validFrom": .int(validFrom),
-                                                  "validUntil": validUntil.map { .int($0) } ?? .null]), at: now())
-        }
-    }
 
     public func status() throws -> NodeStatus {
         NodeStatus(force: config.force, feed: config.feed, publicKey: secretKey.publicKey.hex,

@@ -13,7 +13,8 @@ public final class PeerAPI: Sendable {
     /// Every route the server registers: method and path. The OpenAPI test compares this list with the spec.
     public static let routes: [(method: String, path: String)] = [
         ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/v1/membership"), ("GET", "/v1/feeds"),
-        ("GET", "/v1/feeds/entries"), ("POST", "/v1/entries"),
+        ("GET", "/v1/feeds/entries"), ("POST", "/v1/entries"), ("GET", "/v1/feeds/position"), ("GET", "/v1/evidence"),
+        ("POST", "/v1/evidence"),
     ]
     public static let maxBatch = 500
 
@@ -65,16 +66,17 @@ public final class PeerAPI: Sendable {
             }
             return Self.ok(signed.json)
         case "/v1/feeds":
-            let (vector, version) = try service.with { node in (try node.store.versionVector(), node.membership?.version ?? 0) }
-            return Self.ok(["feeds": .object(vector.mapValues { .int($0) }), "membershipVersion": .int(version)])
+            return Self.ok(try service.with { try $0.feedsSummary() })
         case "/v1/feeds/entries":
             guard let feed = request.query["feed"], Identifiers.isFeedID(feed) else {
-                return Self.error(400, "malformed", "query 'feed' must be a feed id")
+                return try malformed("query 'feed' must be a feed id", peer: peer)
             }
-            let after = Int64(request.query["after"] ?? "0") ?? -1
-            let limit = Int(request.query["limit"] ?? "200") ?? -1
-            guard after >= 0, (1...Self.maxBatch).contains(limit) else {
-                return Self.error(400, "malformed", "'after' must be >= 0 and 'limit' 1...\(Self.maxBatch)")
+            // Bounded before any arithmetic: `after + 1` must not overflow (2^63 - 1 used to kill the node).
+            guard let after = Int64(request.query["after"] ?? "0"), (0...Limits.maxSeq).contains(after),
+                  let limit = Int(request.query["limit"] ?? "200"), (1...Self.maxBatch).contains(limit)
+            else {
+                return try malformed("'after' must be an integer 0...\(Limits.maxSeq) and 'limit' 1...\(Self.maxBatch)",
+                                     peer: peer)
             }
             let body = try service.with { node in
                 let (items, body) = Replicator.batch(try node.deliveries(for: peer, author: feed, after: after, limit: limit))
@@ -84,9 +86,19 @@ public final class PeerAPI: Sendable {
             return .json(200, body)
         case "/v1/entries":
             return try receive(request, from: peer)
+        case "/v1/feeds/position":
+            return try position(request, from: peer)
+        case "/v1/evidence":
+            return request.method == "GET" ? try evidence(request, from: peer) : try receiveEvidence(request, from: peer)
         default:
             return Self.error(404, "not-found", "no route \(request.path)")
         }
+    }
+
+    /// A 400 `malformed` answer to a member's bad request, logged as a `reject` row naming the member.
+    func malformed(_ message: String, peer: String) throws -> HTTPResponse {
+        try service.with { try $0.logRejection(Rejection(.malformed, message), peer: peer) }
+        return Self.error(400, "malformed", message)
     }
 
     enum Authentication { case success(String), failure(HTTPResponse) }

@@ -5,6 +5,8 @@
 // pulls what we lack. Both directions are derived from durable state on each side, never from an in-memory queue,
 // so either side may restart at any point: the next cycle resends only what is still missing, and ingest is
 // idempotent. A cycle runs when a local write or an accepted push wakes the workers, and every interval anyway.
+// Each cycle also compares feed heads by hash, not only by seq, and exchanges fork evidence (Node+Forks.swift), so
+// an author that showed two versions of a position to two sides of the federation is found out by both.
 
 import Foundation
 import InterforceCore
@@ -100,6 +102,9 @@ public final class Replicator: Sendable {
 
     public func stop() { workers.forEach { $0.stop() } }
 
+    /// The fork evidence the node holds (for `sync`, which runs outside the node's lock).
+    public func forks() throws -> [ForkEvidence] { try service.with { try $0.forks() } }
+
     final class Worker: Sendable {
         let peer: PeerEndpoint
         let client: PeerClient
@@ -176,11 +181,16 @@ public final class Replicator: Sendable {
         /// One push-and-pull exchange; returns the error message, or nil.
         private func cycle() -> String? {
             do {
-                let (theirs, theirMembership) = try fetchVector()
-                try adoptNewerMembership(theirMembership)
+                let summary = try fetchSummary()
+                let theirs = summary.vector
+                try adoptNewerMembership(summary.membershipVersion)
                 try service.with { node in try node.store.notePeerVector(peer.force, theirs) }
-                try push(theirs)
-                try pull(theirs)
+                // Rejections stop only their feed; the heads are compared and evidence exchanged regardless, since a
+                // fork is what makes a feed stall.
+                let failures = try push(theirs) + pull(theirs)
+                try compareHeads(summary)
+                try exchangeEvidence(theirForked: summary.forked)
+                if !failures.isEmpty { throw NodeError(failures.joined(separator: "; ")) }
                 try service.with { node in try node.store.transaction { try node.store.notePeerSuccess(peer.force, at: node.now()) } }
                 return nil
             } catch {
@@ -190,10 +200,73 @@ public final class Replicator: Sendable {
             }
         }
 
-        private func fetchVector() throws -> ([String: Int64], Int64) {
+        struct Summary {
+            var vector: [String: Int64] = [:]
+            var heads: [String: SHA256Digest] = [:]
+            var forked: [String] = []
+            var membershipVersion: Int64 = 0
+        }
+
+        /// `GET /v1/feeds`, every value checked: feed ids, seqs 1...maxSeq, head hashes, forked feed ids.
+        private func fetchSummary() throws -> Summary {
             let body = try call(ClientRequest(method: "GET", path: "/v1/feeds")).json
-            guard let feeds = body["feeds"]?.object else { throw NodeError("peer \(peer.force): malformed /v1/feeds") }
-            return (feeds.compactMapValues(\.int), body["membershipVersion"]?.int ?? 0)
+            let bad = NodeError("peer \(peer.force): malformed /v1/feeds")
+            guard let feeds = body["feeds"]?.object, let heads = body["heads"]?.object,
+                  let forked = body["forked"]?.array, let version = body["membershipVersion"]?.int, version >= 0
+            else { throw bad }
+            var summary = Summary(membershipVersion: version)
+            for (feed, value) in feeds {
+                guard Identifiers.isFeedID(feed), let seq = value.int, Limits.isSeq(seq),
+                      let hex = heads[feed]?.string, let hash = SHA256Digest(hex: hex)
+                else { throw bad }
+                summary.vector[feed] = seq
+                summary.heads[feed] = hash
+            }
+            for f in forked {
+                guard let feed = f.string, Identifiers.isFeedID(feed) else { throw bad }
+                summary.forked.append(feed)
+            }
+            return summary
+        }
+
+        /// Compares the peer's head of every feed both hold with ours at the same position; where the hashes
+        /// differ, fetches the peer's signed statement for that position and keeps the fork. Where we are still
+        /// behind after the pull, the peer's statement for our head is needed: fetched likewise.
+        private func compareHeads(_ summary: Summary) throws {
+            for (feed, theirSeq) in summary.vector.sorted(by: { $0.key < $1.key }) {
+                let (mine, ours) = try service.with { node -> (Int64, String?) in
+                    let seq = try node.store.feedHead(feed)?.seq ?? 0
+                    return (seq, try node.store.hashAt(author: feed, seq: min(seq, theirSeq)))
+                }
+                guard mine > 0 else { continue }
+                let at = min(mine, theirSeq)
+                if at == theirSeq, ours == summary.heads[feed]?.hex { continue }
+                let path = "/v1/feeds/position?feed=\(feed.replacingOccurrences(of: "/", with: "%2F"))&seq=\(at)"
+                guard let json = try? call(ClientRequest(method: "GET", path: path)).json["statement"],
+                      let statement = try? PositionStatement(json: json), statement.author == feed, statement.seq == at
+                else { continue }
+                if statement.hash.hex != ours { _ = try service.with { try $0.compare(statement, peer: peer.force) } }
+            }
+        }
+
+        /// Forked feeds we hold evidence for and the peer does not: pushed. Forked feeds the peer lists and we do
+        /// not: fetched. At most 16 feeds each way per cycle.
+        private func exchangeEvidence(theirForked: [String]) throws {
+            let ours = Set(try service.with { try $0.store.forkedFeeds() })
+            let theirs = Set(theirForked)
+            for feed in ours.subtracting(theirs).sorted().prefix(16) {
+                let forks = try service.with { try $0.forks(feed: feed) }
+                let body = JSONValue.object(["forks": .array(forks.prefix(PeerAPI.maxEvidence).map(\.json))]).canonicalBytes
+                _ = try call(ClientRequest(method: "POST", path: "/v1/evidence",
+                                           headers: [("Content-Type", "application/json")], body: body))
+            }
+            for feed in theirs.subtracting(ours).sorted().prefix(16) {
+                let path = "/v1/evidence?feed=\(feed.replacingOccurrences(of: "/", with: "%2F"))"
+                let items = try call(ClientRequest(method: "GET", path: path)).json["forks"]?.array ?? []
+                let forks = items.prefix(Int(Node.maxForksPerFeed)).compactMap { try? ForkEvidence(json: $0) }
+                    .filter { $0.feed == feed }
+                _ = try service.with { try $0.admitForks(forks, peer: peer.force, source: "peer") }
+            }
         }
 
         /// A peer with a newer membership version hands it on; it is installed only if the authority signed it.
@@ -204,8 +277,8 @@ public final class Replicator: Sendable {
         }
 
         /// Pushes feed by feed. A rejected item stops that feed for this cycle (what follows it would only be a
-        /// gap); other feeds go on, and the rejections are reported together at the end.
-        private func push(_ theirs: [String: Int64]) throws {
+        /// gap); other feeds go on, and the rejections are returned together.
+        private func push(_ theirs: [String: Int64]) throws -> [String] {
             let mine = try service.with { try $0.store.versionVector() }
             var failures: [String] = []
             feeds: for (feed, seq) in mine.sorted(by: { $0.key < $1.key }) {
@@ -239,31 +312,54 @@ public final class Replicator: Sendable {
                     after = items.last!.seq
                 }
             }
-            if !failures.isEmpty { throw NodeError(failures.joined(separator: "; ")) }
+            return failures
         }
 
-        private func pull(_ theirs: [String: Int64]) throws {
-            for (feed, seq) in theirs.sorted(by: { $0.key < $1.key }) {
-                while true {
-                    let mine = try service.with { try $0.store.feedHead(feed)?.seq ?? 0 }
-                    guard mine < seq else { break }
-                    let started = DispatchTime.now().uptimeNanoseconds
-                    let path = "/v1/feeds/entries?feed=\(feed.replacingOccurrences(of: "/", with: "%2F"))"
-                        + "&after=\(mine)&limit=\(Replicator.batchSize)"
-                    let (reply, size) = try call(ClientRequest(method: "GET", path: path))
-                    let items = reply["items"]?.array ?? []
-                    guard !items.isEmpty else { break }   // the peer cannot serve us further positions
-                    var deliveries: [Delivery] = []
-                    for item in items { deliveries.append(try Delivery(json: item)) }
-                    try service.with { node in
-                        let outcomes = try node.ingest(deliveries, peer: peer.force)
-                        let accepted = outcomes.filter { if case .accepted = $0 { true } else { false } }.count
-                        try node.logBatch("batch-received", peer: peer.force, count: items.count, accepted: accepted,
-                                          bytes: size, micros: Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000))
+        /// Pulls feed by feed; a feed that makes no progress (its next position was rejected) stops, the others go
+        /// on. Stalled feeds are tried again (up to three passes) while other feeds progressed: a write whose erase is
+        /// in another feed admits once that feed has caught up. The failures left are returned together.
+        private func pull(_ theirs: [String: Int64]) throws -> [String] {
+            var pending = theirs.sorted(by: { $0.key < $1.key })
+            var failures: [String] = []
+            for _ in 0..<3 {
+                var stalled: [(String, Int64)] = [], progressed = false
+                for (feed, seq) in pending {
+                    switch try pull(feed, upTo: seq) {
+                    case .done: progressed = true
+                    case .stalled(let moved): stalled.append((feed, seq)); progressed = progressed || moved
                     }
-                    let progressed = try service.with { try $0.store.feedHead(feed)?.seq ?? 0 } > mine
-                    if !progressed { throw NodeError("pull of \(feed) from \(peer.force) made no progress") }
                 }
+                failures = stalled.map { "pull of \($0.0) from \(peer.force) made no progress" }
+                guard !stalled.isEmpty, progressed else { break }
+                pending = stalled
+            }
+            return failures
+        }
+
+        enum PullResult { case done, stalled(moved: Bool) }
+
+        /// Pulls one feed up to `seq` (or as far as the peer serves it).
+        private func pull(_ feed: String, upTo seq: Int64) throws -> PullResult {
+            var moved = false
+            while true {
+                let mine = try service.with { try $0.store.feedHead(feed)?.seq ?? 0 }
+                guard mine < seq else { return .done }
+                let started = DispatchTime.now().uptimeNanoseconds
+                let path = "/v1/feeds/entries?feed=\(feed.replacingOccurrences(of: "/", with: "%2F"))"
+                    + "&after=\(mine)&limit=\(Replicator.batchSize)"
+                let (reply, size) = try call(ClientRequest(method: "GET", path: path))
+                let items = reply["items"]?.array ?? []
+                guard !items.isEmpty else { return .done }   // the peer cannot serve us further positions
+                var deliveries: [Delivery] = []
+                for item in items { deliveries.append(try Delivery(json: item)) }
+                try service.with { node in
+                    let outcomes = try node.ingest(deliveries, peer: peer.force)
+                    let accepted = outcomes.filter { if case .accepted = $0 { true } else { false } }.count
+                    try node.logBatch("batch-received", peer: peer.force, count: items.count, accepted: accepted,
+                                      bytes: size, micros: Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000))
+                }
+                guard try service.with({ try $0.store.feedHead(feed)?.seq ?? 0 }) > mine else { return .stalled(moved: moved) }
+                moved = true
             }
         }
 

@@ -7,53 +7,15 @@
 public import InterforceCore
 import Foundation
 
-/// A feed position whose entry is withheld from this node.
-public struct WithheldMarker: Sendable, Hashable {
-    public let author: String
-    public let seq: Int64
-    public let hash: SHA256Digest
-    public let audience: Audience
-    /// The author's key and its signature of the ``FeedPosition`` statement, copied from the entry.
-    public let key: PublicKey
-    public let signature: Signature
+/// A feed position whose entry is withheld from this node: the author's position statement for it.
+public typealias WithheldMarker = PositionStatement
 
-    public init(author: String, seq: Int64, hash: SHA256Digest, audience: Audience, key: PublicKey, signature: Signature) {
-        self.author = author
-        self.seq = seq
-        self.hash = hash
-        self.audience = audience
-        self.key = key
-        self.signature = signature
-    }
-
-    /// The marker for a stored entry.
+extension PositionStatement {
+    /// The statement of a stored entry (as a marker for a peer outside its audience, or as fork evidence).
     public init(_ stored: StoredEntry) {
         let h = stored.entry.header
         self.init(author: h.author, seq: h.seq, hash: stored.entry.hash, audience: h.audience, key: h.key,
                   signature: stored.position)
-    }
-
-    public func verifySignature() -> Bool {
-        key.verify(signature, for: FeedPosition.bytes(feed: author, seq: seq, hash: hash.hex, audience: audience.json))
-    }
-
-    public var json: JSONValue {
-        ["withheld": ["author": .string(author), "seq": .int(seq), "hash": .string(hash.hex), "audience": audience.json,
-                      "key": .string(key.hex), "signature": .string(signature.hex)]]
-    }
-
-    public init(json: JSONValue) throws(Rejection) {
-        guard let w = json["withheld"]?.object,
-              Set(w.keys) == ["author", "seq", "hash", "audience", "key", "signature"],
-              let author = w["author"]?.string, Identifiers.isFeedID(author),
-              let seq = w["seq"]?.int, seq >= 1, let hex = w["hash"]?.string, Identifiers.isLowerHex(hex, count: 64),
-              let hash = SHA256Digest(hex: hex), let audienceJSON = w["audience"],
-              let audience = try? Audience(json: audienceJSON),
-              let keyHex = w["key"]?.string, Identifiers.isLowerHex(keyHex, count: 64), let key = try? PublicKey(hex: keyHex),
-              let sigHex = w["signature"]?.string, Identifiers.isLowerHex(sigHex, count: 128),
-              let signature = try? Signature(hex: sigHex)
-        else { throw Rejection(.malformed, "withheld marker must be {author, seq, hash, audience, key, signature}") }
-        self.init(author: author, seq: seq, hash: hash, audience: audience, key: key, signature: signature)
     }
 }
 
@@ -161,20 +123,43 @@ extension Store {
         return try? EntryEnvelope(json: JSONValue(parsing: text))
     }
 
+    /// Keeps fork evidence (two signed statements for one position) unless it is held already, and flags the feed.
+    /// Returns whether it was new.
+    @discardableResult
+    public func saveFork(_ evidence: ForkEvidence, peer: String?, receivedAt: Int64) throws -> Bool {
+        let added = try db.run("""
+            INSERT OR IGNORE INTO forks(feed, seq, hash_a, hash_b, evidence, peer, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, .text(evidence.feed), .int(evidence.seq), .text(evidence.hashes[0]), .text(evidence.hashes[1]),
+            .text(evidence.json.canonicalText), SQLValue(peer), .int(receivedAt))
+        try db.run("UPDATE feeds SET flagged = 1 WHERE author = ?", .text(evidence.feed))
+        return added > 0
+    }
+
+    /// The fork evidence held, oldest first (of one feed, or of all).
+    public func forks(feed: String? = nil, limit: Int = 1000) throws -> [ForkEvidence] {
+        let rows = try feed.map {
+            try db.query("SELECT evidence FROM forks WHERE feed = ? ORDER BY received_at, seq LIMIT ?", .text($0),
+                         .int(Int64(limit)))
+        } ?? db.query("SELECT evidence FROM forks ORDER BY received_at, seq LIMIT ?", .int(Int64(limit)))
+        return rows.compactMap { r in (try? JSONValue(parsing: r.text(0) ?? "")).flatMap { try? ForkEvidence(json: $0) } }
+    }
+
+    /// How many forks of `feed` are held.
+    public func forkCount(feed: String) throws -> Int64 {
+        try db.queryOne("SELECT count(*) FROM forks WHERE feed = ?", .text(feed))?.int(0) ?? 0
+    }
+
+    /// The feeds this node holds fork evidence for.
+    public func forkedFeeds() throws -> [String] {
+        try db.query("SELECT DISTINCT feed FROM forks ORDER BY feed").compactMap { $0.text(0) }
+    }
+
     public func flaggedFeeds() throws -> [String] {
         try db.query("SELECT author FROM feeds WHERE flagged = 1 ORDER BY author").compactMap { $0.text(0) }
     }
 
     public func equivocationCount() throws -> Int64 {
         try db.queryOne("SELECT count(*) FROM equivocations")?.int(0) ?? 0
-    }
-
-    // MARK: Trust from membership
-
-    /// Replaces every trusted key by `keys` (feed, key, window).
-    public func replaceTrustedKeys(_ keys: [(feed: String, key: PublicKey, validFrom: Int64, validUntil: Int64?)]) throws {
-        try db.run("DELETE FROM keys")
-        for k in keys { try trust(k.key, feed: k.feed, validFrom: k.validFrom, validUntil: k.validUntil) }
     }
 
     // MARK: Peers

@@ -5,11 +5,14 @@
 // feeds     the head (seq, hash, clock) of every feed held: the version vector
 // records   materialized CRDT state per record, with its state hash (the digest is computed from these)
 // records_fts, record_forces   full-text index and the forces that wrote to each record, for queries
-// keys      Ed25519 keys trusted for each feed, with validity windows
+// keys      Ed25519 keys trusted for each feed, with the positions each signs (a record of what the membership or the
+//           log grants; trust is decided from those, and `audit verify` compares this table with them)
 // log       the hash-chained replication and access log (see AuditLog.swift)
 // withheld  feed positions held only as a hash: entries whose audience excludes this node (keeps feeds gap-free)
 // equivocations  second entries for a feed position already filled: kept as evidence, the feed flagged
 // peers     last success and last error per peer, for `peers status`
+// forks     two signed statements for one feed position (fork evidence), from wherever they were found
+// rolled_back  positions removed from a feed because a newer membership ended their key's range before them
 // Never edit a migration once released; add a new one.
 
 enum StoreSchema {
@@ -116,6 +119,35 @@ enum StoreSchema {
                 entries_received INTEGER NOT NULL DEFAULT 0,
                 vector TEXT
             ) STRICT;
+            """),
+        Migration(name: "003-ownership-forks-positions", sql: """
+            DROP TABLE keys;
+            CREATE TABLE keys(
+                public_key TEXT PRIMARY KEY,
+                feed TEXT NOT NULL,
+                from_seq INTEGER NOT NULL,
+                until_seq INTEGER
+            ) STRICT;
+            CREATE TABLE forks(
+                feed TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                hash_a TEXT NOT NULL,
+                hash_b TEXT NOT NULL,
+                evidence TEXT NOT NULL,
+                peer TEXT,
+                received_at INTEGER NOT NULL,
+                PRIMARY KEY(feed, seq, hash_a, hash_b)
+            ) STRICT;
+            CREATE TABLE rolled_back(
+                author TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                hash TEXT NOT NULL,
+                item TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                rolled_at INTEGER NOT NULL,
+                PRIMARY KEY(author, seq, hash)
+            ) STRICT;
+            CREATE INDEX rolled_back_by_hash ON rolled_back(hash);
             """),
     ]
 }

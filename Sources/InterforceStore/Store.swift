@@ -74,33 +74,44 @@ public final class Store {
 
     // MARK: Keys
 
-    public struct TrustedKey: Sendable {
+    /// A key trusted to sign positions `fromSeq...untilSeq` (nil: no end) of one feed.
+    public struct TrustedKey: Sendable, Equatable {
         public let feed: String
         public let key: PublicKey
-        public let validFrom: Int64
-        public let validUntil: Int64?
-        public func isValid(at millis: Int64) -> Bool { millis >= validFrom && validUntil.map { millis < $0 } ?? true }
-    }
-
-    public func trust(_ key: PublicKey, feed: String, validFrom: Int64, validUntil: Int64? = nil) throws {
-        try db.run("""
-            INSERT INTO keys(public_key, feed, valid_from, valid_until) VALUES (?, ?, ?, ?)
-            ON CONFLICT(public_key) DO UPDATE SET feed = excluded.feed, valid_from = excluded.valid_from,
-                valid_until = excluded.valid_until
-            """, .text(key.hex), .text(feed), .int(validFrom), SQLValue(validUntil))
-    }
-
-    public func trustedKey(_ key: PublicKey) throws -> TrustedKey? {
-        guard let r = try db.queryOne("SELECT feed, valid_from, valid_until FROM keys WHERE public_key = ?", values: [.text(key.hex)])
-        else { return nil }
-        return TrustedKey(feed: r.text(0) ?? "", key: key, validFrom: r.int(1) ?? 0, validUntil: r.int(2))
-    }
-
-    public func trustedKeys() throws -> [TrustedKey] {
-        try db.query("SELECT public_key, feed, valid_from, valid_until FROM keys ORDER BY feed, valid_from").compactMap {
-            guard let hex = $0.text(0), let key = try? PublicKey(hex: hex) else { return nil }
-            return TrustedKey(feed: $0.text(1) ?? "", key: key, validFrom: $0.int(2) ?? 0, validUntil: $0.int(3))
+        public let fromSeq: Int64
+        public let untilSeq: Int64?
+        public init(feed: String, key: PublicKey, fromSeq: Int64, untilSeq: Int64?) {
+            self.feed = feed
+            self.key = key
+            self.fromSeq = fromSeq
+            self.untilSeq = untilSeq
         }
+        public func covers(_ seq: Int64) -> Bool { seq >= fromSeq && untilSeq.map { seq <= $0 } ?? true }
+    }
+
+    /// Records a trusted key in the `keys` table. The table is a record for operators and `audit verify`; the node
+    /// decides trust from the verified membership (or its own log), never from this table.
+    public func trust(_ k: TrustedKey) throws {
+        try db.run("""
+            INSERT INTO keys(public_key, feed, from_seq, until_seq) VALUES (?, ?, ?, ?)
+            ON CONFLICT(public_key) DO UPDATE SET feed = excluded.feed, from_seq = excluded.from_seq,
+                until_seq = excluded.until_seq
+            """, .text(k.key.hex), .text(k.feed), .int(k.fromSeq), SQLValue(k.untilSeq))
+    }
+
+    /// The rows of the `keys` table as stored (unreadable rows are skipped; `audit verify` reports them).
+    public func trustedKeyRows() throws -> [(hex: String, key: TrustedKey?)] {
+        try db.query("SELECT public_key, feed, from_seq, until_seq FROM keys ORDER BY feed, from_seq").map {
+            let hex = $0.text(0) ?? ""
+            guard let key = try? PublicKey(hex: hex), let feed = $0.text(1), let from = $0.int(2) else { return (hex, nil) }
+            return (hex, TrustedKey(feed: feed, key: key, fromSeq: from, untilSeq: $0.int(3)))
+        }
+    }
+
+    /// Replaces every row of the `keys` table by `keys`.
+    public func replaceTrustedKeys(_ keys: [TrustedKey]) throws {
+        try db.run("DELETE FROM keys")
+        for k in keys { try trust(k) }
     }
 
     // MARK: Feeds and entries
@@ -110,6 +121,16 @@ public final class Store {
             let hash = SHA256Digest(hex: r.text(1) ?? "")
         else { return nil }
         return FeedHead(seq: r.int(0) ?? 0, hash: hash, clock: HLCTimestamp(time: r.int(2) ?? 0, tick: r.int(3) ?? 0))
+    }
+
+    /// Every feed held and its head.
+    public func feedHeads() throws -> [String: FeedHead] {
+        var heads: [String: FeedHead] = [:]
+        for r in try db.query("SELECT author, head_seq, head_hash, head_time, head_tick FROM feeds") {
+            guard let author = r.text(0), let hash = SHA256Digest(hex: r.text(2) ?? "") else { continue }
+            heads[author] = FeedHead(seq: r.int(1) ?? 0, hash: hash, clock: HLCTimestamp(time: r.int(3) ?? 0, tick: r.int(4) ?? 0))
+        }
+        return heads
     }
 
     /// The version vector: every feed held and its highest seq.
@@ -201,12 +222,20 @@ public final class Store {
         }
     }
 
-    /// Deletes the payloads of a record's entries except erase entries; returns how many were dropped.
-    public func dropPayloads(record: String) throws -> Int {
-        try db.run("""
+    /// Deletes the payloads of a record's write entries (erase entries keep theirs): of every author, or only of
+    /// the feeds of `force`. Returns how many were dropped.
+    public func dropPayloads(record: String, force: String? = nil) throws -> Int {
+        guard let force else {
+            return try db.run("""
+                DELETE FROM payloads WHERE entry IN (SELECT hash FROM entries WHERE record = ?
+                    AND json_extract(header, '$.op') = 'write')
+                """, .text(record))
+        }
+        // Feed ids are <force>/<16 hex>: the prefix with its slash names exactly the force's feeds.
+        return try db.run("""
             DELETE FROM payloads WHERE entry IN (SELECT hash FROM entries WHERE record = ?
-                AND json_extract(header, '$.op') = 'write')
-            """, .text(record))
+                AND json_extract(header, '$.op') = 'write' AND substr(author, 1, ?) = ?)
+            """, .text(record), .int(Int64(force.utf8.count + 1)), .text(force + "/"))
     }
 
     // MARK: Records
@@ -235,7 +264,7 @@ public final class Store {
                 created_time = excluded.created_time, updated_time = excluded.updated_time,
                 erased = excluded.erased, state = excluded.state, state_hash = excluded.state_hash
             """, values: [
-                .text(state.id), .text(state.type.rawValue), SQLValue(state.classification?.value.string),
+                .text(state.id), .text(state.type.rawValue), SQLValue(state.classification?.rawValue),
                 .int(state.created?.clock.time ?? 0), .int(state.updated?.clock.time ?? 0),
                 .int(state.isErased ? 1 : 0), .text(String(decoding: bytes, as: UTF8.self)),
                 .text(SHA256Digest.hash(bytes).hex),

@@ -112,7 +112,7 @@ struct SizeRun {
         // 3. Ingest into a second node that trusts the author's key.
         let ingestNode = try Node.initialize(dataDirectory: DataDirectory(directory + "/ingest-\(n)"), force: "surrey",
                                              groups: ["south-east"])
-        try ingestNode.trust(author.publicKey, feed: author.config.feed, validFrom: 0, validUntil: nil,
+        try ingestNode.trust(author.publicKey, feed: author.config.feed,
                              officer: officer)
         progress("N=\(n): ingesting \(n) entries, \(Self.ingestBatch) per transaction")
         var accepted = 0

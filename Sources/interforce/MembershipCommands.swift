@@ -53,7 +53,7 @@ enum MembershipDescribeCommand: Command {
             "force": .string(node.config.force), "name": .string(name), "endpoint": .string(endpoint),
             "groups": .array(groups.sorted().map { .string($0) }),
             "feeds": [["feed": .string(node.config.feed),
-                       "keys": [["key": .string(node.publicKey.hex), "validFrom": 0, "validUntil": .null]]]],
+                       "keys": [["key": .string(node.publicKey.hex), "fromSeq": 1, "untilSeq": .null]]]],
         ]
         printOut(member.prettyText())
         return ExitCode.success
@@ -63,12 +63,13 @@ enum MembershipDescribeCommand: Command {
 enum MembershipCreateCommand: Command {
     static let name = "membership create"
     static let abstract = "assemble an unsigned membership document from node descriptions"
-    static let usage = "membership create --federation NAME --version N --member FILE... [--revoke-key HEX@TIME]... [--revoke-cert SHA256]... [--out FILE]"
+    static let usage = "membership create --federation NAME --version N --member FILE... [--revoke-key HEX@SEQ]... [--revoke-cert SHA256]... [--out FILE]"
     static let options = [
         OptionSpec(name: "federation", help: "federation name", valueName: "NAME"),
         OptionSpec(name: "version", help: "document version; must exceed the installed one", valueName: "N"),
         OptionSpec(name: "member", help: "a node description from 'membership describe'", valueName: "FILE", repeatable: true),
-        OptionSpec(name: "revoke-key", help: "end a key's validity at TIME (UTC)", valueName: "HEX@TIME", repeatable: true),
+        OptionSpec(name: "revoke-key", help: "end a key's range at position SEQ of its feed (the last it signs)",
+                   valueName: "HEX@SEQ", repeatable: true),
         OptionSpec(name: "revoke-cert", help: "refuse a TLS certificate by SHA-256 fingerprint", valueName: "HEX",
                    repeatable: true),
         OptionSpec(name: "out", help: "write to FILE (created 0600) instead of stdout", valueName: "FILE"),
@@ -82,12 +83,15 @@ enum MembershipCreateCommand: Command {
         var revocations: [String: Int64] = [:]
         for r in args.all("revoke-key") {
             let parts = r.split(separator: "@", maxSplits: 1).map(String.init)
-            guard parts.count == 2, Identifiers.isLowerHex(parts[0], count: 64), let t = ISOTime.parse(parts[1]) else {
-                throw UsageError("--revoke-key takes HEX@TIME, e.g. <64 hex>@2026-11-22T10:00:00Z")
+            guard parts.count == 2, Identifiers.isLowerHex(parts[0], count: 64), let n = Int64(parts[1]), n >= 0,
+                  n <= Limits.maxSeq
+            else {
+                throw UsageError("--revoke-key takes HEX@SEQ, e.g. <64 hex>@42: the key signs positions up to 42 of its feed")
             }
-            revocations[parts[0]] = t
+            revocations[parts[0]] = n
         }
         var members: [JSONValue] = []
+        var revoked = Set<String>()
         for path in args.all("member") {
             var member = try readJSONFile(path)
             if var o = member.object, let feeds = o["feeds"]?.array {
@@ -95,7 +99,8 @@ enum MembershipCreateCommand: Command {
                     guard var f = feed.object else { return feed }
                     f["keys"] = .array((f["keys"]?.array ?? []).map { key in
                         guard var k = key.object, let hex = k["key"]?.string, let until = revocations[hex] else { return key }
-                        k["validUntil"] = .int(until)
+                        revoked.insert(hex)
+                        k["untilSeq"] = .int(until)
                         return .object(k)
                     })
                     return .object(f)
@@ -103,6 +108,9 @@ enum MembershipCreateCommand: Command {
                 member = .object(o)
             }
             members.append(member)
+        }
+        if let missing = Set(revocations.keys).subtracting(revoked).sorted().first {
+            throw NodeError("--revoke-key \(missing.prefix(16))...: no member file lists that key")
         }
         let document: JSONValue = [
             "federation": .string(federation), "version": .int(version), "issuedAt": .int(context.nowFunction()),
@@ -175,7 +183,7 @@ enum MembershipInspectCommand: Command {
             printOut(table(["FORCE", "GROUPS", "ENDPOINT", "FEED", "KEYS"], m.members.flatMap { member in
                 member.feeds.map { f in
                     [member.force, member.groups.joined(separator: ","), member.endpoint, f.feed,
-                     f.keys.map { "\($0.key.hex.prefix(12))…" + ($0.validUntil.map { " until \(ISOTime.format(millis: $0))" } ?? "") }
+                     f.keys.map { "\($0.key.hex.prefix(12))… seq \($0.fromSeq)-" + ($0.untilSeq.map { String($0) } ?? "") }
                         .joined(separator: "; ")]
                 }
             }))

@@ -40,6 +40,8 @@ enum PeersStatusCommand: Command {
         let node = try context.openNode(args)
         let mine = try node.store.versionVector()
         let records = try node.store.peerRecords()
+        let forks = try node.forks()
+        let forked = Array(Set(forks.map(\.feed))).sorted()
         func lag(_ p: PeerRecord) -> [String: Int64] {
             var out: [String: Int64] = [:]
             for (feed, seq) in mine where seq > p.vector[feed] ?? 0 { out[feed] = seq - (p.vector[feed] ?? 0) }
@@ -54,6 +56,7 @@ enum PeersStatusCommand: Command {
                     "lastErrorAt": p.lastErrorAt.map { .int($0) } ?? .null,
                     "entriesSent": .int(p.entriesSent), "entriesReceived": .int(p.entriesReceived),
                     "lag": .object(lag(p).mapValues { .int($0) }),
+                    "forkedFeeds": .array(forked.map { .string($0) }),
                 ]
             }).prettyText())
         } else {
@@ -62,12 +65,19 @@ enum PeersStatusCommand: Command {
                 let l = lag(p)
                 return [p.peer, p.lastSuccess.map { ISOTime.format(millis: $0) } ?? "never", String(p.entriesSent),
                         String(p.entriesReceived),
-                        l.isEmpty ? "in step" : l.keys.sorted().map { "\($0) \(l[$0]! > 0 ? "+" : "")\(l[$0]!)" }.joined(separator: " "),
+                        l.isEmpty ? (forked.isEmpty ? "in step" : "forked") : l.keys.sorted().map { "\($0) \(l[$0]! > 0 ? "+" : "")\(l[$0]!)" }.joined(separator: " "),
                         p.lastError.map { String($0.prefix(80)) } ?? "-"]
             }))
+            for line in forkLines(forks) { printOut(line) }
         }
         return ExitCode.success
     }
+}
+
+/// One line per fork held: the feed, the position and the two hashes.
+func forkLines(_ forks: [ForkEvidence]) -> [String] {
+    forks.map { "FORK \($0.feed) seq \($0.seq): two signed versions (\($0.hashes[0].prefix(16))..., "
+                + "\($0.hashes[1].prefix(16))...); evidence held, see 'audit log --kind alert'" }
 }
 
 enum SyncCommand: Command {
@@ -84,7 +94,12 @@ enum SyncCommand: Command {
         guard timeout > 0 else { throw UsageError("--timeout must be a positive number of seconds") }
         let errors = replicator.syncNow(timeoutSeconds: timeout)
         for (peer, message) in errors.sorted(by: { $0.key < $1.key }) { printErr("\(peer): \(message)") }
-        printOut(errors.isEmpty ? "in sync with every reachable peer" : "\(errors.count) peer(s) failed")
-        return errors.isEmpty ? ExitCode.success : ExitCode.failure
+        // A fork is not "in sync", whatever the exchange did.
+        let forks = try replicator.forks()
+        for line in forkLines(forks) { printOut(line) }
+        if !errors.isEmpty { printOut("\(errors.count) peer(s) failed") }
+        if !forks.isEmpty { printOut("not in sync: \(Set(forks.map(\.feed)).count) feed(s) forked") }
+        if errors.isEmpty && forks.isEmpty { printOut("in sync with every reachable peer") }
+        return errors.isEmpty && forks.isEmpty ? ExitCode.success : ExitCode.failure
     }
 }

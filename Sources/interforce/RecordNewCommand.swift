@@ -28,7 +28,7 @@ enum RecordNewCommand: Command {
         let document = try readJSONInput(args, what: "record document")
         let node = try context.openNode(args)
         let officer = try context.writer(args, node)
-        let existed = try node.store.recordState(RecordID.forNewRecord(type: type, document: document)) != nil
+        let existed = try RecordID.naturalID(type: type, document: document).map { try node.store.recordState($0) != nil } ?? false
         let entry = try node.create(type: type, document: document, classification: classification,
                                     audience: audience, officer: officer)
         printWritten(entry, format: format, note: existed ? "merged into the existing record with the same natural key" : nil)

@@ -5,14 +5,26 @@ import InterforceStore
 
 func renderRecord(_ state: RecordState) -> String {
     var lines: [String] = []
-    let classification = state.classification?.value.string ?? "-"
-    let audience = (state.audience?.value).flatMap { try? Audience(json: $0) }?.summary ?? "-"
-    lines.append("\(state.id)  \(state.type.rawValue)  \(classification)  audience \(audience)")
+    let classification = state.classification?.rawValue ?? "-"
+    if let owner = state.owner {
+        let audience = state.audience?.summary ?? "- (\(owner) has not written to it)"
+        lines.append("\(state.id)  \(state.type.rawValue)  \(classification)  owner \(owner)  audience \(audience)")
+    } else {
+        lines.append("\(state.id)  \(state.type.rawValue)  \(classification)  shared (no owner)")
+        for force in state.contributions.keys.sorted() where !state.hasErased(force) {
+            lines.append("audience of \(force): \(state.audience(of: force)?.summary ?? "-")")
+        }
+    }
     if let c = state.created { lines.append("created \(ISOTime.format(millis: c.clock.time)) by \(c.force) (\(c.author))") }
     if let u = state.updated { lines.append("updated \(ISOTime.format(millis: u.clock.time)) by \(u.force)") }
     if let e = state.erasure {
         lines.append("ERASED \(ISOTime.format(millis: e.stamp.clock.time)) by \(e.stamp.force): \(e.reason ?? "-")")
         return lines.joined(separator: "\n")
+    }
+    for (force, c) in state.contributions.sorted(by: { $0.key < $1.key }) where force != state.owner {
+        if let e = c.erasure {
+            lines.append("withdrawn by \(force) \(ISOTime.format(millis: e.stamp.clock.time)): \(e.reason ?? "-")")
+        }
     }
     var rows: [[String]] = []
     let document = state.document.object ?? [:], provenance = state.provenance.object ?? [:]

@@ -29,6 +29,7 @@ enum ServeCommand: Command {
 
         let dir = context.dataDirectory(args)
         let node = try Node.open(dataDirectory: dir, now: context.nowFunction)
+        try node.requireIntact()
         let config = node.config
         guard let listen = config.listen, let cert = config.tlsCertificate, let key = config.tlsKey,
               let ca = config.tlsCA

@@ -1,4 +1,4 @@
-// `interforce trust add`: trusts another node's Ed25519 key for its feed, within a validity window.
+// `interforce trust add`: trusts another node's Ed25519 key for a range of positions of its feed.
 // Until the signed federation membership arrives, this is how a node learns whose entries to accept.
 
 import InterforceCore
@@ -6,13 +6,13 @@ import InterforceNode
 
 enum TrustAddCommand: Command {
     static let name = "trust add"
-    static let abstract = "trust a feed's Ed25519 public key (within an optional validity window)"
-    static let usage = "trust add --feed FEED --key HEX [--from TIME] [--until TIME] --officer ID"
+    static let abstract = "trust a feed's Ed25519 public key (for a range of the feed's positions)"
+    static let usage = "trust add --feed FEED --key HEX [--from-seq N] [--until-seq N] --officer ID"
     static let options = [
         OptionSpec(name: "feed", help: "the feed the key signs for", valueName: "FEED"),
         OptionSpec(name: "key", help: "Ed25519 public key, 64 hex digits", valueName: "HEX"),
-        OptionSpec(name: "from", help: "valid from (default: always)", valueName: "TIME"),
-        OptionSpec(name: "until", help: "valid until (default: no end)", valueName: "TIME"),
+        OptionSpec(name: "from-seq", help: "first position of the feed it signs (default 1)", valueName: "N"),
+        OptionSpec(name: "until-seq", help: "last position it signs (default: no end)", valueName: "N"),
         officerOption,
     ]
 
@@ -22,8 +22,12 @@ enum TrustAddCommand: Command {
         let key: PublicKey
         do { key = try PublicKey(hex: hex) } catch { throw UsageError("--key: \(error)") }
         let node = try context.openNode(args)
-        try node.trust(key, feed: feed, validFrom: try parseTime(args.value("from"), flag: "from") ?? 0,
-                       validUntil: try parseTime(args.value("until"), flag: "until"),
+        func seq(_ flag: String) throws -> Int64? {
+            guard let text = args.value(flag) else { return nil }
+            guard let n = Int64(text), Limits.isSeq(n) else { throw UsageError("--\(flag) must be a position 1...\(Limits.maxSeq)") }
+            return n
+        }
+        try node.trust(key, feed: feed, fromSeq: try seq("from-seq") ?? 1, untilSeq: try seq("until-seq"),
                        officer: try context.writer(args, node))
         printOut("trusted \(key.hex) for \(feed)")
         return ExitCode.success

@@ -191,11 +191,9 @@ import Testing
         let first = try #require(try fed.export("hampshire", feed: author.feed).first)
         #expect(try Self.onlyResult(fed.push([first], to: "sussex", as: "hampshire"))["outcome"] as? String == "accepted")
 
-        // The authority revokes hampshire's key from now in membership version 2, installed at sussex.
-        let revokedAt = nowMillis()
-        let v2 = try fed.issueMembership(version: 2, extra: [
-            "--revoke-key", "\(author.publicKey)@\(ISOTime.format(millis: revokedAt))",
-        ])
+        // The authority revokes hampshire's key after position 1 of its feed in membership version 2, installed at
+        // sussex: revocation is by feed position, not by a time the signer could choose.
+        let v2 = try fed.issueMembership(version: 2, extra: ["--revoke-key", "\(author.publicKey)@1"])
         let installed = try fed.ok("sussex", "membership", "install", v2)
         #expect(installed.stdout.contains("installed membership version 2"), "\(installed)")
         #expect(try Self.rows(fed, "sussex", kind: "key-revoked").contains { $0["author"] as? String == author.feed })

@@ -56,11 +56,13 @@ import Testing
         let feeds = try get("/v1/feeds")
         #expect(feeds.status == "200", "\(feeds)")
         let feedsBody = try json(feeds.body)
-        #expect(Set(feedsBody.keys) == ["feeds", "membershipVersion"] && int(feedsBody["membershipVersion"]) == 1,
-                "\(feeds.body)")
+        #expect(Set(feedsBody.keys) == ["feeds", "heads", "forked", "membershipVersion"]
+                && int(feedsBody["membershipVersion"]) == 1, "\(feeds.body)")
         let vector = intMap(feedsBody["feeds"])
         #expect(vector == [hampshire.feed: 1], "\(feeds.body)")
         #expect(vector == intMap(try fed.status("surrey")["versionVector"]))
+        #expect((feedsBody["heads"] as? [String: String]) == [hampshire.feed: written.entry], "heads by hash: \(feeds.body)")
+        #expect((feedsBody["forked"] as? [Any])?.isEmpty == true)
 
         let feedParameter = hampshire.feed.replacingOccurrences(of: "/", with: "%2F")
         let page = try get("/v1/feeds/entries?feed=\(feedParameter)&after=0&limit=10")

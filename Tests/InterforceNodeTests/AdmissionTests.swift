@@ -16,7 +16,7 @@ struct AdmissionTests {
 
     init() throws {
         receiver = try Fixtures.memoryNode(force: "hampshire", clock: clock)
-        try receiver.trust(authorKey.publicKey, feed: author, validFrom: 0, validUntil: nil, officer: "test")
+        try receiver.trust(authorKey.publicKey, feed: author, officer: "test")
     }
 
     var payload: JSONValue { Operations(document: Fixtures.imageDocument(), schema: .imageRef).json }
@@ -177,10 +177,16 @@ struct AdmissionTests {
                            mentioning: "not meant for hampshire")
     }
 
+    /// Revocation is by feed position: a key whose range ends at seq 1 cannot sign seq 2, whatever time the entry
+    /// claims (here one millisecond before the revocation was installed).
     @Test func keyRevokedBeforeTheEntry() throws {
-        try receiver.trust(authorKey.publicKey, feed: author, validFrom: 0, validUntil: clock.now - 1, officer: "test")
-        try expectRejected(Forge.envelope(header: header(), payload: payload, key: authorKey), .revokedKey,
-                           mentioning: "was revoked at")
+        let first = Forge.envelope(header: header(), payload: payload, key: authorKey)
+        try accept(first)
+        try receiver.trust(authorKey.publicKey, feed: author, fromSeq: 1, untilSeq: 1, officer: "test")
+        clock.advance(10)
+        try expectRejected(Forge.envelope(header: header(seq: 2, prev: first["hash"]!.string!, time: clock.now - 1),
+                                          payload: payload, key: authorKey),
+                           .revokedKey, mentioning: "was revoked after seq 1; this entry is at seq 2")
     }
 
     @Test func withheldMarkersKeepTheFeedGapFree() throws {
@@ -269,7 +275,9 @@ struct AdmissionTests {
         #expect(roundTrip.erasure?.envelope.entry.hash == erase.entry.hash)
         let outcomes = try receiver.ingest([.entry(roundTrip), .entry(erase)], peer: "relay")
         #expect(outcomes.allSatisfy { if case .accepted = $0 { true } else { false } }, "\(outcomes)")
-        #expect(try receiver.store.counts().payloads == 1 && receiver.store.recordState(imageID)?.isErased == true)
+        // The record is shared (natural key), so the author's erase withdraws its own contribution: no fields left.
+        let state = try #require(try receiver.store.recordState(imageID))
+        #expect(try receiver.store.counts().payloads == 1 && state.hasErased("surrey") && state.document == [:])
 
         // Evidence for another record does not count.
         let other = try EntryEnvelope(json: Forge.envelope(header: header(record: RecordID.natural(
@@ -277,11 +285,11 @@ struct AdmissionTests {
         let wrongEvidence = EntryEnvelope(entry: other.entry, position: other.position, payload: nil,
                                           erasure: ErasureEvidence(erase))
         let fresh = try Fixtures.memoryNode(force: "hampshire", clock: clock)
-        try fresh.trust(authorKey.publicKey, feed: author, validFrom: 0, validUntil: nil, officer: "test")
+        try fresh.trust(authorKey.publicKey, feed: author, officer: "test")
         guard case .rejected(let w) = try fresh.ingest([wrongEvidence], peer: "relay")[0] else {
             Issue.record("evidence for another record accepted"); return
         }
-        #expect(w.message.contains("not a valid signed erase entry"))
+        #expect(w.code == .payloadMismatch && w.message.contains("not an erase of record"), "\(w)")
     }
 
     @Test func batchOutOfOrderIsAdmittedInSeqOrder() throws {

@@ -44,7 +44,7 @@ public enum Fixtures {
     public static func trustAll(_ nodes: [Node]) throws {
         for a in nodes {
             for b in nodes where a !== b {
-                try a.trust(b.publicKey, feed: b.config.feed, validFrom: 0, validUntil: nil, officer: "test")
+                try a.trust(b.publicKey, feed: b.config.feed, officer: "test")
             }
         }
     }
@@ -131,16 +131,16 @@ public enum Forge {
     }
 
     /// A valid header (as JSON) for `payload`, which callers then break one member at a time.
-    public static func header(author: String, key: SecretKey, seq: Int64, prev: String?, time: Int64,
-                              record: String, type: String, payload: JSONValue,
-                              classification: String = "OFFICIAL", audience: JSONValue = Fixtures.everyone.json)
-        -> JSONValue {
+    public static func header(author: String, key: SecretKey, seq: Int64, prev: String?, time: Int64, tick: Int64 = 0,
+                              record: String, type: String, op: String = "write", payload: JSONValue,
+                              classification: String = "OFFICIAL", audience: JSONValue = Fixtures.everyone.json,
+                              origin: JSONValue = .null) -> JSONValue {
         let bytes = payload.canonicalBytes
         return [
-            "v": 1, "author": .string(author), "key": .string(key.publicKey.hex), "seq": .int(seq),
-            "prev": prev.map { .string($0) } ?? .null, "time": .int(time), "tick": 0, "record": .string(record),
-            "type": .string(type), "op": "write", "classification": .string(classification),
-            "audience": audience,
+            "v": .int(EntryHeader.version), "author": .string(author), "key": .string(key.publicKey.hex),
+            "seq": .int(seq), "prev": prev.map { .string($0) } ?? .null, "time": .int(time), "tick": .int(tick),
+            "record": .string(record), "type": .string(type), "op": .string(op),
+            "classification": .string(classification), "audience": audience, "origin": origin,
             "payload": ["sha256": .string(SHA256Digest.hash(bytes).hex), "size": .int(Int64(bytes.count))],
         ]
     }

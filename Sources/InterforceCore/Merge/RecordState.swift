@@ -1,11 +1,20 @@
-// The merged state of one record: a CRDT computed from its entries (decision 6 of the brief).
+// The merged state of one record: a CRDT computed from its entries (decisions 6 and 10 of the brief).
 //
+// Ownership is a rule of the merge, decided from the entries alone. A record with an origin (see RecordID.swift) is
+// *owned* by the origin's force; a record with a natural key has no owner: it is *shared*. Every force's part of a
+// record is kept apart, as that force's *contribution*, so that these rights hold whatever order entries arrive in:
+// - the owner's entries alone set the record's classification and audience (last writer wins among them), and the
+//   owner's erase tombstones the record: every contribution's fields are emptied and stay empty;
+// - any other force's entries add fields but never set the record's classification or audience, and its erase
+//   *withdraws* its own contribution: its fields vanish and its later writes change nothing;
+// - on a shared record every force's erase withdraws its own contribution (the record counts as erased once every
+//   force that wrote to it has withdrawn); the classification shown is the highest any remaining contributor chose,
+//   and each contributor's audience is its own.
+// Within what remains, fields merge across contributions:
 // - register fields: last writer wins, by ``Stamp`` order (clock, author, entry hash);
 // - set fields: add-wins observed-remove sets: each add is tagged with its entry hash, a remove deletes only the
-//   tags it names, so an add the remover had not seen survives;
-// - list fields: append-only, ordered by (stamp, position within the entry), so a live note grows in order;
-// - erasure: a tombstone that clears the contents and stays; later writes change nothing but the `updated` stamp;
-// - classification and audience of the record: last writer wins over entry headers.
+//   tags it names, so an add the remover had not seen survives; a withdrawn force's removes vanish with its adds;
+// - list fields: append-only, ordered by (stamp, position within the entry), so a live note grows in order.
 // `apply` is commutative, associative and idempotent, so any order, any repetition, gives byte-identical
 // `canonicalBytes` on every node.
 
@@ -27,6 +36,7 @@ public struct SetElement: Sendable, Equatable {
     public var adds: [Stamp]   // sorted, unique
 }
 
+/// One contribution's adds and removes of one set field.
 public struct ORSet: Sendable, Equatable {
     /// Keyed by ``ORSet/key(_:)`` of the element: the hex of its canonical bytes, so that two spellings Swift
     /// would call equal (Unicode canonical equivalence) stay two elements, as they are two byte strings.
@@ -35,23 +45,6 @@ public struct ORSet: Sendable, Equatable {
     public var removed: [String: Set<String>] = [:]
 
     public static func key(_ value: JSONValue) -> String { Hex.encode(value.canonicalBytes) }
-
-    /// The elements present, in canonical-byte order, each with the add stamps that keep it.
-    public var present: [(value: JSONValue, adds: [Stamp])] {
-        elements.keys.sorted().compactMap { key in
-            let element = elements[key]!
-            let gone = removed[key] ?? []
-            let live = element.adds.filter { !gone.contains($0.entry) }
-            return live.isEmpty ? nil : (element.value, live)
-        }
-    }
-
-    /// The add tags of `value` currently live, for a remover to name.
-    public func liveTags(of value: JSONValue) -> [String] {
-        let key = Self.key(value)
-        let gone = removed[key] ?? []
-        return (elements[key]?.adds ?? []).map(\.entry).filter { !gone.contains($0) }
-    }
 }
 
 public struct Erasure: Sendable, Equatable {
@@ -59,43 +52,25 @@ public struct Erasure: Sendable, Equatable {
     public let reason: String?
 }
 
-public struct RecordState: Sendable, Equatable {
-    public let id: String
-    public let type: RecordType
-    public private(set) var registers: [String: Register] = [:]
-    public private(set) var sets: [String: ORSet] = [:]
-    public private(set) var lists: [String: [ListItem]] = [:]
-    public private(set) var classification: Register?
-    public private(set) var audience: Register?
-    public private(set) var erasure: Erasure?
-    public private(set) var created: Stamp?
-    public private(set) var updated: Stamp?
+/// What one force has written to a record.
+public struct Contribution: Sendable, Equatable {
+    /// This force's latest classification and audience for the record (last writer wins over its own headers).
+    public fileprivate(set) var classification: Register?
+    public fileprivate(set) var audience: Register?
+    /// This force's erase of the record (the one with the greatest stamp): for the owner a tombstone, for anyone
+    /// else a withdrawal of its own contribution.
+    public fileprivate(set) var erasure: Erasure?
+    public fileprivate(set) var registers: [String: Register] = [:]
+    public fileprivate(set) var sets: [String: ORSet] = [:]
+    public fileprivate(set) var lists: [String: [ListItem]] = [:]
 
-    public init(id: String, type: RecordType) {
-        self.id = id
-        self.type = type
+    fileprivate mutating func clearFields() {
+        registers = [:]
+        sets = [:]
+        lists = [:]
     }
 
-    public var isErased: Bool { erasure != nil }
-
-    /// Merges one entry. `ops` is nil when the payload is absent (erased upstream); only the header then counts.
-    public mutating func apply(_ entry: Entry, ops: Operations?) {
-        let h = entry.header
-        precondition(h.record == id, "entry for another record")
-        let stamp = Stamp(entry)
-        if created.map({ stamp < $0 }) ?? true { created = stamp }
-        if updated.map({ $0 < stamp }) ?? true { updated = stamp }
-        lww(&classification, .string(h.classification.rawValue), stamp)
-        lww(&audience, h.audience.json, stamp)
-
-        if h.op == .erase {
-            if erasure.map({ $0.stamp < stamp }) ?? true { erasure = Erasure(stamp: stamp, reason: ops?.eraseReason) }
-            registers = [:]
-            sets = [:]
-            lists = [:]
-            return
-        }
-        guard erasure == nil, let ops else { return }
+    fileprivate mutating func merge(_ ops: Operations, _ stamp: Stamp) {
         for (field, value) in ops.assign { lww(&registers[field], value, stamp) }
         for (field, values) in ops.add {
             var set = sets[field] ?? ORSet()
@@ -126,9 +101,86 @@ public struct RecordState: Sendable, Equatable {
             lists[field] = list
         }
     }
+}
 
-    private func lww(_ slot: inout Register?, _ value: JSONValue, _ stamp: Stamp) {
-        if slot.map({ $0.stamp < stamp }) ?? true { slot = Register(value: value, stamp: stamp) }
+private func lww(_ slot: inout Register?, _ value: JSONValue, _ stamp: Stamp) {
+    if slot.map({ $0.stamp < stamp }) ?? true { slot = Register(value: value, stamp: stamp) }
+}
+
+public struct RecordState: Sendable, Equatable {
+    public let id: String
+    public let type: RecordType
+    /// The origin any entry of the record carries (nil for a shared record, or while only entries without one are
+    /// held). Admission checks that an origin derives the id, so every entry that carries one carries the same.
+    public private(set) var origin: RecordOrigin?
+    /// Each force's part, keyed by force.
+    public private(set) var contributions: [String: Contribution] = [:]
+    public private(set) var created: Stamp?
+    public private(set) var updated: Stamp?
+
+    public init(id: String, type: RecordType) {
+        self.id = id
+        self.type = type
+    }
+
+    /// The force that owns the record; nil for a shared record.
+    public var owner: String? { origin?.force }
+
+    /// The erase that tombstones the record: the owner's; for a shared record, once every force that wrote to it
+    /// has withdrawn, the latest of their erases (a force that writes to it later brings it back with its own part).
+    public var erasure: Erasure? {
+        if let owner { return contributions[owner]?.erasure }
+        let erasures = contributions.values.map(\.erasure)
+        guard !erasures.isEmpty, erasures.allSatisfy({ $0 != nil }) else { return nil }
+        return erasures.compactMap { $0 }.max { $0.stamp < $1.stamp }
+    }
+
+    public var isErased: Bool { erasure != nil }
+
+    /// Whether `force` has erased its part of the record (for the owner: the whole record).
+    public func hasErased(_ force: String) -> Bool { contributions[force]?.erasure != nil }
+
+    /// Whether a write by `force` still counts: the record is not tombstoned and `force` has not withdrawn.
+    public func accepts(writesBy force: String) -> Bool { !isErased && !hasErased(force) }
+
+    /// The record's classification: the owner's latest for an owned record (nil until one of its entries is held);
+    /// for a shared record the highest that a force which has not withdrawn chose.
+    public var classification: Classification? {
+        if let owner { return contributions[owner]?.classification.flatMap(Self.classification) }
+        return contributions.values.filter { $0.erasure == nil }.compactMap { $0.classification.flatMap(Self.classification) }
+            .max()
+    }
+
+    /// The record's audience: the owner's latest for an owned record; nil for a shared record, whose contributors
+    /// each keep their own (``audience(of:)``).
+    public var audience: Audience? { owner.flatMap(audience(of:)) }
+
+    /// The latest audience `force` gave its entries of the record.
+    public func audience(of force: String) -> Audience? {
+        contributions[force]?.audience.flatMap { try? Audience(json: $0.value) }
+    }
+
+    private static func classification(_ r: Register) -> Classification? { r.value.string.flatMap(Classification.init) }
+
+    /// Merges one entry. `ops` is nil when the payload is absent (erased upstream); only the header then counts.
+    public mutating func apply(_ entry: Entry, ops: Operations?) {
+        let h = entry.header
+        precondition(h.record == id, "entry for another record")
+        let stamp = Stamp(entry)
+        if created.map({ stamp < $0 }) ?? true { created = stamp }
+        if updated.map({ $0 < stamp }) ?? true { updated = stamp }
+        if let o = h.origin, origin.map({ o < $0 }) ?? true { origin = o }
+        var c = contributions[h.force] ?? Contribution()
+        lww(&c.classification, .string(h.classification.rawValue), stamp)
+        lww(&c.audience, h.audience.json, stamp)
+        if h.op == .erase {
+            if c.erasure.map({ $0.stamp < stamp }) ?? true { c.erasure = Erasure(stamp: stamp, reason: ops?.eraseReason) }
+            c.clearFields()
+        } else if c.erasure == nil, let ops {
+            c.merge(ops, stamp)
+        }
+        contributions[h.force] = c
+        if isErased { for force in contributions.keys { contributions[force]!.clearFields() } }
     }
 
     // MARK: Stored form
@@ -137,23 +189,29 @@ public struct RecordState: Sendable, Equatable {
     /// digest hashes.
     public var json: JSONValue {
         func reg(_ r: Register?) -> JSONValue { r.map { ["value": $0.value, "stamp": $0.stamp.json] } ?? .null }
+        func erasure(_ e: Erasure?) -> JSONValue {
+            e.map { ["stamp": $0.stamp.json, "reason": $0.reason.map { .string($0) } ?? .null] } ?? .null
+        }
         return [
-            "id": .string(id), "type": .string(type.rawValue),
-            "classification": reg(classification), "audience": reg(audience),
+            "id": .string(id), "type": .string(type.rawValue), "origin": origin?.json ?? .null,
             "created": created?.json ?? .null, "updated": updated?.json ?? .null,
-            "erased": erasure.map { ["stamp": $0.stamp.json, "reason": $0.reason.map { .string($0) } ?? .null] } ?? .null,
-            "registers": .object(registers.mapValues { reg($0) }),
-            "sets": .object(sets.mapValues { set in
+            "contributions": .object(contributions.mapValues { c in
                 [
-                    "elements": .array(set.elements.keys.sorted().map { key in
-                        let e = set.elements[key]!
-                        return ["value": e.value, "adds": .array(e.adds.map(\.json))]
+                    "classification": reg(c.classification), "audience": reg(c.audience), "erased": erasure(c.erasure),
+                    "registers": .object(c.registers.mapValues { reg($0) }),
+                    "sets": .object(c.sets.mapValues { set in
+                        [
+                            "elements": .array(set.elements.keys.sorted().map { key in
+                                let e = set.elements[key]!
+                                return ["value": e.value, "adds": .array(e.adds.map(\.json))]
+                            }),
+                            "removed": .object(set.removed.mapValues { .array($0.sorted().map { .string($0) }) }),
+                        ]
                     }),
-                    "removed": .object(set.removed.mapValues { .array($0.sorted().map { .string($0) }) }),
+                    "lists": .object(c.lists.mapValues { items in
+                        .array(items.map { ["stamp": $0.stamp.json, "index": .int($0.index), "value": $0.value] })
+                    }),
                 ]
-            }),
-            "lists": .object(lists.mapValues { items in
-                .array(items.map { ["stamp": $0.stamp.json, "index": .int($0.index), "value": $0.value] })
             }),
         ]
     }
@@ -164,7 +222,7 @@ public struct RecordState: Sendable, Equatable {
     public init(json: JSONValue) throws(ModelError) {
         let bad = ModelError("stored state is malformed")
         guard let o = json.object, let id = o["id"]?.string, let t = o["type"]?.string,
-              let type = RecordType(rawValue: t)
+              let type = RecordType(rawValue: t), let contributions = o["contributions"]?.object
         else { throw bad }
         self.init(id: id, type: type)
         func reg(_ v: JSONValue?) throws(ModelError) -> Register? {
@@ -176,36 +234,90 @@ public struct RecordState: Sendable, Equatable {
             guard let v, !v.isNull else { return nil }
             return try Stamp(json: v)
         }
-        classification = try reg(o["classification"])
-        audience = try reg(o["audience"])
+        if let origin = o["origin"], !origin.isNull { self.origin = try RecordOrigin(json: origin) }
         created = try stamp(o["created"])
         updated = try stamp(o["updated"])
-        if let e = o["erased"], !e.isNull {
-            guard let s = try stamp(e["stamp"]) else { throw bad }
-            erasure = Erasure(stamp: s, reason: e["reason"]?.string)
-        }
-        for (field, value) in o["registers"]?.object ?? [:] { registers[field] = try reg(value) }
-        for (field, value) in o["sets"]?.object ?? [:] {
-            var set = ORSet()
-            for element in value["elements"]?.array ?? [] {
-                guard let v = element["value"], let adds = element["adds"]?.array else { throw bad }
-                var stamps: [Stamp] = []
-                for a in adds { stamps.append(try Stamp(json: a)) }
-                set.elements[ORSet.key(v)] = SetElement(value: v, adds: stamps)
+        for (force, value) in contributions {
+            var c = Contribution()
+            c.classification = try reg(value["classification"])
+            c.audience = try reg(value["audience"])
+            if let e = value["erased"], !e.isNull {
+                guard let s = try stamp(e["stamp"]) else { throw bad }
+                c.erasure = Erasure(stamp: s, reason: e["reason"]?.string)
             }
-            for (key, tags) in value["removed"]?.object ?? [:] {
-                set.removed[key] = Set((tags.array ?? []).compactMap(\.string))
+            for (field, r) in value["registers"]?.object ?? [:] { c.registers[field] = try reg(r) }
+            for (field, value) in value["sets"]?.object ?? [:] {
+                var set = ORSet()
+                for element in value["elements"]?.array ?? [] {
+                    guard let v = element["value"], let adds = element["adds"]?.array else { throw bad }
+                    var stamps: [Stamp] = []
+                    for a in adds { stamps.append(try Stamp(json: a)) }
+                    set.elements[ORSet.key(v)] = SetElement(value: v, adds: stamps)
+                }
+                for (key, tags) in value["removed"]?.object ?? [:] {
+                    set.removed[key] = Set((tags.array ?? []).compactMap(\.string))
+                }
+                c.sets[field] = set
             }
-            sets[field] = set
-        }
-        for (field, value) in o["lists"]?.object ?? [:] {
-            var items: [ListItem] = []
-            for item in value.array ?? [] {
-                guard let s = item["stamp"], let i = item["index"]?.int, let v = item["value"] else { throw bad }
-                items.append(ListItem(stamp: try Stamp(json: s), index: i, value: v))
+            for (field, value) in value["lists"]?.object ?? [:] {
+                var items: [ListItem] = []
+                for item in value.array ?? [] {
+                    guard let s = item["stamp"], let i = item["index"]?.int, let v = item["value"] else { throw bad }
+                    items.append(ListItem(stamp: try Stamp(json: s), index: i, value: v))
+                }
+                c.lists[field] = items
             }
-            lists[field] = items
+            self.contributions[force] = c
         }
+    }
+
+    // MARK: Fields across contributions
+
+    /// Each register field's value: the latest write over every contribution.
+    public var registers: [String: Register] {
+        var out: [String: Register] = [:]
+        for c in contributions.values {
+            for (field, r) in c.registers where out[field].map({ $0.stamp < r.stamp }) ?? true { out[field] = r }
+        }
+        return out
+    }
+
+    /// The elements of a set field present across contributions, in canonical-byte order, each with the add
+    /// stamps that keep it: an add stays unless some contribution removed its tag.
+    public func present(_ field: String) -> [(value: JSONValue, adds: [Stamp])] {
+        var elements: [String: SetElement] = [:], removed: [String: Set<String>] = [:]
+        for c in contributions.values {
+            guard let set = c.sets[field] else { continue }
+            for (key, e) in set.elements {
+                elements[key, default: SetElement(value: e.value, adds: [])].adds += e.adds
+            }
+            for (key, tags) in set.removed { removed[key, default: []].formUnion(tags) }
+        }
+        return elements.keys.sorted().compactMap { key in
+            let gone = removed[key] ?? []
+            let live = elements[key]!.adds.filter { !gone.contains($0.entry) }.sorted()
+            return live.isEmpty ? nil : (elements[key]!.value, live)
+        }
+    }
+
+    /// The add tags of `value` in set `field` currently live, for a remover to name.
+    public func liveTags(_ field: String, of value: JSONValue) -> [String] {
+        let key = ORSet.key(value)
+        return present(field).first { ORSet.key($0.value) == key }?.adds.map(\.entry) ?? []
+    }
+
+    /// A list field's items across contributions, in (stamp, index) order.
+    public func items(_ field: String) -> [ListItem] {
+        contributions.values.flatMap { $0.lists[field] ?? [] }.sorted()
+    }
+
+    private var fieldNames: (sets: Set<String>, lists: Set<String>) {
+        var sets = Set<String>(), lists = Set<String>()
+        for c in contributions.values {
+            sets.formUnion(c.sets.keys)
+            lists.formUnion(c.lists.keys)
+        }
+        return (sets, lists)
     }
 
     // MARK: What officers see
@@ -214,11 +326,15 @@ public struct RecordState: Sendable, Equatable {
     public var document: JSONValue {
         var fields: [String: JSONValue] = [:]
         for (name, r) in registers { fields[name] = r.value }
-        for (name, set) in sets {
-            let present = set.present
+        let names = fieldNames
+        for name in names.sets {
+            let present = present(name)
             if !present.isEmpty { fields[name] = .array(present.map(\.value)) }
         }
-        for (name, items) in lists where !items.isEmpty { fields[name] = .array(items.map(\.value)) }
+        for name in names.lists {
+            let items = items(name)
+            if !items.isEmpty { fields[name] = .array(items.map(\.value)) }
+        }
         return .object(fields)
     }
 
@@ -227,27 +343,40 @@ public struct RecordState: Sendable, Equatable {
     public var provenance: JSONValue {
         var p: [String: JSONValue] = [:]
         for (name, r) in registers { p[name] = r.stamp.provenance }
-        for (name, set) in sets {
-            let present = set.present
+        let names = fieldNames
+        for name in names.sets {
+            let present = present(name)
             if !present.isEmpty { p[name] = .array(present.map { $0.adds[0].provenance }) }
         }
-        for (name, items) in lists where !items.isEmpty { p[name] = .array(items.map(\.stamp.provenance)) }
+        for name in names.lists {
+            let items = items(name)
+            if !items.isEmpty { p[name] = .array(items.map(\.stamp.provenance)) }
+        }
         return .object(p)
     }
 
     /// `record show -o json`: identical on every node that holds the same entries.
     public var view: JSONValue {
-        [
+        func erased(_ e: Erasure) -> JSONValue {
+            var o = e.stamp.provenance.object!
+            o["reason"] = e.reason.map { .string($0) } ?? .null
+            return .object(o)
+        }
+        var audiences: [String: JSONValue] = [:], withdrawn: [String: JSONValue] = [:]
+        for (force, c) in contributions {
+            if let e = c.erasure, force != owner { withdrawn[force] = erased(e) }
+            if c.erasure == nil || force == owner, let a = c.audience { audiences[force] = a.value }
+        }
+        return [
             "id": .string(id), "type": .string(type.rawValue),
-            "classification": classification?.value ?? .null,
-            "audience": audience?.value ?? .null,
+            "owner": owner.map { ["force": .string($0), "written": .bool(contributions[$0] != nil)] } ?? .null,
+            "classification": classification.map { .string($0.rawValue) } ?? .null,
+            "audience": audience?.json ?? .null,
+            "audiences": .object(audiences),
             "created": created?.provenance ?? .null,
             "updated": updated?.provenance ?? .null,
-            "erased": erasure.map { e -> JSONValue in
-                var o = e.stamp.provenance.object!
-                o["reason"] = e.reason.map { .string($0) } ?? .null
-                return .object(o)
-            } ?? .null,
+            "erased": erasure.map(erased) ?? .null,
+            "withdrawn": .object(withdrawn),
             "fields": document,
             "provenance": provenance,
         ]

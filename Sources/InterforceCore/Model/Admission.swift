@@ -11,6 +11,7 @@ public struct Rejection: Error, CustomStringConvertible, Sendable, Equatable {
         case payloadMismatch = "payload-mismatch", schema, naturalKey = "natural-key"
         case gap, wrongPrev = "wrong-prev", clockRegression = "clock-regression", conflict
         case revokedKey = "revoked-key", notInAudience = "not-in-audience", equivocation
+        case erasureNotHeld = "erasure-not-held"
     }
 
     public let code: Code
@@ -57,15 +58,24 @@ public enum Admission {
     public static func checkContent(_ entry: Entry, payload: JSONValue?, nowMillis: Int64,
                                     maxSkewMillis: Int64 = defaultMaxSkewMillis) throws(Rejection) -> Operations? {
         let h = entry.header
+        // However the entry was built, its header must be one the node could parse back (origin, bounds...).
+        _ = try parseHeader(h.json)
         guard entry.verifySignature() else {
             throw Rejection(.badSignature, "signature does not verify for entry \(entry.hash.hex) (\(h.author) seq \(h.seq))")
         }
-        let ahead = h.clock.time - nowMillis
-        guard ahead <= maxSkewMillis else {
+        // Overflow-safe: `nowMillis` comes from the local clock (or INTERFORCE_NOW_MS), `time` is within Limits.
+        let (ahead, overflow) = h.clock.time.subtractingReportingOverflow(nowMillis)
+        guard !overflow, ahead <= maxSkewMillis else {
             throw Rejection(.futureClock,
                             "entry clock is \(ahead) ms ahead of local time (allowed skew \(maxSkewMillis) ms)")
         }
-        guard let payload else { return nil }
+        guard let payload else {
+            // An erase entry's payload (its reason) is never dropped, so it never travels without it.
+            guard h.op == .write else {
+                throw Rejection(.payloadMismatch, "erase entry \(entry.hash.hex) arrived without its payload")
+            }
+            return nil
+        }
         let bytes = payload.canonicalBytes
         guard Int64(bytes.count) == h.payloadSize, SHA256Digest.hash(bytes) == h.payloadHash else {
             throw Rejection(.payloadMismatch, "payload does not match the hash in the header of entry \(entry.hash.hex)")
@@ -117,8 +127,9 @@ public struct EntryEnvelope: Sendable {
     public let position: Signature
     public let payload: JSONValue?
     /// For a write entry sent without its payload: the signed erase entry of the same record that justifies the
-    /// missing payload (member `"erasure"`, an envelope itself, without its own `erasure`). Without it a receiver
-    /// that has not erased the record refuses the entry, so a relay cannot strip payloads.
+    /// missing payload (member `"erasure"`, an envelope itself, without its own `erasure`): the owner's erase, or
+    /// the write's own force withdrawing its contribution. The receiver admits it as an entry before it admits the
+    /// write without its payload, so a relay cannot strip payloads with an erase it made up.
     public let erasure: ErasureEvidence?
 
     public init(entry: Entry, position: Signature, payload: JSONValue?, erasure: ErasureEvidence? = nil) {

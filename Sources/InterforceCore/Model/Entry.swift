@@ -3,11 +3,12 @@
 // Each node authors one feed. Its entries are numbered 1, 2, 3... and each header carries the hash of the previous
 // one, so a feed is a hash chain. The header is signed with Ed25519 over its canonical JSON (RFC 8785); the header
 // carries the SHA-256 of the payload, so a payload can be erased while the chain and every signature still verify.
-// The entry's identity (its hash) is SHA-256 over the same canonical header bytes that are signed.
+// The entry's identity (its hash) is SHA-256 over the same canonical header bytes that are signed. The header also
+// carries the record's origin (who owns it, see RecordID.swift) and every number in it is within ``Limits``.
 // docs/DATA-MODEL.md states all of this precisely enough to write an independent verifier.
 
 public struct EntryHeader: Sendable, Hashable {
-    public static let version: Int64 = 1
+    public static let version: Int64 = 2
 
     public let author: String           // feed id, `<force>/<16 hex>`
     public let key: PublicKey           // the Ed25519 key that signs this entry
@@ -19,12 +20,14 @@ public struct EntryHeader: Sendable, Hashable {
     public let op: EntryOp
     public let classification: Classification
     public let audience: Audience
+    /// The record's origin: nil for a record with a natural key (shared), else the owner and nonce its id derives from.
+    public let origin: RecordOrigin?
     public let payloadHash: SHA256Digest
     public let payloadSize: Int64
 
     public init(author: String, key: PublicKey, seq: Int64, prev: SHA256Digest?, clock: HLCTimestamp, record: String,
                 type: RecordType, op: EntryOp, classification: Classification, audience: Audience,
-                payloadHash: SHA256Digest, payloadSize: Int64) {
+                origin: RecordOrigin?, payloadHash: SHA256Digest, payloadSize: Int64) {
         self.author = author
         self.key = key
         self.seq = seq
@@ -35,6 +38,7 @@ public struct EntryHeader: Sendable, Hashable {
         self.op = op
         self.classification = classification
         self.audience = audience
+        self.origin = origin
         self.payloadHash = payloadHash
         self.payloadSize = payloadSize
     }
@@ -55,6 +59,7 @@ public struct EntryHeader: Sendable, Hashable {
             "op": .string(op.rawValue),
             "classification": .string(classification.rawValue),
             "audience": audience.json,
+            "origin": origin?.json ?? .null,
             "payload": ["sha256": .string(payloadHash.hex), "size": .int(payloadSize)],
         ]
     }
@@ -63,7 +68,7 @@ public struct EntryHeader: Sendable, Hashable {
     public var canonicalBytes: [UInt8] { json.canonicalBytes }
 
     static let keys: Set<String> = ["v", "author", "key", "seq", "prev", "time", "tick", "record", "type", "op",
-                                    "classification", "audience", "payload"]
+                                    "classification", "audience", "origin", "payload"]
 
     /// Parses a header strictly: exactly the documented members, each well formed. Errors say which member.
     public init(json: JSONValue) throws(ModelError) {
@@ -74,14 +79,16 @@ public struct EntryHeader: Sendable, Hashable {
         if let missing = Self.keys.subtracting(o.keys).sorted().first {
             throw ModelError("header: missing member '\(missing)'")
         }
-        guard o["v"]?.int == Self.version else { throw ModelError("header.v: unsupported version") }
+        guard o["v"]?.int == Self.version else { throw ModelError("header.v: unsupported version (expected \(Self.version))") }
         guard let author = o["author"]?.string, Identifiers.isFeedID(author) else {
             throw ModelError("header.author: expected a feed id <force>/<16 hex digits>")
         }
         guard let keyHex = o["key"]?.string, Identifiers.isLowerHex(keyHex, count: 64), let key = try? PublicKey(hex: keyHex) else {
             throw ModelError("header.key: expected a 32-byte Ed25519 public key in lowercase hex")
         }
-        guard let seq = o["seq"]?.int, seq >= 1 else { throw ModelError("header.seq: expected an integer >= 1") }
+        guard let seq = o["seq"]?.int, Limits.isSeq(seq) else {
+            throw ModelError("header.seq: expected an integer 1...\(Limits.maxSeq)")
+        }
         let prev: SHA256Digest?
         switch o["prev"] {
         case .null?: prev = nil
@@ -95,8 +102,11 @@ public struct EntryHeader: Sendable, Hashable {
         guard (seq == 1) == (prev == nil) else {
             throw ModelError("header.prev: must be null exactly when seq is 1")
         }
-        guard let time = o["time"]?.int, time >= 0, let tick = o["tick"]?.int, tick >= 0 else {
-            throw ModelError("header.time/tick: expected non-negative integers")
+        guard let time = o["time"]?.int, (0...Limits.maxTime).contains(time) else {
+            throw ModelError("header.time: expected an integer 0...\(Limits.maxTime) (Unix ms up to the year 9999)")
+        }
+        guard let tick = o["tick"]?.int, (0...Limits.maxTick).contains(tick) else {
+            throw ModelError("header.tick: expected an integer 0...\(Limits.maxTick)")
         }
         guard let record = o["record"]?.string, Identifiers.isRecordID(record) else {
             throw ModelError("header.record: expected a record id")
@@ -114,13 +124,26 @@ public struct EntryHeader: Sendable, Hashable {
         }
         let classification = try Classification(validating: classificationText)
         let audience = try Audience(json: o["audience"]!)
+        var origin: RecordOrigin?
+        if let value = o["origin"], !value.isNull {
+            do { origin = try RecordOrigin(json: value) } catch { throw ModelError("header.\(error.message)") }
+        }
+        if let origin {
+            guard RecordID.owned(type: type, origin: origin) == record else {
+                throw ModelError("header.origin: record id \(record) is not the one derived from this origin")
+            }
+        } else if RecordSchema.of(type).naturalKey == nil {
+            throw ModelError("header.origin: \(type.rawValue) records have no natural key, so they need an origin")
+        }
         guard let p = o["payload"]?.object, Set(p.keys) == ["sha256", "size"],
               let ph = p["sha256"]?.string, Identifiers.isLowerHex(ph, count: 64), let payloadHash = SHA256Digest(hex: ph),
               let size = p["size"]?.int, size >= 0, size <= Admission.maxPayloadBytes
-        else { throw ModelError("header.payload: expected {\"sha256\": hex, \"size\": integer}") }
+        else {
+            throw ModelError("header.payload: expected {\"sha256\": hex, \"size\": integer 0...\(Admission.maxPayloadBytes)}")
+        }
         self.init(author: author, key: key, seq: seq, prev: prev, clock: HLCTimestamp(time: time, tick: tick),
                   record: record, type: type, op: op, classification: classification, audience: audience,
-                  payloadHash: payloadHash, payloadSize: size)
+                  origin: origin, payloadHash: payloadHash, payloadSize: size)
     }
 }
 

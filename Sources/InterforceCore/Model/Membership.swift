@@ -1,5 +1,8 @@
 // The federation membership document (decision 3 of the brief): who the members are, which groups they form,
-// which Ed25519 keys sign each feed and when, where each node listens, and which TLS certificates are revoked.
+// which Ed25519 keys sign which positions of each feed, where each node listens, and which TLS certificates are
+// revoked. A key is valid for a range of positions of its feed, not for a range of times: the signer chooses an
+// entry's time, but not which positions of its feed others already hold, so a revoked key cannot sign "before" its
+// revocation.
 //
 // It is signed by the federation authority's Ed25519 key over its canonical JSON. A node installs a document only
 // if the signature verifies against the authority key it was configured with and its version is higher than the
@@ -9,8 +12,19 @@
 
 public struct MemberKey: Sendable, Hashable {
     public let key: PublicKey
-    public let validFrom: Int64          // Unix ms
-    public let validUntil: Int64?        // Unix ms; set to the revocation time to revoke
+    /// The first position of the feed the key signs (1 for a feed's first key).
+    public let fromSeq: Int64
+    /// The last position it signs; nil while it is the feed's current key. Set when it is revoked or rotated.
+    public let untilSeq: Int64?
+
+    public init(key: PublicKey, fromSeq: Int64, untilSeq: Int64?) {
+        self.key = key
+        self.fromSeq = fromSeq
+        self.untilSeq = untilSeq
+    }
+
+    /// Whether the key signs position `seq`.
+    public func covers(_ seq: Int64) -> Bool { seq >= fromSeq && untilSeq.map { seq <= $0 } ?? true }
 }
 
 public struct MemberFeed: Sendable, Hashable {
@@ -46,6 +60,14 @@ public struct Membership: Sendable, Hashable {
 
     public func groups(of force: String) -> Set<String> { Set(member(force)?.groups ?? []) }
 
+    /// The feed a key signs for, and its range of positions.
+    public func grant(for key: PublicKey) -> (feed: String, key: MemberKey)? {
+        for m in members {
+            for f in m.feeds { if let k = f.keys.first(where: { $0.key == key }) { return (f.feed, k) } }
+        }
+        return nil
+    }
+
     /// The member whose feeds include `feed`.
     public func member(ofFeed feed: String) -> Member? {
         members.first { $0.feeds.contains { $0.feed == feed } }
@@ -60,8 +82,8 @@ public struct Membership: Sendable, Hashable {
                     "groups": .array(m.groups.map { .string($0) }), "endpoint": .string(m.endpoint),
                     "feeds": .array(m.feeds.map { f in
                         ["feed": .string(f.feed), "keys": .array(f.keys.map { k in
-                            ["key": .string(k.key.hex), "validFrom": .int(k.validFrom),
-                             "validUntil": k.validUntil.map { .int($0) } ?? .null]
+                            ["key": .string(k.key.hex), "fromSeq": .int(k.fromSeq),
+                             "untilSeq": k.untilSeq.map { .int($0) } ?? .null]
                         })]
                     }),
                 ]
@@ -73,15 +95,18 @@ public struct Membership: Sendable, Hashable {
     public init(json: JSONValue) throws(ModelError) {
         func fail(_ what: String) -> ModelError { ModelError("membership: \(what)") }
         guard let o = json.object, let federation = o["federation"]?.string, let version = o["version"]?.int,
-              version >= 1, let issuedAt = o["issuedAt"]?.int, let members = o["members"]?.array,
-              let revoked = o["revokedCertificates"]?.array
-        else { throw fail("expected federation, version >= 1, issuedAt, members and revokedCertificates") }
+              version >= 1, let issuedAt = o["issuedAt"]?.int, (0...Limits.maxTime).contains(issuedAt),
+              let members = o["members"]?.array, let revoked = o["revokedCertificates"]?.array
+        else {
+            throw fail("expected federation, version >= 1, issuedAt (Unix ms 0...\(Limits.maxTime)), members and "
+                       + "revokedCertificates")
+        }
         if let extra = Set(o.keys).subtracting(["federation", "version", "issuedAt", "members",
                                                 "revokedCertificates"]).sorted().first {
             throw fail("unknown member '\(extra.prefix(40))'")
         }
         var parsed: [Member] = []
-        var seenFeeds = Set<String>()
+        var seenFeeds = Set<String>(), seenKeys = Set<PublicKey>()
         for m in members {
             guard let force = m["force"]?.string, Identifiers.isSlug(force) else { throw fail("member force must be a slug") }
             guard let name = m["name"]?.string, let endpoint = m["endpoint"]?.string, endpoint.hasPrefix("https://"),
@@ -98,14 +123,19 @@ public struct Membership: Sendable, Hashable {
                 guard seenFeeds.insert(feed).inserted else { throw fail("feed \(feed) listed twice") }
                 var keys: [MemberKey] = []
                 for k in f["keys"]?.array ?? [] {
-                    guard let hex = k["key"]?.string, Identifiers.isLowerHex(hex, count: 64),
-                          let key = try? PublicKey(hex: hex), let from = k["validFrom"]?.int
-                    else { throw fail("feed \(feed): keys need a hex key and validFrom") }
-                    let until = k["validUntil"]?.int
-                    if k["validUntil"] != nil, until == nil, k["validUntil"]?.isNull != true {
-                        throw fail("feed \(feed): validUntil must be an integer or null")
+                    guard let ko = k.object, Set(ko.keys) == ["key", "fromSeq", "untilSeq"],
+                          let hex = ko["key"]?.string, Identifiers.isLowerHex(hex, count: 64),
+                          let key = try? PublicKey(hex: hex), let from = ko["fromSeq"]?.int, Limits.isSeq(from)
+                    else { throw fail("feed \(feed): keys must be {key: hex, fromSeq: 1...\(Limits.maxSeq), untilSeq}") }
+                    var until: Int64?
+                    if let u = ko["untilSeq"], !u.isNull {
+                        guard let n = u.int, n >= from, n <= Limits.maxSeq else {
+                            throw fail("feed \(feed): untilSeq must be null or an integer fromSeq...\(Limits.maxSeq)")
+                        }
+                        until = n
                     }
-                    keys.append(MemberKey(key: key, validFrom: from, validUntil: until))
+                    guard seenKeys.insert(key).inserted else { throw fail("key \(hex.prefix(16))... listed twice") }
+                    keys.append(MemberKey(key: key, fromSeq: from, untilSeq: until))
                 }
                 memberFeeds.append(MemberFeed(feed: feed, keys: keys))
             }
