@@ -17,10 +17,11 @@ extension Node {
     // MARK: What this node's writes carry
 
     func checkCanWrite(_ state: RecordState) throws {
-        guard !state.isErased else { throw NodeError("record \(state.id) has been erased; it cannot be updated") }
-        guard !state.hasErased(config.force) else {
-            throw NodeError("\(config.force) has withdrawn its contribution to record \(state.id); it cannot write to it again")
+        guard !state.accepts(writesBy: config.force) else { return }
+        if state.isErased, state.owner != nil || state.hasErased(config.force) {
+            throw NodeError("record \(state.id) has been erased; it cannot be updated")
         }
+        throw NodeError("\(config.force) has withdrawn its contribution to record \(state.id); it cannot write to it again")
     }
 
     func checkCanChoose(_ state: RecordState, classification: Classification?, audience: Audience?) throws {
@@ -162,7 +163,8 @@ extension Node {
         let h = stored.entry.header
         var evidence: EntryEnvelope?
         if let state = try store.recordState(h.record) {
-            let erase = state.erasure ?? state.contributions[h.force]?.erasure
+            // The write's own force's erase, else the owner's tombstone (a shared record has no tombstone of its own).
+            let erase = state.contributions[h.force]?.erasure ?? (state.owner != nil ? state.erasure : nil)
             evidence = try erase.flatMap { try store.storedEntry(hash: $0.stamp.entry)?.envelope }
         }
         guard let evidence = try evidence ?? store.erasureEvidence(for: stored.entry.hash) else { return stored.envelope }

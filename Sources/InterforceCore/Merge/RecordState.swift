@@ -140,8 +140,9 @@ public struct RecordState: Sendable, Equatable {
     /// Whether `force` has erased its part of the record (for the owner: the whole record).
     public func hasErased(_ force: String) -> Bool { contributions[force]?.erasure != nil }
 
-    /// Whether a write by `force` still counts: the record is not tombstoned and `force` has not withdrawn.
-    public func accepts(writesBy force: String) -> Bool { !isErased && !hasErased(force) }
+    /// Whether a write by `force` still counts: `force` has not withdrawn, and an owned record is not tombstoned (a
+    /// shared record every writer withdrew from takes a new force's part: it is that force's own).
+    public func accepts(writesBy force: String) -> Bool { !hasErased(force) && (owner == nil || !isErased) }
 
     /// The record's classification: the owner's latest for an owned record (nil until one of its entries is held);
     /// for a shared record the highest that a force which has not withdrawn chose.
