@@ -342,6 +342,15 @@ public final class Node {
                 throw Rejection(.equivocation, "feed \(h.author) already holds a different signed entry at seq "
                                 + "\(h.seq): equivocation; kept as evidence and the feed flagged")
             }
+            // A write admitted earlier without its payload may have promised this position as its own force's erase:
+            // another entry here is a fork by the author.
+            for promised in try store.pendingErasureEvidence(author: h.author, seq: h.seq)
+            where promised.entry.hash != entry.hash {
+                if let fork = ForkEvidence(PositionStatement(promised), PositionStatement(envelope)) {
+                    do { try recordFork(fork, newHash: entry.hash.hex, record: h.record, peer: peer, source: "erasure") }
+                    catch is Rejection {}
+                }
+            }
             var state = try store.recordState(h.record) ?? RecordState(id: h.record, type: h.type)
             var pendingEvidence: EntryEnvelope?
             if envelope.payload == nil {

@@ -252,15 +252,17 @@ public final class Replicator: Sendable {
         /// Forked feeds we hold evidence for and the peer does not: pushed. Forked feeds the peer lists and we do
         /// not: fetched. At most 16 feeds each way per cycle.
         private func exchangeEvidence(theirForked: [String]) throws {
-            let ours = Set(try service.with { try $0.store.forkedFeeds() })
-            let theirs = Set(theirForked)
-            for feed in ours.subtracting(theirs).sorted().prefix(16) {
+            let (ours, held) = try service.with { node in
+                (Set(try node.store.forkedFeeds()), Set(try node.store.versionVector().keys))
+            }
+            // Only evidence about feeds this node holds is fetched: a peer cannot make it fetch (and log) without end.
+            for feed in ours.subtracting(theirForked).sorted().prefix(16) {
                 let forks = try service.with { try $0.forks(feed: feed) }
                 let body = JSONValue.object(["forks": .array(forks.prefix(PeerAPI.maxEvidence).map(\.json))]).canonicalBytes
                 _ = try call(ClientRequest(method: "POST", path: "/v1/evidence",
                                            headers: [("Content-Type", "application/json")], body: body))
             }
-            for feed in theirs.subtracting(ours).sorted().prefix(16) {
+            for feed in Set(theirForked).intersection(held).subtracting(ours).sorted().prefix(16) {
                 let path = "/v1/evidence?feed=\(feed.replacingOccurrences(of: "/", with: "%2F"))"
                 let items = try call(ClientRequest(method: "GET", path: path)).json["forks"]?.array ?? []
                 let forks = items.prefix(Int(Node.maxForksPerFeed)).compactMap { try? ForkEvidence(json: $0) }

@@ -113,8 +113,17 @@ extension Store {
 
     /// The erase entry that came with a write received without its payload, kept so it can be passed on.
     public func saveErasureEvidence(for entry: SHA256Digest, _ evidence: EntryEnvelope) throws {
-        try db.run("INSERT OR REPLACE INTO erasure_evidence(entry, envelope) VALUES (?, ?)",
-                   .text(entry.hex), .text(evidence.json.canonicalText))
+        let e = evidence.entry.header
+        try db.run("INSERT OR REPLACE INTO erasure_evidence(entry, envelope, author, seq, hash) VALUES (?, ?, ?, ?, ?)",
+                   .text(entry.hex), .text(evidence.json.canonicalText), .text(e.author), .int(e.seq),
+                   .text(evidence.entry.hash.hex))
+    }
+
+    /// Erasure evidence kept for a position of its own feed that is not held yet: the erase entries a write's
+    /// author said it signed at (author, seq).
+    public func pendingErasureEvidence(author: String, seq: Int64) throws -> [EntryEnvelope] {
+        try db.query("SELECT envelope FROM erasure_evidence WHERE author = ? AND seq = ?", .text(author), .int(seq))
+            .compactMap { r in (try? JSONValue(parsing: r.text(0) ?? "")).flatMap { try? EntryEnvelope(json: $0) } }
     }
 
     public func erasureEvidence(for entry: SHA256Digest) throws -> EntryEnvelope? {

@@ -148,6 +148,10 @@ enum StoreSchema {
                 PRIMARY KEY(author, seq, hash)
             ) STRICT;
             CREATE INDEX rolled_back_by_hash ON rolled_back(hash);
+            ALTER TABLE erasure_evidence ADD COLUMN author TEXT;
+            ALTER TABLE erasure_evidence ADD COLUMN seq INTEGER;
+            ALTER TABLE erasure_evidence ADD COLUMN hash TEXT;
+            CREATE INDEX erasure_evidence_by_position ON erasure_evidence(author, seq);
             """),
     ]
 }

@@ -292,6 +292,29 @@ struct AdmissionTests {
         #expect(w.code == .payloadMismatch && w.message.contains("not an erase of record"), "\(w)")
     }
 
+    /// An author that sends its own write without the payload, promising an erase at its next position, and then
+    /// publishes something else there, has forked its feed: the promise and the entry are kept as fork evidence.
+    @Test func aPromisedEraseReplacedByAnotherEntryIsAFork() throws {
+        let stripped = try EntryEnvelope(json: Forge.envelope(header: header(), payload: nil, key: authorKey))
+        let eraseOps = Operations.erase(reason: "withdrawn")
+        let promised = try EntryEnvelope(json: Forge.envelope(
+            header: Forge.header(author: author, key: authorKey, seq: 2, prev: stripped.entry.hash.hex, time: clock.now + 1,
+                                 record: imageID, type: "image-ref", op: "erase", payload: eraseOps.json),
+            payload: eraseOps.json, key: authorKey))
+        let justified = EntryEnvelope(entry: stripped.entry, position: stripped.position, payload: nil,
+                                      erasure: ErasureEvidence(promised))
+        guard case .accepted = try receiver.ingest([justified], peer: "relay")[0] else {
+            Issue.record("the write with its own force's later erase was refused"); return
+        }
+        let other: JSONValue = ["set": ["exhibitNumber": "EX-2"]]
+        let instead = Forge.envelope(header: header(seq: 2, prev: stripped.entry.hash.hex, time: clock.now + 2,
+                                                    payload: other), payload: other, key: authorKey)
+        try accept(instead)
+        #expect(try receiver.store.forks(feed: author).count == 1)
+        let alert = try #require(try receiver.store.logRows(LogFilter.kind("alert")).last)
+        #expect(alert.event.reason == "equivocation" && alert.event.detail["source"] == "erasure")
+    }
+
     @Test func batchOutOfOrderIsAdmittedInSeqOrder() throws {
         let e1 = Forge.envelope(header: header(), payload: payload, key: authorKey)
         clock.advance(1)
