@@ -11,10 +11,12 @@ extension HostileMemberTests {
     // MARK: Finding 6: equivocation hidden behind withheld markers
 
     @Test func f6AForkSeenOnlyThroughMarkersIsFoundAndEveryNodeLearnsOfIt() throws {
-        // hampshire and surrey are linked only through sussex, which is not in the entries' audience.
+        // hampshire and surrey are linked only through sussex, which is not in the entries' audience. Sussex calls
+        // surrey, never the other way, so no marker of surrey's version ever reaches sussex: only comparing heads by
+        // hash can show it that surrey holds another version of the position.
         let fed = try Federation([("hampshire", Self.southEast), ("surrey", Self.southEast), ("sussex", Self.southEast),
                                   ("kent", Self.southEast)],
-                                 links: [("hampshire", "sussex"), ("surrey", "sussex")], start: false)
+                                 links: [("hampshire", "sussex")], oneWay: [("sussex", "surrey")], start: false)
         for force in ["hampshire", "surrey", "sussex"] { try fed.start(force) }
         let kent = try HostileMember(fed, "kent")
         let origin = RecordOrigin.new(force: "kent")
@@ -38,6 +40,9 @@ extension HostileMemberTests {
                 }
             }
         }
+        let found = try #require(try fed.rows("sussex", kind: "alert").first { $0["author"] as? String == kent.feed })
+        #expect((found["detail"] as? [String: Any])?["source"] as? String == "head" && found["peer"] as? String == "surrey",
+                "sussex found it by comparing heads with surrey: \(found)")
         let hashes = try [one, two].map { try #require($0["hash"]?.string) }.sorted()
         for force in forces {
             let alert = try #require(try fed.rows(force, kind: "alert").first { $0["author"] as? String == kent.feed })
