@@ -227,13 +227,32 @@ import Testing
         let result = try Run.tool("curl", ["-sS", "--unix-socket", path, "http://localhost/local?x=1"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "local /local")
-        #expect(recorder.last?.client == .local)
+        // The kernel, not the request, says who connected: curl runs as this test's user.
+        guard case .local(let peer)? = recorder.last?.client else {
+            Issue.record("expected a local client, got \(String(describing: recorder.last?.client))")
+            return
+        }
+        #expect(peer?.uid == getuid() && peer?.gid == getgid(), "\(String(describing: peer))")
+        #expect((peer?.pid ?? 0) > 0 && peer?.pid != getpid(), "the pid is curl's")
         #expect(recorder.last?.remoteAddress == "local")
 
         // A live socket is not replaced.
         #expect(throws: ServerError.self) { try HTTPSServer(unixSocketPath: path, handler: recorder.handler) }
         server.stop()
         #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test func unixSocketForAGroupIsGroupReadableAndWritableOnly() throws {
+        let directory = TemporaryDirectory("server")
+        let path = directory.file("node.sock")
+        // Any group other than ours shows that the group is set, not inherited.
+        let group: UInt32 = getgid() == 0 ? 1 : 0
+        let server = try HTTPSServer(unixSocketPath: path, group: group, handler: Recorder().handler)
+        var info = stat()
+        #expect(lstat(path, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o660, "mode \(String(info.st_mode & 0o777, radix: 8))")
+        #expect(info.st_gid == group && info.st_uid == getuid())
+        server.stop()
     }
 
     @Test func unixSocketPathThatIsNotASocketIsRefused() throws {

@@ -12,8 +12,23 @@ public enum ClientIdentity: Sendable, Equatable {
     /// A certificate was presented but does not verify; the reason names why ("expired", "not issued by the
     /// federation CA", ...) followed by the certificate's subject when it could be read.
     case rejected(String)
-    /// A connection on the local Unix socket: file permissions, not TLS, decide who may connect.
-    case local
+    /// A connection on the local Unix socket: file permissions, not TLS, decide who may connect, and the kernel
+    /// says who did (`SO_PEERCRED`). Nil only if the kernel could not be asked.
+    case local(LocalPeer?)
+}
+
+/// The credentials of the process at the other end of a Unix socket, as the kernel recorded them when it
+/// connected (`SO_PEERCRED`, unix(7)): not something the client states, so it can be trusted for identity.
+public struct LocalPeer: Sendable, Equatable {
+    public let uid: UInt32
+    public let gid: UInt32
+    public let pid: Int32
+
+    public init(uid: UInt32, gid: UInt32, pid: Int32) {
+        self.uid = uid
+        self.gid = gid
+        self.pid = pid
+    }
 }
 
 /// The parts of a verified client certificate the application binds identity and audit records to.

@@ -49,12 +49,15 @@ public final class HTTPSServer: Sendable {
         self.daemon = Mutex(started)
     }
 
-    /// A plain-HTTP server on a Unix domain socket for the local CLI; every request has `client` = `.local`.
-    /// The socket file is created mode 0600; a stale socket file (nobody listening) is replaced, a live one or a
+    /// A plain-HTTP server on a Unix domain socket for the local CLI; every request has `client` = `.local` with
+    /// the connecting process's uid, gid and pid from the kernel. The socket file is created mode 0600, or 0660
+    /// owned by `group` when one is given; a stale socket file (nobody listening) is replaced, a live one or a
     /// non-socket file at `unixSocketPath` is an error. The file is removed by `stop()`.
-    public init(unixSocketPath: String, limits: ServerLimits = ServerLimits(), handler: @escaping HTTPHandler) throws {
+    public init(unixSocketPath: String, group: UInt32? = nil, limits: ServerLimits = ServerLimits(),
+                handler: @escaping HTTPHandler) throws {
         try limits.validate()
-        let listener = try UnixListener.bind(path: unixSocketPath, backlog: Int32(min(limits.maxConnections, 128)))
+        let listener = try UnixListener.bind(path: unixSocketPath, backlog: Int32(min(limits.maxConnections, 128)),
+                                             group: group)
         let context = ServerContext(handler: handler, limits: limits, transport: .local)
         let started = try Daemon(flags: 0, context: context, limits: limits, unixListener: listener) { options in
             options.add(.LISTEN_SOCKET, Int(listener.descriptor))

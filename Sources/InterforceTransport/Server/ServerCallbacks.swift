@@ -161,7 +161,10 @@ private func text(_ pointer: UnsafePointer<CChar>, _ count: Int) -> String {
 private func identity(of connection: OpaquePointer, transport: ServerContext.Transport) -> ClientIdentity {
     switch transport {
     case .local:
-        return .local
+        guard let fd = cmhd_connection_info(connection, .CONNECTION_INFO_CONNECTION_FD)?.pointee.connect_fd else {
+            return .local(nil)
+        }
+        return .local(peerCredentials(fd))
     case .tls:
         guard let session = cmhd_connection_info(connection, .CONNECTION_INFO_GNUTLS_SESSION)?.pointee.tls_session
         else { return .missing }
