@@ -10,6 +10,8 @@
 // withheld  feed positions held only as a hash: entries whose audience excludes this node (keeps feeds gap-free)
 // equivocations  second entries for a feed position already filled: kept as evidence, the feed flagged
 // peers     last success and last error per peer, for `peers status`
+// officers  the officer registry: Unix account and uid, collar number, and the registration (roles, clearance)
+// requests  results of recent writes by client request id, so a retried write is answered, not done twice
 // Never edit a migration once released; add a new one.
 
 enum StoreSchema {
@@ -116,6 +118,28 @@ enum StoreSchema {
                 entries_received INTEGER NOT NULL DEFAULT 0,
                 vector TEXT
             ) STRICT;
+            """),
+        // Officers as principals: the Unix account behind every row caused by a local caller, the registry that
+        // maps accounts to officers, and the results of recent writes by client request id (at most once).
+        Migration(name: "003-officers", sql: """
+            ALTER TABLE log ADD COLUMN account TEXT;
+            CREATE INDEX log_by_officer ON log(officer, at);
+            CREATE TABLE officers(
+                account TEXT PRIMARY KEY,
+                uid INTEGER NOT NULL,
+                collar TEXT NOT NULL UNIQUE,
+                registration TEXT NOT NULL,
+                changed_at INTEGER NOT NULL
+            ) STRICT;
+            CREATE TABLE requests(
+                id TEXT PRIMARY KEY,
+                uid INTEGER NOT NULL,
+                operation TEXT NOT NULL,
+                digest TEXT NOT NULL,
+                result TEXT NOT NULL,
+                at INTEGER NOT NULL
+            ) STRICT;
+            CREATE INDEX requests_by_at ON requests(at);
             """),
     ]
 }
