@@ -2,26 +2,13 @@
 //
 // Authoring signs a new entry on the node's own feed; ingest admits entries from elsewhere. Both go through the
 // same `admit`, so a local write meets exactly the checks a peer's entry meets. Every step that changes the store
-// appends its evidence to the audit log in the same transaction. Reads need an officer and a stated purpose, and
-// are logged before the data is returned.
+// appends its evidence to the audit log in the same transaction. Reads are for authenticated callers only, through
+// the policy, and are logged before the data is returned (Node+Reads.swift).
 // A `Node` owns the single writer connection and is confined to one thread.
 
 import Foundation
 public import InterforceCore
 public import InterforceStore
-
-/// Who is reading and why: national police systems require both on every access.
-public struct Reader: Sendable {
-    public let officer: String
-    public let purpose: String
-    public init(officer: String, purpose: String) throws(NodeError) {
-        let o = officer.trimmingCharacters(in: .whitespaces), p = purpose.trimmingCharacters(in: .whitespaces)
-        guard !o.isEmpty, o.count <= 100 else { throw NodeError("--officer must name the officer (1-100 characters)") }
-        guard !p.isEmpty, p.count <= 500 else { throw NodeError("--purpose must state why (1-500 characters)") }
-        self.officer = o
-        self.purpose = p
-    }
-}
 
 /// What a peer delivers for one feed position: the entry, or a marker that it is withheld from us.
 public enum Delivery: Sendable {
@@ -73,7 +60,8 @@ public struct NodeStatus: Sendable {
 
 public final class Node {
     public let config: NodeConfig
-    public let store: Store
+    /// The store is the node's alone: callers go through the local API (NodeAPI.swift), which applies the policy.
+    let store: Store
     let secretKey: SecretKey
     let now: @Sendable () -> Int64
     var clock: HybridLogicalClock
@@ -375,48 +363,7 @@ public final class Node {
         }
     }
 
-    // MARK: Reads (policy-checked and logged)
-
-    public func show(_ id: String, reader: Reader) throws -> RecordState {
-        let state = try heldRecord(id)
-        try logRead("read", reader, record: id, detail: ["view": "show"])
-        return state
-    }
-
-    public func history(_ id: String, reader: Reader) throws -> [StoredEntry] {
-        _ = try heldRecord(id)
-        try logRead("read", reader, record: id, detail: ["view": "history"])
-        return try store.entries(record: id)
-    }
-
-    public func query(_ q: RecordQuery, reader: Reader) throws -> [RecordState] {
-        let results = try store.search(q)
-        var filters: [String: JSONValue] = ["limit": .int(Int64(q.limit))]
-        if let t = q.text { filters["text"] = .string(t) }
-        if let t = q.type { filters["type"] = .string(t.rawValue) }
-        if let f = q.force { filters["force"] = .string(f) }
-        if let c = q.classification { filters["classification"] = .string(c.rawValue) }
-        if let s = q.updatedSince { filters["since"] = .int(s) }
-        if let u = q.updatedUntil { filters["until"] = .int(u) }
-        try logRead("query", reader, record: nil,
-                    detail: ["filters": .object(filters), "results": .int(Int64(results.count))])
-        return results
-    }
-
-    /// Entries of one feed (or all feeds) after a seq, as exchanged between nodes.
-    public func export(author: String?, after: Int64, reader: Reader) throws -> [EntryEnvelope] {
-        var out: [EntryEnvelope] = []
-        if let author {
-            out = try store.entries(author: author, after: after).map(envelopeForSending)
-        } else {
-            var held: [StoredEntry] = []
-            try store.forEachEntry { held.append($0) }
-            out = try held.map(envelopeForSending)
-        }
-        try logRead("export", reader, record: nil,
-                    detail: ["feed": author.map { .string($0) } ?? .null, "count": .int(Int64(out.count))])
-        return out
-    }
+    // MARK: Sending (reads for callers are in Node+Reads.swift)
 
     /// A held entry as sent to others: a write whose payload was erased here travels with the erase entry that
     /// justifies the missing payload.
@@ -445,17 +392,10 @@ public final class Node {
         }
     }
 
-    func logRead(_ kind: String, _ reader: Reader, record: String?, detail: JSONValue) throws {
-        try store.transaction {
-            try store.appendLog(LogEvent(kind: kind, officer: reader.officer, purpose: reader.purpose, record: record,
-                                         detail: detail), at: now())
-        }
-    }
-
     // MARK: Trust and status
 
     /// Trusts `key` for entries of `feed` signed within the window (the federation membership replaces this).
-    public func trust(_ key: PublicKey, feed: String, validFrom: Int64, validUntil: Int64?, officer: String) throws {
+    public func trust(_ key: PublicKey, feed: String, validFrom: Int64, validUntil: Int64?, officer: String?) throws {
         guard Identifiers.isFeedID(feed) else { throw NodeError("--feed must be <force>/<16 hex digits>") }
         try store.transaction {
             try store.trust(key, feed: feed, validFrom: validFrom, validUntil: validUntil)
