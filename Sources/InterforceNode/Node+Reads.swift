@@ -91,7 +91,7 @@ extension Node {
 
     /// Entries of `feeds[index...]` from `after`, at most `limit` items or about `maxBytes` of JSON; entries of
     /// records the caller may not read become withheld markers. Returns the items and where to continue (nil: done).
-    func exportPage(feeds: [String], index: Int, after: Int64, caller: Caller, limit: Int = 500,
+    func exportPage(feeds: [String], index: Int, after: Int64, caller: Caller, limit: Int,
                     maxBytes: Int = 4 << 20) throws -> (items: [Delivery], next: (index: Int, after: Int64)?) {
         var items: [Delivery] = []
         var bytes = 0
@@ -118,7 +118,7 @@ extension Node {
     }
 
     /// Log rows after `after` up to `until`, at most `limit`.
-    func logPage(after: Int64, until: Int64, limit: Int = 2000) throws -> (rows: [LogRow], next: Int64?) {
+    func logPage(after: Int64, until: Int64, limit: Int) throws -> (rows: [LogRow], next: Int64?) {
         let rows = try store.logRows(after: after, kinds: nil, limit: limit).filter { $0.seq <= until }
         guard let last = rows.last, last.seq < until else { return (rows, nil) }
         return (rows, last.seq)

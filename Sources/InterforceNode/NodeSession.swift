@@ -22,12 +22,15 @@ public final class LocalNode: Sendable {
     let replicator: Replicator?
     /// The uid that owns the node: always an admin.
     let nodeAccount: UInt32
+    /// Items per page of an export (entries also stop at about 4 MiB).
+    let pageLimit: Int
     let cursors = Mutex(CursorTable())
 
-    public init(service: NodeService, replicator: Replicator?, nodeAccount: UInt32 = geteuid()) {
+    public init(service: NodeService, replicator: Replicator?, nodeAccount: UInt32 = geteuid(), pageLimit: Int = 1000) {
         self.service = service
         self.replicator = replicator
         self.nodeAccount = nodeAccount
+        self.pageLimit = max(1, pageLimit)
     }
 
     /// The API as the process `uid` sees it.
@@ -206,7 +209,8 @@ public struct NodeSession: NodeAPI, Sendable {
 
     private func entriesPage(_ node: Node, _ caller: Caller, feeds: [String], index: Int, after: Int64,
                              cursor: String?) throws -> Page<Delivery> {
-        let (items, next) = try node.exportPage(feeds: feeds, index: index, after: after, caller: caller)
+        let (items, next) = try node.exportPage(feeds: feeds, index: index, after: after, caller: caller,
+                                                limit: local.pageLimit)
         guard let next else { return Page(items: items, cursor: nil) }
         let kind = CursorTable.Kind.entries(feeds: feeds, index: next.index, after: next.after)
         let id = local.cursors.withLock { table in
@@ -249,7 +253,7 @@ public struct NodeSession: NodeAPI, Sendable {
     }
 
     private func logPage(_ node: Node, after: Int64, until: Int64, cursor: String?) throws -> Page<LogRow> {
-        let (rows, next) = try node.logPage(after: after, until: until)
+        let (rows, next) = try node.logPage(after: after, until: until, limit: local.pageLimit)
         guard let next else { return Page(items: rows, cursor: nil) }
         let id = local.cursors.withLock { table in
             if let cursor { table.put(cursor, uid: uid, .log(after: next, until: until)); return cursor }

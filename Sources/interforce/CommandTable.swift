@@ -24,7 +24,7 @@ let overview = """
     USAGE: interforce <command> [<subcommand>] [options]
 
     COMMANDS:
-    \(commands.map { "  " + $0.name.padding(toLength: 18, withPad: " ", startingAt: 0) + $0.abstract }
+    \(commands.map { "  " + $0.name.padding(toLength: max(20, $0.name.count + 2), withPad: " ", startingAt: 0) + $0.abstract }
         .joined(separator: "\n"))
 
     Run 'interforce <command> --help' for the options of one command.
