@@ -26,9 +26,10 @@ enum EntriesIngestCommand: Command {
         let lines = data.split(separator: 0x0a, omittingEmptySubsequences: true).map { String(decoding: $0, as: UTF8.self) }
         let api = try context.api(args)
         var results: [IngestOutcomeView] = []
-        // Batches of at most 200 lines and about 4 MiB, well inside the socket's request limit.
+        // Batches of at most 200 lines and about 4 MiB, well inside the socket's request limit; an empty file is
+        // still one (empty) request, so the node's policy answers it as any other.
         var start = 0
-        while start < lines.count {
+        repeat {
             var end = start, bytes = 0
             while end < lines.count, end - start < 200, end == start || bytes + lines[end].utf8.count < 4 << 20 {
                 bytes += lines[end].utf8.count
@@ -37,7 +38,7 @@ enum EntriesIngestCommand: Command {
             results += try api.ingest(IngestRequest(requestId: RequestID.new(), peer: peer, firstLine: Int64(start + 1),
                                                     lines: Array(lines[start..<end]))).results
             start = end
-        }
+        } while start < lines.count
         let count = { (outcome: String) in Int64(results.filter { $0.outcome == outcome }.count) }
         let rejected = count("rejected")
         if format == .json {

@@ -245,7 +245,7 @@ final class Federation {
 
     /// Starts a child in the background (as `account`, when given), its output in `<label>.out` and `<label>.err`.
     func launch(_ executable: String, _ arguments: [String], extra: [String: String] = [:], label: String,
-                as account: TestAccount? = nil, stdin: String? = nil) throws -> Process {
+                as account: TestAccount? = nil, stdin: String? = nil, in directory: String? = nil) throws -> Process {
         let (executable, arguments) = TestAccounts.command(executable, arguments, as: account)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -253,7 +253,7 @@ final class Federation {
         var env = environment
         for (k, v) in extra { env[k] = v }
         process.environment = env
-        process.currentDirectoryURL = URL(fileURLWithPath: tmp.path)
+        process.currentDirectoryURL = URL(fileURLWithPath: directory ?? tmp.path)
         let out = tmp.file(label + ".out"), err = tmp.file(label + ".err")
         _ = FileManager.default.createFile(atPath: out, contents: nil)
         _ = FileManager.default.createFile(atPath: err, contents: nil)
@@ -297,10 +297,11 @@ final class Federation {
     /// `account` when given.
     @discardableResult
     func run(_ executable: String, _ arguments: [String], extra: [String: String] = [:], timeout: Double = 60,
-             as account: TestAccount? = nil, stdin: String? = nil) throws -> RunResult {
+             as account: TestAccount? = nil, stdin: String? = nil, in directory: String? = nil) throws -> RunResult {
         runs += 1
         let label = ".run-\(runs)"
-        let process = try launch(executable, arguments, extra: extra, label: label, as: account, stdin: stdin)
+        let process = try launch(executable, arguments, extra: extra, label: label, as: account, stdin: stdin,
+                                 in: directory)
         if !wait(process, seconds: timeout) {
             terminate(process)
             throw HarnessError("\(([executable] + arguments).joined(separator: " ")) did not finish in \(timeout) s")
@@ -329,9 +330,9 @@ final class Federation {
     /// `interforce ARGS` at `force`'s node (through its socket when it serves), as the test's account or `account`.
     @discardableResult
     func cli(_ force: String, _ arguments: [String], timeout: Double = 60, as account: TestAccount? = nil,
-             stdin: String? = nil) throws -> RunResult {
-        try run(Fixtures.executable, arguments, extra: officerEnvironment(force), timeout: timeout, as: account,
-                stdin: stdin)
+             stdin: String? = nil, in directory: String? = nil, environment: [String: String] = [:]) throws -> RunResult {
+        try run(Fixtures.executable, arguments, extra: officerEnvironment(force).merging(environment) { $1 },
+                timeout: timeout, as: account, stdin: stdin, in: directory)
     }
 
     @discardableResult
@@ -347,10 +348,11 @@ final class Federation {
     func ok(_ force: String, _ arguments: String...) throws -> RunResult { try ok(force, arguments) }
 
     /// `record new TYPE --json DOC -o json`: the record id and entry hash.
-    func write(_ force: String, _ type: String, _ document: String, audience: String? = nil) throws
-        -> (record: String, entry: String) {
+    func write(_ force: String, _ type: String, _ document: String, audience: String? = nil,
+               classification: String? = nil) throws -> (record: String, entry: String) {
         var args = ["record", "new", type, "--json", document, "-o", "json"]
         if let audience { args += ["--audience", audience] }
+        if let classification { args += ["--classification", classification] }
         let o = try ok(force, args).object()
         return (try #require(o["record"] as? String), try #require(o["entry"] as? String))
     }
