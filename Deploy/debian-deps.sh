@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Interforce needs on Debian 12 when it is missing: the C libraries it links (libsodium, SQLite,
 # libcurl with OpenSSL, libmicrohttpd with GnuTLS), the tools the demo and tests drive (sqlite3, openssl, curl, jq),
-# and Python's `cryptography` and `jsonschema`, which the tests use as independent checkers.
+# and, for the tests, Python's `cryptography` and `jsonschema` (independent checkers) and strace.
 # Uses sudo when not root. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -21,6 +21,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-}" = "--with-python" ]; then
+    # strace: the at-most-once test kills `serve` at the exact system call that would send its reply.
+    if ! command -v strace >/dev/null; then
+        echo "installing strace" >&2
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null
+    fi
     if ! python3 -c 'import cryptography, jsonschema' 2>/dev/null; then
         if [ "$(command -v python3)" = /usr/bin/python3 ]; then
             echo "installing python3-cryptography python3-jsonschema" >&2
