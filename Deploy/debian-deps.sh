@@ -7,6 +7,8 @@ set -euo pipefail
 
 debs=(pkg-config libsodium-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
       sqlite3 openssl curl jq python3)
+# strace, for the tests: the at-most-once test kills `serve` at the exact system call that would send its reply.
+if [ "${1:-}" = "--with-python" ]; then debs+=(strace); fi
 missing=()
 for p in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,11 +23,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-}" = "--with-python" ]; then
-    # strace: the at-most-once test kills `serve` at the exact system call that would send its reply.
-    if ! command -v strace >/dev/null; then
-        echo "installing strace" >&2
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null
-    fi
     if ! python3 -c 'import cryptography, jsonschema' 2>/dev/null; then
         if [ "$(command -v python3)" = /usr/bin/python3 ]; then
             echo "installing python3-cryptography python3-jsonschema" >&2
