@@ -81,7 +81,11 @@ struct UnixListener {
             throw error
         }
         if let group {
-            guard chown(path, UInt32.max, group) == 0, chmod(path, 0o660) == 0 else {
+            // A process already running in that group (systemd's Group=) needs no chown, which a system-call filter
+            // may forbid.
+            var created = stat()
+            let inGroup = lstat(path, &created) == 0 && created.st_gid == group
+            guard inGroup || chown(path, UInt32.max, group) == 0, chmod(path, 0o660) == 0 else {
                 let error = posix("chown/chmod 0660 for group \(group)", path)
                 unlink(path)
                 throw error
