@@ -69,6 +69,7 @@ extension Node {
     func query(_ q: RecordQuery, _ caller: Caller, _ purpose: Purpose) throws -> [RecordState] {
         var results: [RecordState] = []
         var page = q
+        page.limit = max(q.limit, 200)   // pages large enough that many hidden records cost few round trips
         while results.count < q.limit {
             let batch = try store.search(page)
             results += batch.filter { mayRead(caller, $0) }.prefix(q.limit - results.count)

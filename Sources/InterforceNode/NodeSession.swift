@@ -380,8 +380,9 @@ public struct NodeSession: NodeAPI, Sendable {
     }
 }
 
-/// Open cursors of long answers, each bound to the uid that opened it. At most 256 are kept; one unused for
-/// 15 minutes is forgotten, and the oldest goes first when the table is full.
+/// Open cursors of long answers, each bound to the uid that opened it. At most 32 per uid and 256 in all are
+/// kept; one unused for 15 minutes is forgotten, and the uid's own oldest (or, when the table is full, the oldest)
+/// goes first, so no caller can push out another's cursors by opening many.
 struct CursorTable: Sendable {
     enum Kind: Sendable {
         case watch(after: Int64, record: String?)
@@ -396,6 +397,7 @@ struct CursorTable: Sendable {
     }
 
     static let capacity = 256
+    static let perUID = 32
     static let idleNanoseconds: UInt64 = 15 * 60 * 1_000_000_000
     private var open: [String: Cursor] = [:]
 
@@ -404,7 +406,10 @@ struct CursorTable: Sendable {
     mutating func open(uid: UInt32, _ kind: Kind) -> String {
         let now = Self.now
         open = open.filter { now - $0.value.used < Self.idleNanoseconds }
-        if open.count >= Self.capacity, let oldest = open.min(by: { $0.value.used < $1.value.used })?.key {
+        let own = open.filter { $0.value.uid == uid }
+        if own.count >= Self.perUID, let oldest = own.min(by: { $0.value.used < $1.value.used })?.key {
+            open[oldest] = nil
+        } else if open.count >= Self.capacity, let oldest = open.min(by: { $0.value.used < $1.value.used })?.key {
             open[oldest] = nil
         }
         let id = Hex.encode(Random.bytes(16))

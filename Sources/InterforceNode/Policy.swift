@@ -5,7 +5,8 @@
 // 1. Standing: the caller must be the node's own account or a registered, enabled officer whose account still has
 //    the registered uid.
 // 2. Role: the permission must be granted by one of the caller's roles:
-//      status          any role
+//      status          auditor, admin                   (status: counts and digests of everything held,
+//                                                        including records the caller may not read)
 //      readRecords     officer, analyst, supervisor     (show, history, query, watch, entries export)
 //      writeRecords    officer                          (record new, record update)
 //      eraseRecords    supervisor                       (record erase)
@@ -27,7 +28,7 @@ public enum Permission: String, CaseIterable, Sendable {
     /// The roles that grant it.
     public var roles: Set<Role> {
         switch self {
-        case .status: Set(Role.allCases)
+        case .status: [.auditor, .admin]
         case .readRecords: [.officer, .analyst, .supervisor]
         case .writeRecords: [.officer]
         case .eraseRecords: [.supervisor]

@@ -53,7 +53,6 @@ func roleLine(_ permission: Permission) -> String {
         "\(permission.roleList); an OFFICIAL-SENSITIVE record only with OFFICIAL-SENSITIVE clearance or when named on it"
     case .writeRecords, .eraseRecords:
         "\(permission.roleList); changing an OFFICIAL-SENSITIVE record needs clearance or being named on it"
-    case .status: "any registered officer (any role)"
     default: permission.roleList + (permission.roles.contains(.admin) ? " (the node's own account is always admin)" : "")
     }
 }
