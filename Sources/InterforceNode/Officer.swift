@@ -74,6 +74,10 @@ public struct Officer: Sendable, Equatable {
         self.disabled = disabled
     }
 
+    /// The collar number as records name it (``RecordFacts/normalise(_:)``): unique in the registry, so `ds  1`
+    /// cannot be registered beside `DS 1` and share its need-to-know.
+    var collarKey: String { RecordFacts.normalise(collar) }
+
     /// `^[a-z_][a-z0-9_-]{0,31}$`: the portable Unix account names useradd accepts by default.
     public static func isAccountName(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
@@ -197,7 +201,7 @@ extension Node {
         let previous = try store.officer(account: officer.account)
         try store.transaction {
             do {
-                try store.saveOfficer(OfficerRow(account: officer.account, uid: officer.uid, collar: officer.collar,
+                try store.saveOfficer(OfficerRow(account: officer.account, uid: officer.uid, collar: officer.collarKey,
                                                  registration: officer.json, changedAt: now()))
             } catch let e as StoreError { throw NodeError(e.message) }
             try store.appendLog(LogEvent(kind: "officer-registered",
@@ -221,7 +225,7 @@ extension Node {
         var officer = try registeredOfficer(account)
         officer.disabled = true
         try store.transaction {
-            try store.saveOfficer(OfficerRow(account: officer.account, uid: officer.uid, collar: officer.collar,
+            try store.saveOfficer(OfficerRow(account: officer.account, uid: officer.uid, collar: officer.collarKey,
                                              registration: officer.json, changedAt: now()))
             try store.appendLog(LogEvent(kind: "officer-disabled", detail: ["registration": officer.json]), at: now())
         }

@@ -42,7 +42,7 @@ extension Store {
     public func saveOfficer(_ row: OfficerRow) throws {
         if let other = try db.queryOne("SELECT account FROM officers WHERE collar = ? AND account != ?",
                                        .text(row.collar), .text(row.account))?.text(0) {
-            throw StoreError("collar number '\(row.collar)' is already registered to account \(other)")
+            throw StoreError("collar number '\(row.collar)' (as records name it) is already registered to account \(other)")
         }
         try db.run("""
             INSERT INTO officers(account, uid, collar, registration, changed_at) VALUES (?, ?, ?, ?, ?)

@@ -230,4 +230,20 @@ struct LocalAPITests {
         #expect(throws: APIError.self) { try stranger.create(request) }
         #expect(try api.status().counts.entries == 2)
     }
+
+    @Test func aCollarNumberIsUniqueAsRecordsNameIt() throws {
+        let api = try Wire().client()
+        func add(_ account: String, _ collar: String) throws -> OfficerResponse {
+            try api.addOfficer(OfficerAddRequest(requestId: RequestID.new(), account: account, collar: collar,
+                                                 name: "Test", force: nil, roles: [.officer], clearance: .official))
+        }
+        _ = try add(currentAccountName, "DS 1")
+        // Another account may not take the same number in another case or spacing: records name it either way.
+        for variant in ["ds 1", "DS  1", "Ds 1"] {
+            let refused = #expect(throws: APIError.self) { try add("nobody", variant) }
+            #expect(refused?.message.contains("already registered to account \(currentAccountName)") == true,
+                    "\(variant): \(String(describing: refused))")
+        }
+        #expect(try api.listOfficers().officers.count == 1)
+    }
 }
