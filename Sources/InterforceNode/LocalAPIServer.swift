@@ -5,8 +5,8 @@
 // in-process session without a socket.
 
 public import InterforceCore
-public import InterforceTransport
 import InterforceStore
+public import InterforceTransport
 
 public final class LocalAPIServer: Sendable {
     let local: LocalNode
@@ -18,7 +18,8 @@ public final class LocalAPIServer: Sendable {
             return Self.error(APIError(.denied, "the node could not establish who is connecting"))
         }
         let prefix = "/local/v1/"
-        guard request.path.hasPrefix(prefix), let operation = LocalOperation(rawValue: String(request.path.dropFirst(prefix.count)))
+        guard request.path.hasPrefix(prefix),
+            let operation = LocalOperation(rawValue: String(request.path.dropFirst(prefix.count)))
         else { return Self.error(APIError(.notFound, "no operation \(request.path.prefix(80))")) }
         guard request.method == "POST" else {
             return Self.error(APIError(.notFound, "\(request.method.prefix(10)) not allowed: operations are POST"))
@@ -53,8 +54,11 @@ public final class LocalAPIServer: Sendable {
     }
 
     static func failure(_ error: APIError) -> (status: Int, body: [UInt8]) {
-        (error.status, JSONValue.object(["error": .string(error.code.rawValue), "message": .string(error.message)])
-            .canonicalBytes)
+        (
+            error.status,
+            JSONValue.object(["error": .string(error.code.rawValue), "message": .string(error.message)])
+                .canonicalBytes
+        )
     }
 
     static func error(_ error: APIError) -> HTTPResponse {
@@ -71,8 +75,12 @@ extension NodeAPI {
             do { return try M(json: request) } catch { throw APIError(.malformed, error.message) }
         }
         switch operation {
-        case .whoami: _ = try decode(Empty.self); return try whoami().json
-        case .status: _ = try decode(Empty.self); return try status().json
+        case .whoami:
+            _ = try decode(Empty.self)
+            return try whoami().json
+        case .status:
+            _ = try decode(Empty.self)
+            return try status().json
         case .query: return try query(decode(QueryRequest.self)).json
         case .recordShow: return try show(decode(RecordRequest.self)).json
         case .recordHistory: return try history(decode(RecordRequest.self)).json
@@ -87,17 +95,25 @@ extension NodeAPI {
         case .auditLog: return try auditLog(decode(AuditLogRequest.self)).json
         case .auditExport: return try exportLog(decode(PurposeRequest.self)).json
         case .auditNext: return try nextLogRows(decode(NextRequest.self)).json
-        case .auditVerify: _ = try decode(Empty.self); return try verify().json
+        case .auditVerify:
+            _ = try decode(Empty.self)
+            return try verify().json
         case .auditCheckpoint: return try checkpoint(decode(CheckpointRequest.self)).json
-        case .peersList: _ = try decode(Empty.self); return try peers().json
-        case .peersStatus: _ = try decode(Empty.self); return try peersStatus().json
+        case .peersList:
+            _ = try decode(Empty.self)
+            return try peers().json
+        case .peersStatus:
+            _ = try decode(Empty.self)
+            return try peersStatus().json
         case .sync: return try sync(decode(SyncRequest.self)).json
         case .membershipInstall: return try installMembership(decode(MembershipInstallRequest.self)).json
         case .trustAdd: return try trust(decode(TrustRequest.self)).json
         case .officerAdd: return try addOfficer(decode(OfficerAddRequest.self)).json
         case .officerDisable: return try disableOfficer(decode(OfficerDisableRequest.self)).json
         case .officerShow: return try showOfficer(decode(OfficerShowRequest.self)).json
-        case .officerList: _ = try decode(Empty.self); return try listOfficers().json
+        case .officerList:
+            _ = try decode(Empty.self)
+            return try listOfficers().json
         }
     }
 }

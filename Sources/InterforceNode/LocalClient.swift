@@ -9,6 +9,7 @@ import Foundation
 import InterforceCore
 import InterforceStore
 import InterforceTransport
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,19 +35,23 @@ public final class LocalClient: NodeAPI, Sendable {
         guard try isListening(socket) else { return nil }
         var policy = ClientPolicy()
         policy.connectTimeoutMilliseconds = 2000
-        policy.totalTimeoutMilliseconds = 700_000   // longer than the longest sync
+        policy.totalTimeoutMilliseconds = 700_000  // longer than the longest sync
         policy.retries = 0
         let client = try PeerClient(unixSocketPath: socket, policy: policy)
         return LocalClient(socket: socket) { operation, body in
-            let response = try client.send(ClientRequest(method: "POST", path: "/local/v1/" + operation.rawValue,
-                                                         headers: [("Content-Type", "application/json")], body: body))
+            let response = try client.send(
+                ClientRequest(
+                    method: "POST", path: "/local/v1/" + operation.rawValue,
+                    headers: [("Content-Type", "application/json")], body: body))
             return (response.status, response.body)
         }
     }
 
     /// A client whose requests go to `transport` (a socket, or in tests a server's `respond` directly).
-    public init(socket: String,
-                transport: @escaping @Sendable (LocalOperation, [UInt8]) throws -> (status: Int, body: [UInt8])) {
+    public init(
+        socket: String,
+        transport: @escaping @Sendable (LocalOperation, [UInt8]) throws -> (status: Int, body: [UInt8])
+    ) {
         self.socket = socket
         self.transport = transport
     }
@@ -64,21 +69,26 @@ public final class LocalClient: NodeAPI, Sendable {
         guard fd >= 0 else { throw NodeError("socket(AF_UNIX): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         if connected == 0 { return true }
         let code = errno
         if code == ENOENT || code == ECONNREFUSED { return false }
         if code == EACCES || code == EPERM {
-            throw NodeError("cannot connect to \(path): permission denied (the socket is for the node's account and "
-                            + "its officers' group)")
+            throw NodeError(
+                "cannot connect to \(path): permission denied (the socket is for the node's account and "
+                    + "its officers' group)")
         }
         throw NodeError("cannot connect to \(path): \(String(cString: strerror(code)))")
     }
 
     /// Sends `request` as `operation` and decodes the answer.
-    func call<Response: LocalMessage>(_ operation: LocalOperation, _ request: some LocalMessage,
-                                      requestId: String? = nil) throws -> Response {
+    func call<Response: LocalMessage>(
+        _ operation: LocalOperation, _ request: some LocalMessage,
+        requestId: String? = nil
+    ) throws -> Response {
         let answer: (status: Int, body: [UInt8])
         do { answer = try transport(operation, request.json.canonicalBytes) } catch {
             if let requestId { throw OutcomeUnknown(requestId: requestId, reason: "\(error)") }
@@ -109,7 +119,9 @@ public final class LocalClient: NodeAPI, Sendable {
     public func nextEvents(_ r: NextRequest) throws -> Page<WatchEvent> { try call(.watchNext, r) }
     public func exportEntries(_ r: EntriesExportRequest) throws -> Page<Delivery> { try call(.entriesExport, r) }
     public func nextEntries(_ r: NextRequest) throws -> Page<Delivery> { try call(.entriesNext, r) }
-    public func ingest(_ r: IngestRequest) throws -> IngestReport { try call(.entriesIngest, r, requestId: r.requestId) }
+    public func ingest(_ r: IngestRequest) throws -> IngestReport {
+        try call(.entriesIngest, r, requestId: r.requestId)
+    }
     public func auditLog(_ r: AuditLogRequest) throws -> LogRowsResponse { try call(.auditLog, r) }
     public func exportLog(_ r: PurposeRequest) throws -> Page<LogRow> { try call(.auditExport, r) }
     public func nextLogRows(_ r: NextRequest) throws -> Page<LogRow> { try call(.auditNext, r) }

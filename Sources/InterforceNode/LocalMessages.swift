@@ -34,8 +34,10 @@ public struct QueryRequest: LocalMessage {
     public var limit: Int
     public var purpose: Purpose
 
-    public init(text: String? = nil, type: RecordType? = nil, force: String? = nil, classification: Classification? = nil,
-                since: Int64? = nil, until: Int64? = nil, limit: Int = 50, purpose: Purpose) {
+    public init(
+        text: String? = nil, type: RecordType? = nil, force: String? = nil, classification: Classification? = nil,
+        since: Int64? = nil, until: Int64? = nil, limit: Int = 50, purpose: Purpose
+    ) {
         self.text = text
         self.type = type
         self.force = force
@@ -47,12 +49,16 @@ public struct QueryRequest: LocalMessage {
     }
 
     public var json: JSONValue {
-        ["text": opt(text), "type": opt(type?.rawValue), "force": opt(force), "classification": opt(classification?.rawValue),
-         "since": opt(since), "until": opt(until), "limit": .int(Int64(limit)), "purpose": purpose.json]
+        [
+            "text": opt(text), "type": opt(type?.rawValue), "force": opt(force),
+            "classification": opt(classification?.rawValue),
+            "since": opt(since), "until": opt(until), "limit": .int(Int64(limit)), "purpose": purpose.json,
+        ]
     }
 
     public init(json: JSONValue) throws(NodeError) {
-        let f = try Fields(json, "query", ["text", "type", "force", "classification", "since", "until", "limit", "purpose"])
+        let f = try Fields(
+            json, "query", ["text", "type", "force", "classification", "since", "until", "limit", "purpose"])
         var type: RecordType?
         if let t = try f.optionalString("type") {
             do { type = try RecordType(validating: t) } catch { throw NodeError("query.type: \(error.message)") }
@@ -63,9 +69,10 @@ public struct QueryRequest: LocalMessage {
         guard (1...10_000).contains(limit) else { throw NodeError("query.limit: must be 1 to 10000") }
         let text = try f.optionalString("text")
         if let text { try TextRules.check(text, what: "query.text", maxLength: 500) }
-        self.init(text: text, type: type, force: force, classification: try f.optionalClassification("classification"),
-                  since: try f.optionalInt("since"), until: try f.optionalInt("until"), limit: Int(limit),
-                  purpose: try Purpose(json: try f.require("purpose")))
+        self.init(
+            text: text, type: type, force: force, classification: try f.optionalClassification("classification"),
+            since: try f.optionalInt("since"), until: try f.optionalInt("until"), limit: Int(limit),
+            purpose: try Purpose(json: try f.require("purpose")))
     }
 
     var recordQuery: RecordQuery {
@@ -129,7 +136,9 @@ public struct HistoryResponse: LocalMessage {
     public init(json: JSONValue) throws(NodeError) {
         var out: [EntryEnvelope] = []
         for e in try Fields(json, "history", ["entries"]).array("entries") {
-            do { out.append(try EntryEnvelope(json: e)) } catch { throw NodeError("history.entries[]: \(error.message)") }
+            do { out.append(try EntryEnvelope(json: e)) } catch {
+                throw NodeError("history.entries[]: \(error.message)")
+            }
         }
         entries = out
     }
@@ -152,8 +161,10 @@ public struct CreateRequest: LocalMessage {
     public let document: JSONValue
     public let classification: Classification
     public let audience: Audience
-    public init(requestId: String, type: RecordType, document: JSONValue, classification: Classification,
-                audience: Audience) {
+    public init(
+        requestId: String, type: RecordType, document: JSONValue, classification: Classification,
+        audience: Audience
+    ) {
         self.requestId = requestId
         self.type = type
         self.document = document
@@ -161,8 +172,10 @@ public struct CreateRequest: LocalMessage {
         self.audience = audience
     }
     public var json: JSONValue {
-        ["requestId": .string(requestId), "type": .string(type.rawValue), "document": document,
-         "classification": .string(classification.rawValue), "audience": audience.json]
+        [
+            "requestId": .string(requestId), "type": .string(type.rawValue), "document": document,
+            "classification": .string(classification.rawValue), "audience": audience.json,
+        ]
     }
     public init(json: JSONValue) throws(NodeError) {
         let f = try Fields(json, "record-new", ["requestId", "type", "document", "classification", "audience"])
@@ -173,8 +186,9 @@ public struct CreateRequest: LocalMessage {
         guard let audience = try parseAudience(try f.require("audience"), "record-new.audience") else {
             throw NodeError("record-new.audience: missing")
         }
-        self.init(requestId: try requestID(f), type: type, document: try f.require("document"),
-                  classification: try f.classification("classification"), audience: audience)
+        self.init(
+            requestId: try requestID(f), type: type, document: try f.require("document"),
+            classification: try f.classification("classification"), audience: audience)
     }
 }
 
@@ -184,7 +198,9 @@ public struct UpdateRequest: LocalMessage {
     public let patch: JSONValue
     public let classification: Classification?
     public let audience: Audience?
-    public init(requestId: String, record: String, patch: JSONValue, classification: Classification?, audience: Audience?) {
+    public init(
+        requestId: String, record: String, patch: JSONValue, classification: Classification?, audience: Audience?
+    ) {
         self.requestId = requestId
         self.record = record
         self.patch = patch
@@ -192,16 +208,19 @@ public struct UpdateRequest: LocalMessage {
         self.audience = audience
     }
     public var json: JSONValue {
-        ["requestId": .string(requestId), "record": .string(record), "patch": patch,
-         "classification": opt(classification?.rawValue), "audience": audience?.json ?? .null]
+        [
+            "requestId": .string(requestId), "record": .string(record), "patch": patch,
+            "classification": opt(classification?.rawValue), "audience": audience?.json ?? .null,
+        ]
     }
     public init(json: JSONValue) throws(NodeError) {
         let f = try Fields(json, "record-update", ["requestId", "record", "patch", "classification", "audience"])
         let patch = try f.require("patch")
         guard patch.object != nil else { throw NodeError("record-update.patch: expected an object") }
-        self.init(requestId: try requestID(f), record: try f.string("record"), patch: patch,
-                  classification: try f.optionalClassification("classification"),
-                  audience: try parseAudience(f.value("audience"), "record-update.audience"))
+        self.init(
+            requestId: try requestID(f), record: try f.string("record"), patch: patch,
+            classification: try f.optionalClassification("classification"),
+            audience: try parseAudience(f.value("audience"), "record-update.audience"))
     }
 }
 
@@ -214,7 +233,9 @@ public struct EraseRequest: LocalMessage {
         self.record = record
         self.reason = reason
     }
-    public var json: JSONValue { ["requestId": .string(requestId), "record": .string(record), "reason": .string(reason)] }
+    public var json: JSONValue {
+        ["requestId": .string(requestId), "record": .string(record), "reason": .string(reason)]
+    }
     public init(json: JSONValue) throws(NodeError) {
         let f = try Fields(json, "record-erase", ["requestId", "record", "reason"])
         self.init(requestId: try requestID(f), record: try f.string("record"), reason: try f.string("reason"))
@@ -230,8 +251,10 @@ public struct WriteResult: LocalMessage, Equatable {
     public let seq: Int64
     public let merged: Bool
     public let droppedPayloads: Int64?
-    public init(record: String, entry: String, feed: String, seq: Int64, merged: Bool = false,
-                droppedPayloads: Int64? = nil) {
+    public init(
+        record: String, entry: String, feed: String, seq: Int64, merged: Bool = false,
+        droppedPayloads: Int64? = nil
+    ) {
         self.record = record
         self.entry = entry
         self.feed = feed
@@ -241,17 +264,21 @@ public struct WriteResult: LocalMessage, Equatable {
     }
     init(_ entry: Entry, merged: Bool = false, droppedPayloads: Int64? = nil) {
         let h = entry.header
-        self.init(record: h.record, entry: entry.hash.hex, feed: h.author, seq: h.seq, merged: merged,
-                  droppedPayloads: droppedPayloads)
+        self.init(
+            record: h.record, entry: entry.hash.hex, feed: h.author, seq: h.seq, merged: merged,
+            droppedPayloads: droppedPayloads)
     }
     public var json: JSONValue {
-        ["record": .string(record), "entry": .string(entry), "feed": .string(feed), "seq": .int(seq),
-         "merged": .bool(merged), "droppedPayloads": opt(droppedPayloads)]
+        [
+            "record": .string(record), "entry": .string(entry), "feed": .string(feed), "seq": .int(seq),
+            "merged": .bool(merged), "droppedPayloads": opt(droppedPayloads),
+        ]
     }
     public init(json: JSONValue) throws(NodeError) {
         let f = try Fields(json, "write result", ["record", "entry", "feed", "seq", "merged", "droppedPayloads"])
-        self.init(record: try f.string("record"), entry: try f.string("entry"), feed: try f.string("feed"),
-                  seq: try f.int("seq"), merged: try f.bool("merged"), droppedPayloads: try f.optionalInt("droppedPayloads"))
+        self.init(
+            record: try f.string("record"), entry: try f.string("entry"), feed: try f.string("feed"),
+            seq: try f.int("seq"), merged: try f.bool("merged"), droppedPayloads: try f.optionalInt("droppedPayloads"))
     }
 }
 
@@ -280,8 +307,10 @@ public struct WatchEvent: LocalMessage, Equatable {
     public let seq: Int64
     public let entry: String
     public let change: JSONValue?
-    public init(at: Int64, force: String, record: String, type: String, op: String, seq: Int64, entry: String,
-                change: JSONValue?) {
+    public init(
+        at: Int64, force: String, record: String, type: String, op: String, seq: Int64, entry: String,
+        change: JSONValue?
+    ) {
         self.at = at
         self.force = force
         self.record = record
@@ -292,14 +321,18 @@ public struct WatchEvent: LocalMessage, Equatable {
         self.change = change
     }
     public var json: JSONValue {
-        ["at": .int(at), "force": .string(force), "record": .string(record), "type": .string(type), "op": .string(op),
-         "seq": .int(seq), "entry": .string(entry), "change": change ?? .null]
+        [
+            "at": .int(at), "force": .string(force), "record": .string(record), "type": .string(type),
+            "op": .string(op),
+            "seq": .int(seq), "entry": .string(entry), "change": change ?? .null,
+        ]
     }
     public init(json: JSONValue) throws(NodeError) {
         let f = try Fields(json, "watch event", ["at", "force", "record", "type", "op", "seq", "entry", "change"])
-        self.init(at: try f.int("at"), force: try f.string("force"), record: try f.string("record"),
-                  type: try f.string("type"), op: try f.string("op"), seq: try f.int("seq"), entry: try f.string("entry"),
-                  change: f.value("change"))
+        self.init(
+            at: try f.int("at"), force: try f.string("force"), record: try f.string("record"),
+            type: try f.string("type"), op: try f.string("op"), seq: try f.int("seq"), entry: try f.string("entry"),
+            change: f.value("change"))
     }
 }
 
@@ -354,15 +387,21 @@ extension Delivery: PageItem {
 extension LogRow: PageItem {
     public var pageJSON: JSONValue { json }
     public init(pageJSON: JSONValue) throws(NodeError) {
-        let f = try Fields(pageJSON, "log row", ["seq", "at", "kind", "officer", "account", "purpose", "peer", "author",
-                                                 "record", "entry", "reason", "detail", "prev", "hash"])
-        self.init(seq: try f.int("seq"), at: try f.int("at"),
-                  event: LogEvent(kind: try f.string("kind"), officer: try f.optionalString("officer"),
-                                  account: try f.optionalString("account"), purpose: try f.optionalString("purpose"),
-                                  peer: try f.optionalString("peer"), author: try f.optionalString("author"),
-                                  record: try f.optionalString("record"), entry: try f.optionalString("entry"),
-                                  reason: try f.optionalString("reason"), detail: f.value("detail") ?? [:]),
-                  prev: try f.string("prev"), hash: try f.string("hash"))
+        let f = try Fields(
+            pageJSON, "log row",
+            [
+                "seq", "at", "kind", "officer", "account", "purpose", "peer", "author",
+                "record", "entry", "reason", "detail", "prev", "hash",
+            ])
+        self.init(
+            seq: try f.int("seq"), at: try f.int("at"),
+            event: LogEvent(
+                kind: try f.string("kind"), officer: try f.optionalString("officer"),
+                account: try f.optionalString("account"), purpose: try f.optionalString("purpose"),
+                peer: try f.optionalString("peer"), author: try f.optionalString("author"),
+                record: try f.optionalString("record"), entry: try f.optionalString("entry"),
+                reason: try f.optionalString("reason"), detail: f.value("detail") ?? [:]),
+            prev: try f.string("prev"), hash: try f.string("hash"))
     }
 }
 
@@ -401,8 +440,10 @@ public struct IngestRequest: LocalMessage {
         self.lines = lines
     }
     public var json: JSONValue {
-        ["requestId": .string(requestId), "peer": opt(peer), "firstLine": .int(firstLine),
-         "lines": .array(lines.map { .string($0) })]
+        [
+            "requestId": .string(requestId), "peer": opt(peer), "firstLine": .int(firstLine),
+            "lines": .array(lines.map { .string($0) }),
+        ]
     }
     public init(json: JSONValue) throws(NodeError) {
         let f = try Fields(json, "entries-ingest", ["requestId", "peer", "firstLine", "lines"])
@@ -428,8 +469,10 @@ public struct IngestOutcomeView: Sendable, Equatable {
     public let reason: String?
     public let message: String?
     public var json: JSONValue {
-        ["line": .int(line), "feed": opt(feed), "seq": opt(seq), "entry": opt(entry), "outcome": .string(outcome),
-         "reason": opt(reason), "message": opt(message)]
+        [
+            "line": .int(line), "feed": opt(feed), "seq": opt(seq), "entry": opt(entry), "outcome": .string(outcome),
+            "reason": opt(reason), "message": opt(message),
+        ]
     }
     init(line: Int64, feed: String?, seq: Int64?, entry: String?, outcome: String, reason: String?, message: String?) {
         self.line = line
@@ -442,9 +485,10 @@ public struct IngestOutcomeView: Sendable, Equatable {
     }
     init(json: JSONValue) throws(NodeError) {
         let f = try Fields(json, "ingest result", ["line", "feed", "seq", "entry", "outcome", "reason", "message"])
-        self.init(line: try f.int("line"), feed: try f.optionalString("feed"), seq: try f.optionalInt("seq"),
-                  entry: try f.optionalString("entry"), outcome: try f.string("outcome"),
-                  reason: try f.optionalString("reason"), message: try f.optionalString("message"))
+        self.init(
+            line: try f.int("line"), feed: try f.optionalString("feed"), seq: try f.optionalInt("seq"),
+            entry: try f.optionalString("entry"), outcome: try f.string("outcome"),
+            reason: try f.optionalString("reason"), message: try f.optionalString("message"))
     }
 }
 
@@ -454,7 +498,9 @@ public struct IngestReport: LocalMessage {
     public var json: JSONValue { ["results": .array(results.map(\.json))] }
     public init(json: JSONValue) throws(NodeError) {
         var out: [IngestOutcomeView] = []
-        for r in try Fields(json, "ingest report", ["results"]).array("results") { out.append(try IngestOutcomeView(json: r)) }
+        for r in try Fields(json, "ingest report", ["results"]).array("results") {
+            out.append(try IngestOutcomeView(json: r))
+        }
         results = out
     }
 }
@@ -469,21 +515,28 @@ public struct AuditLogRequest: LocalMessage {
         self.purpose = purpose
     }
     public var json: JSONValue {
-        ["kind": opt(filter.kind), "officer": opt(filter.officer), "account": opt(filter.account),
-         "purposeCode": opt(filter.purposeCode), "peer": opt(filter.peer), "author": opt(filter.author),
-         "record": opt(filter.record), "since": opt(filter.since), "until": opt(filter.until),
-         "limit": .int(Int64(filter.limit ?? 100)), "purpose": purpose.json]
+        [
+            "kind": opt(filter.kind), "officer": opt(filter.officer), "account": opt(filter.account),
+            "purposeCode": opt(filter.purposeCode), "peer": opt(filter.peer), "author": opt(filter.author),
+            "record": opt(filter.record), "since": opt(filter.since), "until": opt(filter.until),
+            "limit": .int(Int64(filter.limit ?? 100)), "purpose": purpose.json,
+        ]
     }
     public init(json: JSONValue) throws(NodeError) {
-        let f = try Fields(json, "audit-log", ["kind", "officer", "account", "purposeCode", "peer", "author", "record",
-                                               "since", "until", "limit", "purpose"])
+        let f = try Fields(
+            json, "audit-log",
+            [
+                "kind", "officer", "account", "purposeCode", "peer", "author", "record",
+                "since", "until", "limit", "purpose",
+            ])
         var filter = LogFilter()
         filter.kind = try f.optionalString("kind")
         filter.officer = try f.optionalString("officer")
         filter.account = try f.optionalString("account")
         filter.purposeCode = try f.optionalString("purposeCode")
         if let code = filter.purposeCode, PurposeCode(rawValue: code) == nil {
-            throw NodeError("audit-log.purposeCode: not one of " + PurposeCode.allCases.map(\.rawValue).joined(separator: ", "))
+            throw NodeError(
+                "audit-log.purposeCode: not one of " + PurposeCode.allCases.map(\.rawValue).joined(separator: ", "))
         }
         filter.peer = try f.optionalString("peer")
         filter.author = try f.optionalString("author")
@@ -532,8 +585,10 @@ public struct VerifyReport: LocalMessage {
         problems = report.problems
     }
     public var json: JSONValue {
-        ["ok": .bool(ok), "entries": .int(entries), "records": .int(records), "logRows": .int(logRows),
-         "problems": .array(problems.map { .string($0) })]
+        [
+            "ok": .bool(ok), "entries": .int(entries), "records": .int(records), "logRows": .int(logRows),
+            "problems": .array(problems.map { .string($0) }),
+        ]
     }
     public init(json: JSONValue) throws(NodeError) {
         let f = try Fields(json, "verify", ["ok", "entries", "records", "logRows", "problems"])
@@ -550,7 +605,9 @@ public struct CheckpointRequest: LocalMessage {
     public let requestId: String
     public init(requestId: String) { self.requestId = requestId }
     public var json: JSONValue { ["requestId": .string(requestId)] }
-    public init(json: JSONValue) throws(NodeError) { requestId = try requestID(try Fields(json, "checkpoint", ["requestId"])) }
+    public init(json: JSONValue) throws(NodeError) {
+        requestId = try requestID(try Fields(json, "checkpoint", ["requestId"]))
+    }
 }
 
 /// The checkpoint's log row, or null when the head already was one.
@@ -599,8 +656,12 @@ public struct StatusResponse: LocalMessage {
     }
 
     public init(json: JSONValue) throws(NodeError) {
-        let f = try Fields(json, "status", ["force", "feed", "publicKey", "groups", "authority", "head", "entries",
-                                            "payloads", "records", "erased", "feeds", "logRows", "digest", "versionVector"])
+        let f = try Fields(
+            json, "status",
+            [
+                "force", "feed", "publicKey", "groups", "authority", "head", "entries",
+                "payloads", "records", "erased", "feeds", "logRows", "digest", "versionVector",
+            ])
         force = try f.string("force")
         feed = try f.string("feed")
         publicKey = try f.string("publicKey")
@@ -609,9 +670,12 @@ public struct StatusResponse: LocalMessage {
         if let h = f.value("head") {
             let hf = try Fields(h, "status.head", ["seq", "hash"])
             head = (try hf.int("seq"), try hf.string("hash"))
-        } else { head = nil }
-        counts = StoreCounts(entries: try f.int("entries"), payloads: try f.int("payloads"), records: try f.int("records"),
-                             erased: try f.int("erased"), feeds: try f.int("feeds"), logRows: try f.int("logRows"))
+        } else {
+            head = nil
+        }
+        counts = StoreCounts(
+            entries: try f.int("entries"), payloads: try f.int("payloads"), records: try f.int("records"),
+            erased: try f.int("erased"), feeds: try f.int("feeds"), logRows: try f.int("logRows"))
         digest = try f.string("digest")
         guard let vector = try f.require("versionVector").object?.compactMapValues(\.int) else {
             throw NodeError("status.versionVector: expected an object of integers")
@@ -637,19 +701,29 @@ public struct PeersListResponse: LocalMessage {
         self.members = members
     }
     public var json: JSONValue {
-        ["federation": opt(federation), "version": opt(version),
-         "members": .array(members.map { ["force": .string($0.force), "groups": .array($0.groups.map { .string($0) }),
-                                          "endpoint": .string($0.endpoint), "link": .string($0.link)] })]
+        [
+            "federation": opt(federation), "version": opt(version),
+            "members": .array(
+                members.map {
+                    [
+                        "force": .string($0.force), "groups": .array($0.groups.map { .string($0) }),
+                        "endpoint": .string($0.endpoint), "link": .string($0.link),
+                    ]
+                }),
+        ]
     }
     public init(json: JSONValue) throws(NodeError) {
         let f = try Fields(json, "peers", ["federation", "version", "members"])
         var members: [Member] = []
         for m in try f.array("members") {
             let mf = try Fields(m, "peers.members[]", ["force", "groups", "endpoint", "link"])
-            members.append(Member(force: try mf.string("force"), groups: try mf.strings("groups"),
-                                  endpoint: try mf.string("endpoint"), link: try mf.string("link")))
+            members.append(
+                Member(
+                    force: try mf.string("force"), groups: try mf.strings("groups"),
+                    endpoint: try mf.string("endpoint"), link: try mf.string("link")))
         }
-        self.init(federation: try f.optionalString("federation"), version: try f.optionalInt("version"), members: members)
+        self.init(
+            federation: try f.optionalString("federation"), version: try f.optionalInt("version"), members: members)
     }
 }
 
@@ -667,24 +741,35 @@ public struct PeersStatusResponse: LocalMessage {
     public let peers: [Peer]
     init(peers: [Peer]) { self.peers = peers }
     public var json: JSONValue {
-        ["peers": .array(peers.map { p in
-            ["peer": .string(p.peer), "lastSuccess": opt(p.lastSuccess), "lastError": opt(p.lastError),
-             "lastErrorAt": opt(p.lastErrorAt), "entriesSent": .int(p.entriesSent),
-             "entriesReceived": .int(p.entriesReceived), "lag": .object(p.lag.mapValues { .int($0) })]
-        })]
+        [
+            "peers": .array(
+                peers.map { p in
+                    [
+                        "peer": .string(p.peer), "lastSuccess": opt(p.lastSuccess), "lastError": opt(p.lastError),
+                        "lastErrorAt": opt(p.lastErrorAt), "entriesSent": .int(p.entriesSent),
+                        "entriesReceived": .int(p.entriesReceived), "lag": .object(p.lag.mapValues { .int($0) }),
+                    ]
+                })
+        ]
     }
     public init(json: JSONValue) throws(NodeError) {
         var peers: [Peer] = []
         for p in try Fields(json, "peers status", ["peers"]).array("peers") {
-            let f = try Fields(p, "peers[]", ["peer", "lastSuccess", "lastError", "lastErrorAt", "entriesSent",
-                                               "entriesReceived", "lag"])
+            let f = try Fields(
+                p, "peers[]",
+                [
+                    "peer", "lastSuccess", "lastError", "lastErrorAt", "entriesSent",
+                    "entriesReceived", "lag",
+                ])
             guard let lag = try f.require("lag").object?.compactMapValues(\.int) else {
                 throw NodeError("peers[].lag: expected an object of integers")
             }
-            peers.append(Peer(peer: try f.string("peer"), lastSuccess: try f.optionalInt("lastSuccess"),
-                              lastError: try f.optionalString("lastError"), lastErrorAt: try f.optionalInt("lastErrorAt"),
-                              entriesSent: try f.int("entriesSent"), entriesReceived: try f.int("entriesReceived"),
-                              lag: lag))
+            peers.append(
+                Peer(
+                    peer: try f.string("peer"), lastSuccess: try f.optionalInt("lastSuccess"),
+                    lastError: try f.optionalString("lastError"), lastErrorAt: try f.optionalInt("lastErrorAt"),
+                    entriesSent: try f.int("entriesSent"), entriesReceived: try f.int("entriesReceived"),
+                    lag: lag))
         }
         self.peers = peers
     }
@@ -749,8 +834,9 @@ public struct MembershipInstallResult: LocalMessage {
     }
     public init(json: JSONValue) throws(NodeError) {
         let f = try Fields(json, "membership-install result", ["installed", "version", "previous", "forces"])
-        self.init(installed: try f.bool("installed"), version: try f.int("version"), previous: try f.optionalInt("previous"),
-                  forces: try f.int("forces"))
+        self.init(
+            installed: try f.bool("installed"), version: try f.int("version"), previous: try f.optionalInt("previous"),
+            forces: try f.int("forces"))
     }
 }
 
@@ -768,8 +854,11 @@ public struct TrustRequest: LocalMessage {
         self.validUntil = validUntil
     }
     public var json: JSONValue {
-        ["requestId": .string(requestId), "feed": .string(feed), "key": .string(key.hex), "validFrom": .int(validFrom),
-         "validUntil": opt(validUntil)]
+        [
+            "requestId": .string(requestId), "feed": .string(feed), "key": .string(key.hex),
+            "validFrom": .int(validFrom),
+            "validUntil": opt(validUntil),
+        ]
     }
     public init(json: JSONValue) throws(NodeError) {
         let f = try Fields(json, "trust-add", ["requestId", "feed", "key", "validFrom", "validUntil"])
@@ -777,8 +866,9 @@ public struct TrustRequest: LocalMessage {
         guard Identifiers.isLowerHex(hex, count: 64), let key = try? PublicKey(hex: hex) else {
             throw NodeError("trust-add.key: an Ed25519 public key, 64 lowercase hex digits")
         }
-        self.init(requestId: try requestID(f), feed: try f.string("feed"), key: key, validFrom: try f.int("validFrom"),
-                  validUntil: try f.optionalInt("validUntil"))
+        self.init(
+            requestId: try requestID(f), feed: try f.string("feed"), key: key, validFrom: try f.int("validFrom"),
+            validUntil: try f.optionalInt("validUntil"))
     }
 }
 
@@ -807,8 +897,10 @@ public struct OfficerAddRequest: LocalMessage {
     public let force: String?
     public let roles: [Role]
     public let clearance: Classification
-    public init(requestId: String, account: String, collar: String, name: String, force: String?, roles: [Role],
-                clearance: Classification) {
+    public init(
+        requestId: String, account: String, collar: String, name: String, force: String?, roles: [Role],
+        clearance: Classification
+    ) {
         self.requestId = requestId
         self.account = account
         self.collar = collar
@@ -818,17 +910,22 @@ public struct OfficerAddRequest: LocalMessage {
         self.clearance = clearance
     }
     public var json: JSONValue {
-        ["requestId": .string(requestId), "account": .string(account), "collar": .string(collar), "name": .string(name),
-         "force": opt(force), "roles": .array(roles.map { .string($0.rawValue) }),
-         "clearance": .string(clearance.rawValue)]
+        [
+            "requestId": .string(requestId), "account": .string(account), "collar": .string(collar),
+            "name": .string(name),
+            "force": opt(force), "roles": .array(roles.map { .string($0.rawValue) }),
+            "clearance": .string(clearance.rawValue),
+        ]
     }
     public init(json: JSONValue) throws(NodeError) {
-        let f = try Fields(json, "officer-add", ["requestId", "account", "collar", "name", "force", "roles", "clearance"])
+        let f = try Fields(
+            json, "officer-add", ["requestId", "account", "collar", "name", "force", "roles", "clearance"])
         var roles: [Role] = []
         for r in try f.strings("roles") { roles.append(try Role(validating: r)) }
-        self.init(requestId: try requestID(f), account: try f.string("account"), collar: try f.string("collar"),
-                  name: try f.string("name"), force: try f.optionalString("force"), roles: roles,
-                  clearance: try f.classification("clearance"))
+        self.init(
+            requestId: try requestID(f), account: try f.string("account"), collar: try f.string("collar"),
+            name: try f.string("name"), force: try f.optionalString("force"), roles: roles,
+            clearance: try f.classification("clearance"))
     }
 }
 
@@ -889,17 +986,28 @@ public struct CallerView: LocalMessage {
         uid = Int64(c.uid)
         account = c.account
         switch c.standing {
-        case .registered(let o): standing = "registered"; officer = o
-        case .unregistered: standing = "unregistered"; officer = nil
-        case .disabled(let o): standing = "disabled"; officer = o
-        case .uidChanged(let o): standing = "account-changed"; officer = o
+        case .registered(let o):
+            standing = "registered"
+            officer = o
+        case .unregistered:
+            standing = "unregistered"
+            officer = nil
+        case .disabled(let o):
+            standing = "disabled"
+            officer = o
+        case .uidChanged(let o):
+            standing = "account-changed"
+            officer = o
         }
         roles = c.roles.sorted()
         nodeAccount = c.isNodeAccount
     }
     public var json: JSONValue {
-        ["uid": .int(uid), "account": .string(account), "standing": .string(standing), "officer": officer?.json ?? .null,
-         "roles": .array(roles.map { .string($0.rawValue) }), "nodeAccount": .bool(nodeAccount)]
+        [
+            "uid": .int(uid), "account": .string(account), "standing": .string(standing),
+            "officer": officer?.json ?? .null,
+            "roles": .array(roles.map { .string($0.rawValue) }), "nodeAccount": .bool(nodeAccount),
+        ]
     }
     public init(json: JSONValue) throws(NodeError) {
         let f = try Fields(json, "whoami", ["uid", "account", "standing", "officer", "roles", "nodeAccount"])

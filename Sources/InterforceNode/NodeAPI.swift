@@ -60,14 +60,30 @@ public protocol NodeAPI {
 /// and whether it is a write that carries a request id.
 public enum LocalOperation: String, CaseIterable, Sendable {
     case whoami, status
-    case query, recordShow = "record-show", recordHistory = "record-history", recordNew = "record-new"
-    case recordUpdate = "record-update", recordErase = "record-erase", watch, watchNext = "watch-next"
-    case entriesExport = "entries-export", entriesNext = "entries-next", entriesIngest = "entries-ingest"
-    case auditLog = "audit-log", auditExport = "audit-export", auditNext = "audit-next", auditVerify = "audit-verify"
+    case query
+    case recordShow = "record-show"
+    case recordHistory = "record-history"
+    case recordNew = "record-new"
+    case recordUpdate = "record-update"
+    case recordErase = "record-erase"
+    case watch
+    case watchNext = "watch-next"
+    case entriesExport = "entries-export"
+    case entriesNext = "entries-next"
+    case entriesIngest = "entries-ingest"
+    case auditLog = "audit-log"
+    case auditExport = "audit-export"
+    case auditNext = "audit-next"
+    case auditVerify = "audit-verify"
     case auditCheckpoint = "audit-checkpoint"
-    case peersList = "peers-list", peersStatus = "peers-status", sync, membershipInstall = "membership-install"
+    case peersList = "peers-list"
+    case peersStatus = "peers-status"
+    case sync
+    case membershipInstall = "membership-install"
     case trustAdd = "trust-add"
-    case officerAdd = "officer-add", officerDisable = "officer-disable", officerShow = "officer-show"
+    case officerAdd = "officer-add"
+    case officerDisable = "officer-disable"
+    case officerShow = "officer-show"
     case officerList = "officer-list"
 
     /// What the caller needs; nil for `whoami`, which any connecting account may ask, and `officer-show`, which
@@ -82,14 +98,17 @@ public enum LocalOperation: String, CaseIterable, Sendable {
         case .auditLog, .auditExport, .auditNext: .readLog
         case .auditVerify: .verify
         case .entriesIngest, .auditCheckpoint, .peersList, .peersStatus, .sync, .membershipInstall, .trustAdd,
-             .officerAdd, .officerDisable, .officerList: .administer
+            .officerAdd, .officerDisable, .officerList:
+            .administer
         }
     }
 
     /// Writes: at most once per request id.
     public var isWrite: Bool {
-        [.recordNew, .recordUpdate, .recordErase, .entriesIngest, .auditCheckpoint, .membershipInstall, .trustAdd,
-         .officerAdd, .officerDisable].contains(self)
+        [
+            .recordNew, .recordUpdate, .recordErase, .entriesIngest, .auditCheckpoint, .membershipInstall, .trustAdd,
+            .officerAdd, .officerDisable,
+        ].contains(self)
     }
 }
 
@@ -134,16 +153,19 @@ public struct APIError: Error, CustomStringConvertible, Sendable, Equatable {
 /// A request id: chosen by the client, 16 to 64 characters of letters, digits and '-'.
 public enum RequestID {
     public static func isValid(_ text: String) -> Bool {
-        (16...64).contains(text.utf8.count) && text.utf8.allSatisfy {
-            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d
-        }
+        (16...64).contains(text.utf8.count)
+            && text.utf8.allSatisfy {
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d
+            }
     }
 
     /// A fresh random id (128 bits, hex in UUID layout).
     public static func new() -> String {
         let h = Hex.encode(Random.bytes(16))
-        let parts = [h.prefix(8), h.dropFirst(8).prefix(4), h.dropFirst(12).prefix(4), h.dropFirst(16).prefix(4),
-                     h.dropFirst(20)]
+        let parts = [
+            h.prefix(8), h.dropFirst(8).prefix(4), h.dropFirst(12).prefix(4), h.dropFirst(16).prefix(4),
+            h.dropFirst(20),
+        ]
         return parts.joined(separator: "-")
     }
 }

@@ -11,6 +11,7 @@ import Foundation
 public import InterforceCore
 import InterforceStore
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,8 +47,10 @@ public struct NodeSession: NodeAPI, Sendable {
     public let uid: UInt32
 
     /// Runs `body` under the node's lock for the authenticated caller, after the policy allowed `operation`.
-    private func run<T: Sendable>(_ operation: LocalOperation, purpose: Purpose? = nil,
-                                  _ body: (Node, Caller) throws -> T) throws -> T {
+    private func run<T: Sendable>(
+        _ operation: LocalOperation, purpose: Purpose? = nil,
+        _ body: (Node, Caller) throws -> T
+    ) throws -> T {
         try local.service.with { node in
             let caller = try node.authenticate(uid: uid, nodeAccount: local.nodeAccount)
             node.store.actor = caller.actor
@@ -62,9 +65,11 @@ public struct NodeSession: NodeAPI, Sendable {
     /// Does a write once per request id (inside `run`'s lock): the remembered result, or `check` (the policy's
     /// record-level questions, whose `deny` rows must survive a refusal) and then the work and its result remembered
     /// in one transaction.
-    private func once<R: LocalMessage>(_ operation: LocalOperation, _ requestID: String, _ request: JSONValue,
-                                       _ node: Node, _ caller: Caller, check: () throws -> Void = {},
-                                       _ work: () throws -> R) throws -> R {
+    private func once<R: LocalMessage>(
+        _ operation: LocalOperation, _ requestID: String, _ request: JSONValue,
+        _ node: Node, _ caller: Caller, check: () throws -> Void = {},
+        _ work: () throws -> R
+    ) throws -> R {
         let digest = SHA256Digest.hash(request.canonicalBytes).hex
         if let seen = try node.store.rememberedRequest(requestID) {
             guard seen.uid == caller.uid, seen.operation == operation.rawValue, seen.digest == digest else {
@@ -76,9 +81,10 @@ public struct NodeSession: NodeAPI, Sendable {
         return try node.store.transaction {
             let result = try work()
             let at = node.now()
-            try node.store.rememberRequest(id: requestID, uid: caller.uid, operation: operation.rawValue,
-                                           digest: digest, result: result.json, at: at,
-                                           keepAfter: at - requestMemoryMillis)
+            try node.store.rememberRequest(
+                id: requestID, uid: caller.uid, operation: operation.rawValue,
+                digest: digest, result: result.json, at: at,
+                keepAfter: at - requestMemoryMillis)
             return result
         }
     }
@@ -122,46 +128,64 @@ public struct NodeSession: NodeAPI, Sendable {
     }
 
     public func create(_ request: CreateRequest) throws -> WriteResult {
-        pushed(try run(.recordNew) { node, caller in
-            // The same natural key as a record held here merges into it: only for a caller who may see that record.
-            let id = RecordID.forNewRecord(type: request.type, document: request.document)
-            let existing = try node.store.recordState(id)
-            return try once(.recordNew, request.requestId, request.json, node, caller, check: {
-                if let existing {
-                    try node.enforce(caller, .writeRecords, .recordNew, purpose: nil, record: (id, RecordFacts(existing)))
+        pushed(
+            try run(.recordNew) { node, caller in
+                // The same natural key as a record held here merges into it: only for a caller who may see that record.
+                let id = RecordID.forNewRecord(type: request.type, document: request.document)
+                let existing = try node.store.recordState(id)
+                return try once(
+                    .recordNew, request.requestId, request.json, node, caller,
+                    check: {
+                        if let existing {
+                            try node.enforce(
+                                caller, .writeRecords, .recordNew, purpose: nil, record: (id, RecordFacts(existing)))
+                        }
+                    }
+                ) {
+                    WriteResult(
+                        try node.create(
+                            type: request.type, document: request.document,
+                            classification: request.classification, audience: request.audience,
+                            officer: caller.officer?.collar ?? caller.account),
+                        merged: existing != nil)
                 }
-            }) {
-                WriteResult(try node.create(type: request.type, document: request.document,
-                                            classification: request.classification, audience: request.audience,
-                                            officer: caller.officer?.collar ?? caller.account),
-                            merged: existing != nil)
-            }
-        })
+            })
     }
 
     public func update(_ request: UpdateRequest) throws -> WriteResult {
-        pushed(try run(.recordUpdate) { node, caller in
-            try once(.recordUpdate, request.requestId, request.json, node, caller, check: {
-                _ = try node.visibleRecord(request.record, caller, .writeRecords, .recordUpdate, purpose: nil)
-            }) {
-                WriteResult(try node.update(recordID: request.record, patch: request.patch,
-                                            classification: request.classification, audience: request.audience,
-                                            officer: caller.officer?.collar ?? caller.account))
-            }
-        })
+        pushed(
+            try run(.recordUpdate) { node, caller in
+                try once(
+                    .recordUpdate, request.requestId, request.json, node, caller,
+                    check: {
+                        _ = try node.visibleRecord(request.record, caller, .writeRecords, .recordUpdate, purpose: nil)
+                    }
+                ) {
+                    WriteResult(
+                        try node.update(
+                            recordID: request.record, patch: request.patch,
+                            classification: request.classification, audience: request.audience,
+                            officer: caller.officer?.collar ?? caller.account))
+                }
+            })
     }
 
     public func erase(_ request: EraseRequest) throws -> WriteResult {
-        pushed(try run(.recordErase) { node, caller in
-            try TextRules.check(request.reason, what: "the erasure reason", maxLength: 500)
-            return try once(.recordErase, request.requestId, request.json, node, caller, check: {
-                _ = try node.visibleRecord(request.record, caller, .eraseRecords, .recordErase, purpose: nil)
-            }) {
-                let result = try node.erase(recordID: request.record, reason: request.reason,
-                                            officer: caller.officer?.collar ?? caller.account)
-                return WriteResult(result.entry, droppedPayloads: Int64(result.droppedPayloads))
-            }
-        })
+        pushed(
+            try run(.recordErase) { node, caller in
+                try TextRules.check(request.reason, what: "the erasure reason", maxLength: 500)
+                return try once(
+                    .recordErase, request.requestId, request.json, node, caller,
+                    check: {
+                        _ = try node.visibleRecord(request.record, caller, .eraseRecords, .recordErase, purpose: nil)
+                    }
+                ) {
+                    let result = try node.erase(
+                        recordID: request.record, reason: request.reason,
+                        officer: caller.officer?.collar ?? caller.account)
+                    return WriteResult(result.entry, droppedPayloads: Int64(result.droppedPayloads))
+                }
+            })
     }
 
     public func watch(_ request: WatchRequest) throws -> Page<WatchEvent> {
@@ -178,7 +202,10 @@ public struct NodeSession: NodeAPI, Sendable {
 
     public func nextEvents(_ request: NextRequest) throws -> Page<WatchEvent> {
         try run(.watchNext) { node, caller in
-            guard case .watch(let after, let record) = try local.cursors.withLock({ try $0.take(request.cursor, uid: uid) })
+            guard
+                case .watch(let after, let record) = try local.cursors.withLock({
+                    try $0.take(request.cursor, uid: uid)
+                })
             else { throw APIError(.notFound, "cursor \(request.cursor) is not a watch") }
             let (events, head) = try node.watchPage(after: after, record: record, caller: caller)
             local.cursors.withLock { $0.put(request.cursor, uid: uid, .watch(after: head, record: record)) }
@@ -191,41 +218,53 @@ public struct NodeSession: NodeAPI, Sendable {
     public func exportEntries(_ request: EntriesExportRequest) throws -> Page<Delivery> {
         try run(.entriesExport, purpose: request.purpose) { node, caller in
             let feeds = try request.feed.map { [$0] } ?? node.store.versionVector().keys.sorted()
-            try node.logRead("export", request.purpose, record: nil,
-                             detail: ["feed": opt(request.feed),
-                                      "count": .int(try node.store.entryCount(author: request.feed, after: request.after))])
+            try node.logRead(
+                "export", request.purpose, record: nil,
+                detail: [
+                    "feed": opt(request.feed),
+                    "count": .int(try node.store.entryCount(author: request.feed, after: request.after)),
+                ])
             return try entriesPage(node, caller, feeds: feeds, index: 0, after: request.after, cursor: nil)
         }
     }
 
     public func nextEntries(_ request: NextRequest) throws -> Page<Delivery> {
         try run(.entriesNext) { node, caller in
-            guard case .entries(let feeds, let index, let after) = try local.cursors.withLock({
-                try $0.take(request.cursor, uid: uid)
-            }) else { throw APIError(.notFound, "cursor \(request.cursor) is not an entries export") }
+            guard
+                case .entries(let feeds, let index, let after) = try local.cursors.withLock({
+                    try $0.take(request.cursor, uid: uid)
+                })
+            else { throw APIError(.notFound, "cursor \(request.cursor) is not an entries export") }
             return try entriesPage(node, caller, feeds: feeds, index: index, after: after, cursor: request.cursor)
         }
     }
 
-    private func entriesPage(_ node: Node, _ caller: Caller, feeds: [String], index: Int, after: Int64,
-                             cursor: String?) throws -> Page<Delivery> {
-        let (items, next) = try node.exportPage(feeds: feeds, index: index, after: after, caller: caller,
-                                                limit: local.pageLimit)
+    private func entriesPage(
+        _ node: Node, _ caller: Caller, feeds: [String], index: Int, after: Int64,
+        cursor: String?
+    ) throws -> Page<Delivery> {
+        let (items, next) = try node.exportPage(
+            feeds: feeds, index: index, after: after, caller: caller,
+            limit: local.pageLimit)
         guard let next else { return Page(items: items, cursor: nil) }
         let kind = CursorTable.Kind.entries(feeds: feeds, index: next.index, after: next.after)
         let id = local.cursors.withLock { table in
-            if let cursor { table.put(cursor, uid: uid, kind); return cursor }
+            if let cursor {
+                table.put(cursor, uid: uid, kind)
+                return cursor
+            }
             return table.open(uid: uid, kind)
         }
         return Page(items: items, cursor: id)
     }
 
     public func ingest(_ request: IngestRequest) throws -> IngestReport {
-        pushed(try run(.entriesIngest) { node, caller in
-            try once(.entriesIngest, request.requestId, request.json, node, caller) {
-                try node.ingestLines(request.lines, firstLine: request.firstLine, peer: request.peer)
-            }
-        })
+        pushed(
+            try run(.entriesIngest) { node, caller in
+                try once(.entriesIngest, request.requestId, request.json, node, caller) {
+                    try node.ingestLines(request.lines, firstLine: request.firstLine, peer: request.peer)
+                }
+            })
     }
 
     // MARK: Audit
@@ -246,7 +285,8 @@ public struct NodeSession: NodeAPI, Sendable {
 
     public func nextLogRows(_ request: NextRequest) throws -> Page<LogRow> {
         try run(.auditNext) { node, _ in
-            guard case .log(let after, let until) = try local.cursors.withLock({ try $0.take(request.cursor, uid: uid) })
+            guard
+                case .log(let after, let until) = try local.cursors.withLock({ try $0.take(request.cursor, uid: uid) })
             else { throw APIError(.notFound, "cursor \(request.cursor) is not an audit export") }
             return try logPage(node, after: after, until: until, cursor: request.cursor)
         }
@@ -256,7 +296,10 @@ public struct NodeSession: NodeAPI, Sendable {
         let (rows, next) = try node.logPage(after: after, until: until, limit: local.pageLimit)
         guard let next else { return Page(items: rows, cursor: nil) }
         let id = local.cursors.withLock { table in
-            if let cursor { table.put(cursor, uid: uid, .log(after: next, until: until)); return cursor }
+            if let cursor {
+                table.put(cursor, uid: uid, .log(after: next, until: until))
+                return cursor
+            }
             return table.open(uid: uid, .log(after: next, until: until))
         }
         return Page(items: rows, cursor: id)
@@ -279,25 +322,31 @@ public struct NodeSession: NodeAPI, Sendable {
     public func peers() throws -> PeersListResponse {
         try run(.peersList) { node, _ in
             guard let m = node.membership else { throw NodeError("no membership installed") }
-            return PeersListResponse(federation: m.federation, version: m.version, members: m.members.map { member in
-                .init(force: member.force, groups: member.groups, endpoint: member.endpoint,
-                      link: member.force == node.config.force ? "self"
-                        : (node.config.peers.contains(member.force) ? "peer" : "-"))
-            })
+            return PeersListResponse(
+                federation: m.federation, version: m.version,
+                members: m.members.map { member in
+                    .init(
+                        force: member.force, groups: member.groups, endpoint: member.endpoint,
+                        link: member.force == node.config.force
+                            ? "self"
+                            : (node.config.peers.contains(member.force) ? "peer" : "-"))
+                })
         }
     }
 
     public func peersStatus() throws -> PeersStatusResponse {
         try run(.peersStatus) { node, _ in
             let mine = try node.store.versionVector()
-            return PeersStatusResponse(peers: try node.store.peerRecords().map { p in
-                var lag: [String: Int64] = [:]
-                for (feed, seq) in mine where seq > p.vector[feed] ?? 0 { lag[feed] = seq - (p.vector[feed] ?? 0) }
-                for (feed, seq) in p.vector where seq > mine[feed] ?? 0 { lag[feed] = -(seq - (mine[feed] ?? 0)) }
-                return .init(peer: p.peer, lastSuccess: p.lastSuccess, lastError: p.lastError,
-                             lastErrorAt: p.lastErrorAt, entriesSent: p.entriesSent,
-                             entriesReceived: p.entriesReceived, lag: lag)
-            })
+            return PeersStatusResponse(
+                peers: try node.store.peerRecords().map { p in
+                    var lag: [String: Int64] = [:]
+                    for (feed, seq) in mine where seq > p.vector[feed] ?? 0 { lag[feed] = seq - (p.vector[feed] ?? 0) }
+                    for (feed, seq) in p.vector where seq > mine[feed] ?? 0 { lag[feed] = -(seq - (mine[feed] ?? 0)) }
+                    return .init(
+                        peer: p.peer, lastSuccess: p.lastSuccess, lastError: p.lastError,
+                        lastErrorAt: p.lastErrorAt, entriesSent: p.entriesSent,
+                        entriesReceived: p.entriesReceived, lag: lag)
+                })
         }
     }
 
@@ -311,30 +360,38 @@ public struct NodeSession: NodeAPI, Sendable {
     }
 
     public func installMembership(_ request: MembershipInstallRequest) throws -> MembershipInstallResult {
-        pushed(try run(.membershipInstall) { node, caller in
-            let previous = node.membership?.version
-            return try once(.membershipInstall, request.requestId, request.json, node, caller, check: {
-                // A document that does not verify is refused and logged here, outside the remembered write, so the
-                // refusal's log row is not rolled back with it.
-                if !node.verifiesMembership(request.membership) {
-                    _ = try node.installMembership(request.membership, source: nil, officer: caller.officer?.collar)
+        pushed(
+            try run(.membershipInstall) { node, caller in
+                let previous = node.membership?.version
+                return try once(
+                    .membershipInstall, request.requestId, request.json, node, caller,
+                    check: {
+                        // A document that does not verify is refused and logged here, outside the remembered write,
+                        // so the refusal's log row is not rolled back with it.
+                        if !node.verifiesMembership(request.membership) {
+                            _ = try node.installMembership(
+                                request.membership, source: nil, officer: caller.officer?.collar)
+                        }
+                    }
+                ) {
+                    let m = request.membership.membership
+                    let installed = try node.installMembership(
+                        request.membership, source: nil,
+                        officer: caller.officer?.collar)
+                    return MembershipInstallResult(
+                        installed: installed, version: m.version,
+                        previous: installed ? previous : node.membership?.version,
+                        forces: Int64(m.members.count))
                 }
-            }) {
-                let m = request.membership.membership
-                let installed = try node.installMembership(request.membership, source: nil,
-                                                           officer: caller.officer?.collar)
-                return MembershipInstallResult(installed: installed, version: m.version,
-                                               previous: installed ? previous : node.membership?.version,
-                                               forces: Int64(m.members.count))
-            }
-        })
+            })
     }
 
     public func trust(_ request: TrustRequest) throws -> TrustResult {
         try run(.trustAdd) { node, caller in
             try once(.trustAdd, request.requestId, request.json, node, caller) {
-                try node.trust(request.key, feed: request.feed, validFrom: request.validFrom,
-                               validUntil: request.validUntil, officer: caller.officer?.collar)
+                try node.trust(
+                    request.key, feed: request.feed, validFrom: request.validFrom,
+                    validUntil: request.validUntil, officer: caller.officer?.collar)
                 return TrustResult(feed: request.feed, key: request.key.hex)
             }
         }
@@ -348,9 +405,10 @@ public struct NodeSession: NodeAPI, Sendable {
                 guard let accountUID = Node.uid(ofAccount: request.account) else {
                     throw NodeError("there is no Unix account '\(request.account.prefix(40))' on this system")
                 }
-                let officer = try Officer(account: request.account, uid: accountUID, collar: request.collar,
-                                          name: request.name, force: request.force ?? node.config.force,
-                                          roles: Set(request.roles), clearance: request.clearance)
+                let officer = try Officer(
+                    account: request.account, uid: accountUID, collar: request.collar,
+                    name: request.name, force: request.force ?? node.config.force,
+                    roles: Set(request.roles), clearance: request.clearance)
                 return OfficerResponse(officer: try node.register(officer))
             }
         }
@@ -449,21 +507,26 @@ extension Node {
             } catch {
                 let rejection = (error as? Rejection) ?? Rejection(.malformed, "line \(line): \(error)")
                 try logRejection(rejection, peer: peer)
-                results.append(IngestOutcomeView(line: line, feed: nil, seq: nil, entry: nil, outcome: "rejected",
-                                                 reason: rejection.code.rawValue, message: rejection.message))
+                results.append(
+                    IngestOutcomeView(
+                        line: line, feed: nil, seq: nil, entry: nil, outcome: "rejected",
+                        reason: rejection.code.rawValue, message: rejection.message))
             }
         }
         for ((line, delivery), outcome) in zip(parsed, try ingest(parsed.map(\.delivery), peer: peer)) {
             var entry: String?
             if case .entry(let envelope) = delivery { entry = envelope.entry.hash.hex }
-            let (name, reason, message): (String, String?, String?) = switch outcome {
-            case .accepted: ("accepted", nil, nil)
-            case .duplicate: ("duplicate", nil, nil)
-            case .withheld: ("withheld", nil, nil)
-            case .rejected(let why): ("rejected", why.code.rawValue, why.message)
-            }
-            results.append(IngestOutcomeView(line: line, feed: delivery.author, seq: delivery.seq, entry: entry,
-                                             outcome: name, reason: reason, message: message))
+            let (name, reason, message): (String, String?, String?) =
+                switch outcome {
+                case .accepted: ("accepted", nil, nil)
+                case .duplicate: ("duplicate", nil, nil)
+                case .withheld: ("withheld", nil, nil)
+                case .rejected(let why): ("rejected", why.code.rawValue, why.message)
+                }
+            results.append(
+                IngestOutcomeView(
+                    line: line, feed: delivery.author, seq: delivery.seq, entry: entry,
+                    outcome: name, reason: reason, message: message))
         }
         return IngestReport(results: results.sorted { $0.line < $1.line })
     }

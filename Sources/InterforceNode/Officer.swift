@@ -12,6 +12,7 @@
 import Foundation
 public import InterforceCore
 import InterforceStore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,7 +32,8 @@ public enum Role: String, CaseIterable, Sendable, Comparable {
 
     public init(validating text: String) throws(NodeError) {
         guard let role = Role(rawValue: text) else {
-            throw NodeError("unknown role '\(text.prefix(20))' (roles: \(Role.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw NodeError(
+                "unknown role '\(text.prefix(20))' (roles: \(Role.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         self = role
     }
@@ -52,14 +54,17 @@ public struct Officer: Sendable, Equatable {
     public var clearance: Classification
     public var disabled: Bool
 
-    public init(account: String, uid: UInt32, collar: String, name: String, force: String, roles: Set<Role>,
-                clearance: Classification, disabled: Bool = false) throws(NodeError) {
+    public init(
+        account: String, uid: UInt32, collar: String, name: String, force: String, roles: Set<Role>,
+        clearance: Classification, disabled: Bool = false
+    ) throws(NodeError) {
         guard Self.isAccountName(account) else {
             throw NodeError("account '\(account.prefix(40))' is not a Unix account name")
         }
         guard Self.isCollar(collar) else {
-            throw NodeError("collar number '\(collar.prefix(40))' must be 1-32 letters, digits, spaces, '.', '/' or '-', "
-                            + "starting with a letter or digit")
+            throw NodeError(
+                "collar number '\(collar.prefix(40))' must be 1-32 letters, digits, spaces, '.', '/' or '-', "
+                    + "starting with a letter or digit")
         }
         try TextRules.check(name, what: "officer name", maxLength: 100)
         guard Identifiers.isSlug(force) else { throw NodeError("force '\(force.prefix(40))' is not a force slug") }
@@ -88,9 +93,16 @@ public struct Officer: Sendable, Equatable {
     /// A collar (warrant) number such as `PC 1234` or `DS 1701`.
     public static func isCollar(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
-        guard (1...32).contains(bytes.count), isAlphanumeric(bytes[0]), bytes.last != UInt8(ascii: " ") else { return false }
-        return bytes.allSatisfy { isAlphanumeric($0) || [UInt8(ascii: " "), UInt8(ascii: "."), UInt8(ascii: "/"),
-                                                          UInt8(ascii: "-")].contains($0) }
+        guard (1...32).contains(bytes.count), isAlphanumeric(bytes[0]), bytes.last != UInt8(ascii: " ") else {
+            return false
+        }
+        return bytes.allSatisfy {
+            isAlphanumeric($0)
+                || [
+                    UInt8(ascii: " "), UInt8(ascii: "."), UInt8(ascii: "/"),
+                    UInt8(ascii: "-"),
+                ].contains($0)
+        }
     }
 
     private static func isLower(_ b: UInt8) -> Bool { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(b) }
@@ -108,13 +120,15 @@ public struct Officer: Sendable, Equatable {
     }
 
     public init(json: JSONValue) throws(NodeError) {
-        let f = try Fields(json, "officer", ["account", "uid", "collar", "name", "force", "roles", "clearance", "disabled"])
+        let f = try Fields(
+            json, "officer", ["account", "uid", "collar", "name", "force", "roles", "clearance", "disabled"])
         guard let uid = UInt32(exactly: try f.int("uid")) else { throw NodeError("officer.uid: out of range") }
         var roles: Set<Role> = []
         for r in try f.strings("roles") { roles.insert(try Role(validating: r)) }
         let clearance = try f.classification("clearance")
-        try self.init(account: try f.string("account"), uid: uid, collar: try f.string("collar"), name: try f.string("name"),
-                      force: try f.string("force"), roles: roles, clearance: clearance, disabled: try f.bool("disabled"))
+        try self.init(
+            account: try f.string("account"), uid: uid, collar: try f.string("collar"), name: try f.string("name"),
+            force: try f.string("force"), roles: roles, clearance: clearance, disabled: try f.bool("disabled"))
     }
 }
 
@@ -186,9 +200,13 @@ extension Node {
         let standing: Caller.Standing
         if let row = try store.officer(account: account) {
             let officer = try Officer(json: row.registration)
-            if officer.uid != uid { standing = .uidChanged(officer) } else if officer.disabled {
+            if officer.uid != uid {
+                standing = .uidChanged(officer)
+            } else if officer.disabled {
                 standing = .disabled(officer)
-            } else { standing = .registered(officer) }
+            } else {
+                standing = .registered(officer)
+            }
         } else {
             standing = .unregistered
         }
@@ -201,12 +219,18 @@ extension Node {
         let previous = try store.officer(account: officer.account)
         try store.transaction {
             do {
-                try store.saveOfficer(OfficerRow(account: officer.account, uid: officer.uid, collar: officer.collarKey,
-                                                 registration: officer.json, changedAt: now()))
+                try store.saveOfficer(
+                    OfficerRow(
+                        account: officer.account, uid: officer.uid, collar: officer.collarKey,
+                        registration: officer.json, changedAt: now()))
             } catch let e as StoreError { throw NodeError(e.message) }
-            try store.appendLog(LogEvent(kind: "officer-registered",
-                                         detail: ["registration": officer.json,
-                                                  "previous": previous?.registration ?? .null]), at: now())
+            try store.appendLog(
+                LogEvent(
+                    kind: "officer-registered",
+                    detail: [
+                        "registration": officer.json,
+                        "previous": previous?.registration ?? .null,
+                    ]), at: now())
         }
         return officer
     }
@@ -225,8 +249,10 @@ extension Node {
         var officer = try registeredOfficer(account)
         officer.disabled = true
         try store.transaction {
-            try store.saveOfficer(OfficerRow(account: officer.account, uid: officer.uid, collar: officer.collarKey,
-                                             registration: officer.json, changedAt: now()))
+            try store.saveOfficer(
+                OfficerRow(
+                    account: officer.account, uid: officer.uid, collar: officer.collarKey,
+                    registration: officer.json, changedAt: now()))
             try store.appendLog(LogEvent(kind: "officer-disabled", detail: ["registration": officer.json]), at: now())
         }
         return officer

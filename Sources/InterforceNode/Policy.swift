@@ -90,25 +90,35 @@ public enum Policy {
         case .registered: break
         case .unregistered where caller.isNodeAccount: break
         case .unregistered:
-            return .deny(reason: "not-registered", message: "account \(caller.account) is not registered as an officer "
-                         + "on this node (an admin runs 'interforce officer add')")
+            return .deny(
+                reason: "not-registered",
+                message: "account \(caller.account) is not registered as an officer "
+                    + "on this node (an admin runs 'interforce officer add')")
         case .disabled(let o) where !caller.isNodeAccount:
-            return .deny(reason: "disabled", message: "the registration of \(o.collar) (account \(caller.account)) "
-                         + "is disabled")
+            return .deny(
+                reason: "disabled",
+                message: "the registration of \(o.collar) (account \(caller.account)) "
+                    + "is disabled")
         case .uidChanged where !caller.isNodeAccount:
-            return .deny(reason: "account-changed", message: "account \(caller.account) now has uid \(caller.uid), "
-                         + "not the uid it was registered with; an admin must register it again")
-        case .disabled, .uidChanged: break   // the node's own account keeps admin
+            return .deny(
+                reason: "account-changed",
+                message: "account \(caller.account) now has uid \(caller.uid), "
+                    + "not the uid it was registered with; an admin must register it again")
+        case .disabled, .uidChanged: break  // the node's own account keeps admin
         }
         guard !caller.roles.isDisjoint(with: permission.roles) else {
-            return .deny(reason: "role", message: "\(caller.label) may not do this: it needs the role "
-                         + permission.roleList)
+            return .deny(
+                reason: "role",
+                message: "\(caller.label) may not do this: it needs the role "
+                    + permission.roleList)
         }
         if let record, record.marking == .officialSensitive, caller.clearance < .officialSensitive {
             let named = caller.officer.map { record.named.contains(RecordFacts.normalise($0.collar)) } ?? false
             guard named else {
-                return .deny(reason: "need-to-know", message: "the record is OFFICIAL-SENSITIVE and \(caller.label) is "
-                             + "neither cleared for OFFICIAL-SENSITIVE nor named on it")
+                return .deny(
+                    reason: "need-to-know",
+                    message: "the record is OFFICIAL-SENSITIVE and \(caller.label) is "
+                        + "neither cleared for OFFICIAL-SENSITIVE nor named on it")
             }
         }
         return .allow

@@ -57,8 +57,9 @@ public struct Purpose: Sendable, Equatable {
         let f = try Fields(json, "purpose", ["code", "text"])
         let word = try f.string("code")
         guard let code = PurposeCode(rawValue: word) else {
-            throw NodeError("purpose.code: '\(word.prefix(30))' is not one of "
-                            + PurposeCode.allCases.map(\.rawValue).joined(separator: ", "))
+            throw NodeError(
+                "purpose.code: '\(word.prefix(30))' is not one of "
+                    + PurposeCode.allCases.map(\.rawValue).joined(separator: ", "))
         }
         try self.init(code: code, text: try f.string("text"))
     }
@@ -74,7 +75,8 @@ public enum TextRules {
             throw NodeError("\(what) must be 1 to \(maxLength) characters")
         }
         if let bad = text.unicodeScalars.first(where: isControl) {
-            throw NodeError("\(what) must not contain control characters (found U+\(String(bad.value, radix: 16, uppercase: true).leftPadded(4)))")
+            let code = String(bad.value, radix: 16, uppercase: true).leftPadded(4)
+            throw NodeError("\(what) must not contain control characters (found U+\(code))")
         }
     }
 

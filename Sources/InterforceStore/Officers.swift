@@ -40,21 +40,27 @@ extension Store {
 
     /// Inserts or replaces the row for `row.account`. A collar number held by another account is refused.
     public func saveOfficer(_ row: OfficerRow) throws {
-        if let other = try db.queryOne("SELECT account FROM officers WHERE collar = ? AND account != ?",
-                                       .text(row.collar), .text(row.account))?.text(0) {
-            throw StoreError("collar number '\(row.collar)' (as records name it) is already registered to account \(other)")
+        if let other = try db.queryOne(
+            "SELECT account FROM officers WHERE collar = ? AND account != ?",
+            .text(row.collar), .text(row.account))?.text(0)
+        {
+            throw StoreError(
+                "collar number '\(row.collar)' (as records name it) is already registered to account \(other)")
         }
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO officers(account, uid, collar, registration, changed_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT(account) DO UPDATE SET uid = excluded.uid, collar = excluded.collar,
                 registration = excluded.registration, changed_at = excluded.changed_at
             """, .text(row.account), .int(Int64(row.uid)), .text(row.collar), .text(row.registration.canonicalText),
-                   .int(row.changedAt))
+            .int(row.changedAt))
     }
 
     public func officer(account: String) throws -> OfficerRow? {
-        try db.queryOne("SELECT account, uid, collar, registration, changed_at FROM officers WHERE account = ?",
-                        .text(account)).map(Self.officerRow)
+        try db.queryOne(
+            "SELECT account, uid, collar, registration, changed_at FROM officers WHERE account = ?",
+            .text(account)
+        ).map(Self.officerRow)
     }
 
     /// Every registered account, by account name.
@@ -65,28 +71,35 @@ extension Store {
 
     static func officerRow(_ r: Row) throws -> OfficerRow {
         guard let account = r.text(0), let uid = r.int(1).flatMap(UInt32.init(exactly:)), let collar = r.text(2),
-              let registration = try? JSONValue(parsing: r.text(3) ?? "")
+            let registration = try? JSONValue(parsing: r.text(3) ?? "")
         else { throw StoreError("stored officer registration cannot be read (run 'interforce audit verify')") }
-        return OfficerRow(account: account, uid: uid, collar: collar, registration: registration,
-                          changedAt: r.int(4) ?? 0)
+        return OfficerRow(
+            account: account, uid: uid, collar: collar, registration: registration,
+            changedAt: r.int(4) ?? 0)
     }
 
     // MARK: Request ids
 
     public func rememberedRequest(_ id: String) throws -> RememberedRequest? {
-        guard let r = try db.queryOne("SELECT id, uid, operation, digest, result, at FROM requests WHERE id = ?",
-                                      .text(id)),
-              let uid = r.int(1).flatMap(UInt32.init(exactly:)), let result = try? JSONValue(parsing: r.text(4) ?? "")
+        guard
+            let r = try db.queryOne(
+                "SELECT id, uid, operation, digest, result, at FROM requests WHERE id = ?",
+                .text(id)),
+            let uid = r.int(1).flatMap(UInt32.init(exactly:)), let result = try? JSONValue(parsing: r.text(4) ?? "")
         else { return nil }
-        return RememberedRequest(id: id, uid: uid, operation: r.text(2) ?? "", digest: r.text(3) ?? "",
-                                 result: result, at: r.int(5) ?? 0)
+        return RememberedRequest(
+            id: id, uid: uid, operation: r.text(2) ?? "", digest: r.text(3) ?? "",
+            result: result, at: r.int(5) ?? 0)
     }
 
     /// Remembers a write's result (inside the write's transaction) and forgets results older than `keepAfter`.
-    public func rememberRequest(id: String, uid: UInt32, operation: String, digest: String, result: JSONValue,
-                                at: Int64, keepAfter: Int64) throws {
-        try db.run("INSERT INTO requests(id, uid, operation, digest, result, at) VALUES (?, ?, ?, ?, ?, ?)",
-                   .text(id), .int(Int64(uid)), .text(operation), .text(digest), .text(result.canonicalText), .int(at))
+    public func rememberRequest(
+        id: String, uid: UInt32, operation: String, digest: String, result: JSONValue,
+        at: Int64, keepAfter: Int64
+    ) throws {
+        try db.run(
+            "INSERT INTO requests(id, uid, operation, digest, result, at) VALUES (?, ?, ?, ?, ?, ?)",
+            .text(id), .int(Int64(uid)), .text(operation), .text(digest), .text(result.canonicalText), .int(at))
         try db.run("DELETE FROM requests WHERE at < ?", .int(keepAfter))
     }
 }

@@ -8,7 +8,9 @@ import InterforceNode
 enum OfficerAddCommand: Command {
     static let name = "officer add"
     static let abstract = "register a Unix account as an officer, or change its registration"
-    static let usage = "officer add ACCOUNT --collar NUMBER --name NAME --role ROLE... [--clearance MARKING] [--force SLUG] [--request-id ID]"
+    static let usage =
+        "officer add ACCOUNT --collar NUMBER --name NAME --role ROLE... [--clearance MARKING] [--force SLUG] "
+        + "[--request-id ID]"
     static let discussion = """
         Roles: officer (read and write records), analyst (read and query), supervisor (read, erase), auditor
         (the audit log, no record content), admin (officers, membership, peers, trust, checkpoints, ingest; no
@@ -38,12 +40,15 @@ enum OfficerAddCommand: Command {
         guard !roles.isEmpty else { throw UsageError("give at least one --role") }
         var clearance = Classification.official
         if let c = args.value("clearance") {
-            do { clearance = try Classification(validating: c) } catch { throw UsageError("--clearance: \(error.message)") }
+            do { clearance = try Classification(validating: c) } catch {
+                throw UsageError("--clearance: \(error.message)")
+            }
         }
         do { try TextRules.check(name, what: "--name", maxLength: 100) } catch { throw UsageError(error.message) }
-        let request = OfficerAddRequest(requestId: try context.requestID(args), account: args.positionals[0],
-                                        collar: collar, name: name, force: args.value("force"), roles: roles,
-                                        clearance: clearance)
+        let request = OfficerAddRequest(
+            requestId: try context.requestID(args), account: args.positionals[0],
+            collar: collar, name: name, force: args.value("force"), roles: roles,
+            clearance: clearance)
         printOfficer(try context.api(args).addOfficer(request).officer, format: format)
         return ExitCode.success
     }
@@ -62,7 +67,8 @@ enum OfficerListCommand: Command {
         if format == .json {
             printJSON(.array(officers.map(\.json)))
         } else {
-            printOut(table(["ACCOUNT", "UID", "COLLAR", "NAME", "FORCE", "ROLES", "CLEARANCE", "STATE"], officers.map(row)))
+            printOut(
+                table(["ACCOUNT", "UID", "COLLAR", "NAME", "FORCE", "ROLES", "CLEARANCE", "STATE"], officers.map(row)))
         }
         return ExitCode.success
     }
@@ -78,8 +84,9 @@ enum OfficerShowCommand: Command {
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         guard args.positionals.count <= 1 else { throw UsageError("give at most one ACCOUNT") }
         let format = try OutputFormat.from(args)
-        printOfficer(try context.api(args).showOfficer(OfficerShowRequest(account: args.positionals.first)).officer,
-                     format: format)
+        printOfficer(
+            try context.api(args).showOfficer(OfficerShowRequest(account: args.positionals.first)).officer,
+            format: format)
         return ExitCode.success
     }
 }
@@ -101,8 +108,10 @@ enum OfficerDisableCommand: Command {
 }
 
 private func row(_ o: Officer) -> [String] {
-    [o.account, String(o.uid), o.collar, o.name, o.force, o.roles.sorted().map(\.rawValue).joined(separator: ","),
-     o.clearance.rawValue, o.disabled ? "disabled" : "enabled"]
+    [
+        o.account, String(o.uid), o.collar, o.name, o.force, o.roles.sorted().map(\.rawValue).joined(separator: ","),
+        o.clearance.rawValue, o.disabled ? "disabled" : "enabled",
+    ]
 }
 
 private func printOfficer(_ officer: Officer, format: OutputFormat) {

@@ -17,7 +17,10 @@ enum Terminal {
         guard text.unicodeScalars.contains(where: TextRules.isControl) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {
-            guard TextRules.isControl(scalar) else { out.unicodeScalars.append(scalar); continue }
+            guard TextRules.isControl(scalar) else {
+                out.unicodeScalars.append(scalar)
+                continue
+            }
             switch scalar {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
@@ -35,7 +38,10 @@ enum Terminal {
         guard text.unicodeScalars.contains(where: TextRules.isControl) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {
-            guard TextRules.isControl(scalar), scalar.value >= 0x20 else { out.unicodeScalars.append(scalar); continue }
+            guard TextRules.isControl(scalar), scalar.value >= 0x20 else {
+                out.unicodeScalars.append(scalar)
+                continue
+            }
             for unit in String(scalar).utf16 { out += "\\u" + String(format: "%04x", unit) }
         }
         return out

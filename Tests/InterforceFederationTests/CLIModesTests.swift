@@ -38,8 +38,9 @@ struct CLIModesTests {
         @discardableResult
         func cli(_ command: String, _ arguments: [String], stdin: String? = nil) throws -> RunResult {
             commands.insert(command)
-            return try fed.cli("kent", command.split(separator: " ").map(String.init) + arguments + ["--data", "../kent"],
-                               stdin: stdin, in: work)
+            return try fed.cli(
+                "kent", command.split(separator: " ").map(String.init) + arguments + ["--data", "../kent"],
+                stdin: stdin, in: work)
         }
 
         @discardableResult
@@ -54,20 +55,29 @@ struct CLIModesTests {
         let mode = run.mode.rawValue
         // Status and officers.
         #expect(try run.ok("status", ["-o", "json"]).object()["force"] as? String == "kent")
-        try run.ok("officer add", [run.other.name, "--collar", "PC \(mode.count)", "--name", "Other Officer",
-                                   "--role", "analyst"])
+        try run.ok(
+            "officer add",
+            [
+                run.other.name, "--collar", "PC \(mode.count)", "--name", "Other Officer",
+                "--role", "analyst",
+            ])
         #expect(try run.ok("officer list", ["-o", "json"]).array().count == 2)
         #expect(try run.ok("officer show", []).stdout.contains(Federation.officer("kent")))
         #expect(try run.ok("officer disable", [run.other.name]).stdout.contains("disabled"))
         #expect(try run.ok("officer show", [run.other.name, "-o", "json"]).object()["disabled"] as? Bool == true)
 
         // Records, from a relative file, from stdin and inline (each mode its own crime reference).
-        try Data(#"{"title": "Burglary at Elm Road", "crimeReference": "44/\#(mode.count)\#(mode.first!.asciiValue!)/26"}"#.utf8)
-            .write(to: URL(fileURLWithPath: run.work + "/case-\(mode).json"))
+        try Data(
+            #"{"title": "Burglary at Elm Road", "crimeReference": "44/\#(mode.count)\#(mode.first!.asciiValue!)/26"}"#
+                .utf8
+        )
+        .write(to: URL(fileURLWithPath: run.work + "/case-\(mode).json"))
         let created = try run.ok("record new", ["case-file", "--file", "case-\(mode).json", "-o", "json"]).object()
         let id = try #require(created["record"] as? String)
-        let fromStdin = try run.ok("record new", ["interview-note", "--file", "-", "-o", "json"],
-                                   stdin: #"{"interviewee": "Alex Smith", "interviewer": "DC 42"}"#).object()
+        let fromStdin = try run.ok(
+            "record new", ["interview-note", "--file", "-", "-o", "json"],
+            stdin: #"{"interviewee": "Alex Smith", "interviewer": "DC 42"}"#
+        ).object()
         let note = try #require(fromStdin["record"] as? String)
         try run.ok("record update", [id, "--file", "patch.json"])
         try run.ok("record update", [note, "--file", "-"], stdin: #"{"append": {"paragraphs": ["From stdin."]}}"#)
@@ -81,17 +91,24 @@ struct CLIModesTests {
 
         // A watch, in the background, sees the next write.
         run.commands.insert("watch")
-        let watch = try run.fed.launch(Fixtures.executable, ["watch", "--record", note, "--count", "1", "--for", "30",
-                                                             "--data", "../kent"],
-                                       extra: run.fed.officerEnvironment("kent"), label: "watch-\(mode)", in: run.work)
+        let watch = try run.fed.launch(
+            Fixtures.executable,
+            [
+                "watch", "--record", note, "--count", "1", "--for", "30",
+                "--data", "../kent",
+            ],
+            extra: run.fed.officerEnvironment("kent"), label: "watch-\(mode)", in: run.work)
         try waitUntil(timeout: 15, "the \(mode) watch to start") {
             try run.fed.cli("kent", ["audit", "log", "--kind", "read", "-o", "json"]).array()
-                .contains { ($0["detail"] as? [String: Any])?["view"] as? String == "watch" && $0["record"] as? String == note }
+                .contains {
+                    ($0["detail"] as? [String: Any])?["view"] as? String == "watch" && $0["record"] as? String == note
+                }
         }
         try run.ok("record update", [note, "--append", "Seen live."])
         #expect(run.fed.wait(watch, seconds: 30), "\(mode): watch did not finish")
-        #expect(watch.terminationStatus == 0 && run.fed.output("watch-\(mode)").stdout.contains("+ paragraphs: Seen live."),
-                "\(mode): \(run.fed.output("watch-\(mode)"))")
+        #expect(
+            watch.terminationStatus == 0 && run.fed.output("watch-\(mode)").stdout.contains("+ paragraphs: Seen live."),
+            "\(mode): \(run.fed.output("watch-\(mode)"))")
 
         // Entries out to a relative path and back in from it and from stdin.
         try FileManager.default.createDirectory(atPath: run.work + "/out-\(mode)", withIntermediateDirectories: true)
@@ -111,13 +128,16 @@ struct CLIModesTests {
 
         // Federation.
         try run.ok("trust add", ["--feed", "essex/0123456789abcdef", "--key", String(repeating: "5a", count: 32)])
-        let described = try run.ok("membership describe", ["--name", "Kent Police", "--endpoint", "https://127.0.0.1:1"])
+        let described = try run.ok(
+            "membership describe", ["--name", "Kent Police", "--endpoint", "https://127.0.0.1:1"])
         #expect(described.stdout.contains(run.fed.member("kent").feed))
         #expect(try run.ok("membership inspect", ["../membership-v1.signed.json"]).stdout.contains("signature  valid"))
         let stale = try run.cli("membership install", ["../membership-v1.signed.json"])
         #expect(stale.status == 1 && stale.stderr.contains("is not newer"), "\(mode): \(stale)")
-        let staleStdin = try run.cli("membership install", ["-"], stdin: try String(
-            contentsOfFile: run.fed.tmp.file("membership-v1.signed.json"), encoding: .utf8))
+        let staleStdin = try run.cli(
+            "membership install", ["-"],
+            stdin: try String(
+                contentsOfFile: run.fed.tmp.file("membership-v1.signed.json"), encoding: .utf8))
         #expect(staleStdin.status == 1 && staleStdin.stderr.contains("is not newer"), "\(mode): \(staleStdin)")
         #expect(try run.ok("peers list", []).stdout.contains("kent"))
         try run.ok("peers status", [])
@@ -149,10 +169,11 @@ struct CLIModesTests {
         #expect(stopped.commands == running.commands)
         let help = try fed.run(Fixtures.executable, ["--help"]).stdout
         // Each command line is "  NAME" padded with at least two spaces, then its abstract.
-        let listed = Set(help.split(separator: "\n").compactMap { line -> String? in
-            guard line.hasPrefix("  "), !line.hasPrefix("   ") else { return nil }
-            return line.dropFirst(2).components(separatedBy: "  ").first
-        })
+        let listed = Set(
+            help.split(separator: "\n").compactMap { line -> String? in
+                guard line.hasPrefix("  "), !line.hasPrefix("   ") else { return nil }
+                return line.dropFirst(2).components(separatedBy: "  ").first
+            })
         #expect(listed.count > 25, "\(listed)")
         let missing = listed.subtracting(running.commands).subtracting(Self.withoutNode.keys)
         #expect(missing.isEmpty, "commands not run in both modes: \(missing.sorted())")

@@ -36,26 +36,40 @@ struct OfficerAccessTests {
             dave = try TestAccounts.account(names[3])
             eve = try TestAccounts.account(TestAccounts.outsiderName)
             fed = try Federation([("sussex", ["south-east"])], socketGroup: TestAccounts.officersGroup, start: false)
-            for (account, collar, roles, clearance) in [(alice, "PC 7", "officer", "OFFICIAL"),
-                                                         (bob, "DC 42", "officer,analyst", "OFFICIAL-SENSITIVE"),
-                                                         (carol, "AUD 1", "auditor", "OFFICIAL")] {
-                try fed.ok("sussex", ["officer", "add", account.name, "--collar", collar, "--name", "Officer \(collar)",
-                                      "--role", roles, "--clearance", clearance])
+            for (account, collar, roles, clearance) in [
+                (alice, "PC 7", "officer", "OFFICIAL"),
+                (bob, "DC 42", "officer,analyst", "OFFICIAL-SENSITIVE"),
+                (carol, "AUD 1", "auditor", "OFFICIAL"),
+            ] {
+                try fed.ok(
+                    "sussex",
+                    [
+                        "officer", "add", account.name, "--collar", collar, "--name", "Officer \(collar)",
+                        "--role", roles, "--clearance", clearance,
+                    ])
             }
             try fed.start("sussex")
-            note = try fed.write("sussex", "interview-note", """
+            note = try fed.write(
+                "sussex", "interview-note",
+                """
                 {"interviewee": "Alex Smith", "interviewer": "DC 42", "paragraphs": ["The back door was forced."]}
-                """, classification: "OFFICIAL-SENSITIVE").record
-            caseFile = try fed.write("sussex", "case-file", #"{"title": "Burglary at Elm Road", "tags": ["elm"]}"#).record
+                """, classification: "OFFICIAL-SENSITIVE"
+            ).record
+            caseFile = try fed.write("sussex", "case-file", #"{"title": "Burglary at Elm Road", "tags": ["elm"]}"#)
+                .record
         }
 
-        func cli(_ account: TestAccount?, _ arguments: [String], stdin: String? = nil,
-                 environment: [String: String] = [:]) throws -> RunResult {
+        func cli(
+            _ account: TestAccount?, _ arguments: [String], stdin: String? = nil,
+            environment: [String: String] = [:]
+        ) throws -> RunResult {
             try fed.cli("sussex", arguments, as: account, stdin: stdin, environment: environment)
         }
 
         /// The node's `deny` rows, oldest first.
-        func denies() throws -> [[String: Any]] { try fed.auditLog("sussex").filter { $0["kind"] as? String == "deny" } }
+        func denies() throws -> [[String: Any]] {
+            try fed.auditLog("sussex").filter { $0["kind"] as? String == "deny" }
+        }
     }
 
     static func detail(_ row: [String: Any]) -> [String: Any] { row["detail"] as? [String: Any] ?? [:] }
@@ -65,13 +79,16 @@ struct OfficerAccessTests {
         let m = s.fed.member("sussex")
         var info = stat()
         let gid = try TestAccounts.officersGID()
-        #expect(stat(m.socket, &info) == 0 && info.st_mode & 0o777 == 0o660 && info.st_gid == gid,
-                "socket \(String(info.st_mode & 0o777, radix: 8)) gid \(info.st_gid)")
-        #expect(stat(m.data, &info) == 0 && info.st_mode & 0o777 == 0o710 && info.st_gid == gid,
-                "the data directory lets the group reach the socket and nothing else")
+        #expect(
+            stat(m.socket, &info) == 0 && info.st_mode & 0o777 == 0o660 && info.st_gid == gid,
+            "socket \(String(info.st_mode & 0o777, radix: 8)) gid \(info.st_gid)")
+        #expect(
+            stat(m.data, &info) == 0 && info.st_mode & 0o777 == 0o710 && info.st_gid == gid,
+            "the data directory lets the group reach the socket and nothing else")
         for file in ["config.json", "node.key", "store.db"] {
-            #expect(stat(m.data + "/" + file, &info) == 0 && info.st_mode & 0o777 == 0o600 && info.st_uid == geteuid(),
-                    "\(file) stays the node's account's only")
+            #expect(
+                stat(m.data + "/" + file, &info) == 0 && info.st_mode & 0o777 == 0o600 && info.st_uid == geteuid(),
+                "\(file) stays the node's account's only")
         }
         // An officer can neither list the directory nor open the store, the key or the config.
         let peek = try s.fed.run("/bin/cat", [m.data + "/node.key"], as: s.alice)
@@ -86,8 +103,10 @@ struct OfficerAccessTests {
         let s = try Setup()
         let purpose = ["--purpose", "investigation: op ELM 44/1/26"]
         // Refused with a clear message, a deny row each, and no content.
-        for arguments in [["record", "show", s.note], ["record", "history", s.note], ["watch", "--record", s.note, "--for", "1"],
-                          ["record", "update", s.note, "--append", "Alice was here."]] {
+        for arguments in [
+            ["record", "show", s.note], ["record", "history", s.note], ["watch", "--record", s.note, "--for", "1"],
+            ["record", "update", s.note, "--append", "Alice was here."],
+        ] {
             let r = try s.cli(s.alice, arguments + (arguments[1] == "update" ? [] : purpose))
             #expect(r.status == 1, "\(arguments)\n\(r)")
             #expect(r.stderr.contains("is OFFICIAL-SENSITIVE and PC 7 (\(s.alice.name)) is neither cleared"), "\(r)")
@@ -113,7 +132,8 @@ struct OfficerAccessTests {
             #expect(row["account"] as? String == s.alice.name && row["officer"] as? String == "PC 7", "\(row)")
             #expect(row["reason"] as? String == "need-to-know" && row["record"] as? String == s.note, "\(row)")
         }
-        #expect(denies.compactMap { Self.detail($0)["operation"] as? String }
+        #expect(
+            denies.compactMap { Self.detail($0)["operation"] as? String }
                 == ["record-show", "record-history", "watch", "record-update"])
         let queries = try s.fed.auditLog("sussex").filter {
             $0["kind"] as? String == "query" && $0["account"] as? String == s.alice.name
@@ -126,31 +146,49 @@ struct OfficerAccessTests {
         try s.fed.ok("sussex", "record", "update", s.note, "--add", "officers=PC 7")
         let named = try s.cli(s.alice, ["record", "show", s.note] + purpose)
         #expect(named.status == 0 && named.stdout.contains("back door"), "\(named)")
-        let reads = try s.fed.auditLog("sussex").filter { $0["kind"] as? String == "read" && $0["record"] as? String == s.note }
+        let reads = try s.fed.auditLog("sussex").filter {
+            $0["kind"] as? String == "read" && $0["record"] as? String == s.note
+        }
         #expect(reads.compactMap { $0["account"] as? String } == [s.bob.name, s.alice.name], "\(reads)")
     }
 
     @Test func anOfficerCannotWriteUnderAnotherOfficersName() throws {
         let s = try Setup()
         // The environment and the flag that used to name the writer change nothing, or are refused.
-        let written = try s.cli(s.alice, ["record", "new", "case-file", "--json", #"{"title": "Robbery at Mill Road"}"#,
-                                          "-o", "json"], environment: ["INTERFORCE_OFFICER": "DC 42"])
+        let written = try s.cli(
+            s.alice,
+            [
+                "record", "new", "case-file", "--json", #"{"title": "Robbery at Mill Road"}"#,
+                "-o", "json",
+            ], environment: ["INTERFORCE_OFFICER": "DC 42"])
         #expect(written.status == 0, "\(written)")
         let record = try #require(try written.object()["record"] as? String)
-        let flagged = try s.cli(s.alice, ["record", "new", "case-file", "--json", #"{"title": "x"}"#, "--officer", "DC 42"])
+        let flagged = try s.cli(
+            s.alice, ["record", "new", "case-file", "--json", #"{"title": "x"}"#, "--officer", "DC 42"])
         #expect(flagged.status == 64 && flagged.stderr.contains("unknown option '--officer'"), "\(flagged)")
         // A request that names an officer itself is refused before anything is done.
         let socket = s.fed.member("sussex").socket
-        let forged = try s.fed.run("/usr/bin/env", [
-            "curl", "-sS", "--unix-socket", socket, "-H", "Content-Type: application/json", "--data",
-            #"{"requestId": "0123456789abcdef0123", "type": "case-file", "document": {"title": "Forged"}, "#
-                + #""classification": "OFFICIAL", "audience": {"forces": [], "groups": []}, "officer": "DC 42"}"#,
-            "http://localhost/local/v1/record-new"], as: s.alice)
-        #expect(forged.stdout.contains("\"malformed\"") && forged.stdout.contains("unknown member 'officer'"), "\(forged)")
-        let writes = try s.fed.auditLog("sussex").filter { $0["kind"] as? String == "write" && $0["record"] as? String == record }
-        #expect(writes.count == 1 && writes[0]["officer"] as? String == "PC 7" && writes[0]["account"] as? String == s.alice.name,
-                "\(writes)")
-        #expect(try s.fed.auditLog("sussex").filter { $0["officer"] as? String == "DC 42" && $0["kind"] as? String == "write" }
+        let forged = try s.fed.run(
+            "/usr/bin/env",
+            [
+                "curl", "-sS", "--unix-socket", socket, "-H", "Content-Type: application/json", "--data",
+                #"{"requestId": "0123456789abcdef0123", "type": "case-file", "document": {"title": "Forged"}, "#
+                    + #""classification": "OFFICIAL", "audience": {"forces": [], "groups": []}, "officer": "DC 42"}"#,
+                "http://localhost/local/v1/record-new",
+            ], as: s.alice)
+        #expect(
+            forged.stdout.contains("\"malformed\"") && forged.stdout.contains("unknown member 'officer'"), "\(forged)")
+        let writes = try s.fed.auditLog("sussex").filter {
+            $0["kind"] as? String == "write" && $0["record"] as? String == record
+        }
+        #expect(
+            writes.count == 1 && writes[0]["officer"] as? String == "PC 7"
+                && writes[0]["account"] as? String == s.alice.name,
+            "\(writes)")
+        #expect(
+            try s.fed.auditLog("sussex").filter {
+                $0["officer"] as? String == "DC 42" && $0["kind"] as? String == "write"
+            }
             .isEmpty, "nothing was written as DC 42")
         // An auditor and an unregistered account cannot write at all.
         for account in [s.carol, s.dave] {
@@ -167,8 +205,11 @@ struct OfficerAccessTests {
         let admin: [[String]] = [
             ["officer", "add", s.dave.name, "--collar", "PC 99", "--name", "Dave", "--role", "admin"],
             ["officer", "list"], ["officer", "show", s.bob.name], ["officer", "disable", s.bob.name],
-            ["membership", "install", "-"], ["trust", "add", "--feed", "kent/0123456789abcdef", "--key",
-                                             String(repeating: "ab", count: 32)],
+            ["membership", "install", "-"],
+            [
+                "trust", "add", "--feed", "kent/0123456789abcdef", "--key",
+                String(repeating: "ab", count: 32),
+            ],
             ["audit", "checkpoint"], ["entries", "ingest", "-"], ["peers", "list"], ["peers", "status"], ["sync"],
         ]
         for arguments in admin {
@@ -181,8 +222,9 @@ struct OfficerAccessTests {
         let denies = try s.denies()
         #expect(denies.count == admin.count, "\(denies.count)")
         #expect(denies.allSatisfy { $0["account"] as? String == s.alice.name && $0["reason"] as? String == "role" })
-        #expect(try s.fed.auditLog("sussex").filter { $0["kind"] as? String == "officer-registered" }.count == 4,
-                "root, alice, bob and carol only")
+        #expect(
+            try s.fed.auditLog("sussex").filter { $0["kind"] as? String == "officer-registered" }.count == 4,
+            "root, alice, bob and carol only")
     }
 
     @Test func anAuditorReadsTheLogButNoRecordContent() throws {
@@ -194,8 +236,10 @@ struct OfficerAccessTests {
         #expect(export.status == 0 && export.stdout.split(separator: "\n").count > 5, "\(export)")
         #expect(try s.cli(s.carol, ["audit", "verify"]).status == 0)
         #expect(try s.cli(s.carol, ["status"]).status == 0)
-        for arguments in [["record", "show", s.caseFile], ["record", "history", s.caseFile], ["query", "Burglary"],
-                          ["entries", "export"], ["watch", "--for", "1"]] {
+        for arguments in [
+            ["record", "show", s.caseFile], ["record", "history", s.caseFile], ["query", "Burglary"],
+            ["entries", "export"], ["watch", "--for", "1"],
+        ] {
             let r = try s.cli(s.carol, arguments + purpose)
             #expect(r.status == 1 && r.stderr.contains("needs the role officer, analyst or supervisor"), "\(r)")
             #expect(!r.stdout.contains("Elm Road") && !r.stdout.contains("back door"), "\(r)")
@@ -203,8 +247,12 @@ struct OfficerAccessTests {
         // Nothing in what the auditor saw is record content.
         #expect(!log.stdout.contains("Elm Road") && !export.stdout.contains("back door"))
         let denies = try s.denies()
-        #expect(denies.count == 5 && denies.allSatisfy { $0["account"] as? String == s.carol.name
-            && $0["reason"] as? String == "role" && $0["purpose"] as? String == "audit: quarterly review" }, "\(denies)")
+        #expect(
+            denies.count == 5
+                && denies.allSatisfy {
+                    $0["account"] as? String == s.carol.name
+                        && $0["reason"] as? String == "role" && $0["purpose"] as? String == "audit: quarterly review"
+                }, "\(denies)")
         // The auditor filters by purpose code.
         let audits = try s.cli(s.carol, ["audit", "log", "--for", "audit", "-o", "json"] + purpose).array()
         #expect(!audits.isEmpty && audits.allSatisfy { ($0["purpose"] as? String)?.hasPrefix("audit: ") == true })
@@ -218,8 +266,12 @@ struct OfficerAccessTests {
             #expect(r.status == 1 && r.stderr.contains("account \(s.dave.name) is not registered"), "\(r)")
         }
         let denies = try s.denies()
-        #expect(denies.count == 2 && denies.allSatisfy { $0["account"] as? String == s.dave.name
-            && $0["officer"] is NSNull && $0["reason"] as? String == "not-registered" }, "\(denies)")
+        #expect(
+            denies.count == 2
+                && denies.allSatisfy {
+                    $0["account"] as? String == s.dave.name
+                        && $0["officer"] is NSNull && $0["reason"] as? String == "not-registered"
+                }, "\(denies)")
         // Outside the group: the kernel refuses the connection; the node never hears of it.
         let outsider = try s.cli(s.eve, ["status"])
         #expect(outsider.status == 1 && outsider.stderr.contains("permission denied"), "\(outsider)")
@@ -237,8 +289,10 @@ struct OfficerAccessTests {
         for account in [s.alice, s.carol, s.dave] {
             let r = try s.cli(account, ["query", "--purpose", "investigation: x"])
             #expect(r.status == 1, "\(r)")
-            #expect(r.stderr.contains("is not running") && r.stderr.contains("only its own account (\(currentAccountName))"),
-                    "\(r)")
+            #expect(
+                r.stderr.contains("is not running")
+                    && r.stderr.contains("only its own account (\(currentAccountName))"),
+                "\(r)")
         }
         // The node's own account still administers and, registered with a reading role, reads.
         #expect(try s.fed.cli("sussex", ["officer", "list"]).status == 0)

@@ -7,11 +7,12 @@
 
 import Foundation
 import InterforceCore
-@testable import InterforceNode
 import InterforceStore
 import InterforceTestSupport
 import Synchronization
 import Testing
+
+@testable import InterforceNode
 
 struct LocalAPITests {
     struct Exchange: Sendable {
@@ -31,12 +32,14 @@ struct LocalAPITests {
         let key: PublicKey
 
         init(pageLimit: Int = 2) throws {
-            var config = NodeConfig(force: "sussex", feed: Identifiers.newFeedID(force: "sussex"), groups: ["south-east"])
+            var config = NodeConfig(
+                force: "sussex", feed: Identifiers.newFeedID(force: "sussex"), groups: ["south-east"])
             config.authority = authority.publicKey.hex
             let secret = SecretKey.generate()
             feed = config.feed
             key = secret.publicKey
-            let n = try Node(config: config, store: try Store(path: ":memory:"), secretKey: secret, now: TestClock().function)
+            let n = try Node(
+                config: config, store: try Store(path: ":memory:"), secretKey: secret, now: TestClock().function)
             node = LocalNode(service: NodeService(n), replicator: nil, pageLimit: pageLimit)
             server = LocalAPIServer(local: node)
         }
@@ -46,8 +49,10 @@ struct LocalAPITests {
             LocalClient(socket: "loopback") { [self] operation, body in
                 let (status, answer) = server.respond(operation, body: body, uid: uid)
                 exchanges.withLock {
-                    $0.append(Exchange(operation: operation.rawValue, request: String(decoding: body, as: UTF8.self),
-                                       status: status, response: String(decoding: answer, as: UTF8.self)))
+                    $0.append(
+                        Exchange(
+                            operation: operation.rawValue, request: String(decoding: body, as: UTF8.self),
+                            status: status, response: String(decoding: answer, as: UTF8.self)))
                 }
                 return (status, answer)
             }
@@ -57,10 +62,18 @@ struct LocalAPITests {
             let document: JSONValue = [
                 "federation": "interforce-test", "version": .int(version), "issuedAt": 1_790_000_000_000,
                 "revokedCertificates": [],
-                "members": [["force": "sussex", "name": "Sussex Police", "endpoint": "https://127.0.0.1:1",
-                             "groups": ["south-east"],
-                             "feeds": [["feed": .string(feed),
-                                        "keys": [["key": .string(key.hex), "validFrom": 0, "validUntil": .null]]]]]],
+                "members": [
+                    [
+                        "force": "sussex", "name": "Sussex Police", "endpoint": "https://127.0.0.1:1",
+                        "groups": ["south-east"],
+                        "feeds": [
+                            [
+                                "feed": .string(feed),
+                                "keys": [["key": .string(key.hex), "validFrom": 0, "validUntil": .null]],
+                            ]
+                        ],
+                    ]
+                ],
             ]
             return SignedMembership.sign(try Membership(json: document), with: authority)
         }
@@ -73,25 +86,35 @@ struct LocalAPITests {
         let wire = try Wire()
         let api = wire.client()
         let me = currentAccountName
-        _ = try api.addOfficer(OfficerAddRequest(requestId: RequestID.new(), account: me, collar: "DS 1", name: "Test",
-                                                 force: nil, roles: [.officer, .analyst, .supervisor, .auditor],
-                                                 clearance: .officialSensitive))
+        _ = try api.addOfficer(
+            OfficerAddRequest(
+                requestId: RequestID.new(), account: me, collar: "DS 1", name: "Test",
+                force: nil, roles: [.officer, .analyst, .supervisor, .auditor],
+                clearance: .officialSensitive))
         _ = try api.whoami()
         _ = try api.status()
-        let note = try api.create(CreateRequest(requestId: RequestID.new(), type: .interviewNote,
-                                                document: ["interviewee": "Alex \u{1b}[2J Smith", "interviewer": "DC 42"],
-                                                classification: .officialSensitive, audience: .authorForceOnly))
-        let caseFile = try api.create(CreateRequest(requestId: RequestID.new(), type: .caseFile,
-                                                    document: ["title": "Burglary", "crimeReference": "44/1/26"],
-                                                    classification: .official, audience: try Audience(groups: ["south-east"])))
-        _ = try api.update(UpdateRequest(requestId: RequestID.new(), record: note.record,
-                                         patch: ["append": ["paragraphs": ["Started."]]], classification: nil, audience: nil))
+        let note = try api.create(
+            CreateRequest(
+                requestId: RequestID.new(), type: .interviewNote,
+                document: ["interviewee": "Alex \u{1b}[2J Smith", "interviewer": "DC 42"],
+                classification: .officialSensitive, audience: .authorForceOnly))
+        let caseFile = try api.create(
+            CreateRequest(
+                requestId: RequestID.new(), type: .caseFile,
+                document: ["title": "Burglary", "crimeReference": "44/1/26"],
+                classification: .official, audience: try Audience(groups: ["south-east"])))
+        _ = try api.update(
+            UpdateRequest(
+                requestId: RequestID.new(), record: note.record,
+                patch: ["append": ["paragraphs": ["Started."]]], classification: nil, audience: nil))
         _ = try api.show(RecordRequest(record: note.record, purpose: Self.purpose))
         _ = try api.history(RecordRequest(record: note.record, purpose: Self.purpose))
         _ = try api.query(QueryRequest(text: "Alex", type: .interviewNote, limit: 5, purpose: Self.purpose))
         let watch = try api.watch(WatchRequest(record: nil, purpose: Self.purpose))
-        _ = try api.update(UpdateRequest(requestId: RequestID.new(), record: caseFile.record,
-                                         patch: ["set": ["status": "charged"]], classification: nil, audience: nil))
+        _ = try api.update(
+            UpdateRequest(
+                requestId: RequestID.new(), record: caseFile.record,
+                patch: ["set": ["status": "charged"]], classification: nil, audience: nil))
         let events = try api.nextEvents(NextRequest(cursor: try #require(watch.cursor))).items
         #expect(events.map(\.record) == [caseFile.record])
         var page = try api.exportEntries(EntriesExportRequest(feed: nil, after: 0, purpose: Self.purpose))
@@ -101,29 +124,38 @@ struct LocalAPITests {
             lines += page.items.map(\.json.canonicalText)
         }
         #expect(lines.count == 4, "four entries, two to a page")
-        let ingested = try api.ingest(IngestRequest(requestId: RequestID.new(), peer: "file", firstLine: 1,
-                                                    lines: lines + ["{not json"]))
+        let ingested = try api.ingest(
+            IngestRequest(
+                requestId: RequestID.new(), peer: "file", firstLine: 1,
+                lines: lines + ["{not json"]))
         #expect(ingested.results.map(\.outcome) == ["duplicate", "duplicate", "duplicate", "duplicate", "rejected"])
         _ = try api.auditLog(AuditLogRequest(filter: .kind("write"), purpose: Self.audit))
         var rows = try api.exportLog(PurposeRequest(purpose: Self.audit))
         while let cursor = rows.cursor { rows = try api.nextLogRows(NextRequest(cursor: cursor)) }
         _ = try api.verify()
         _ = try api.checkpoint(CheckpointRequest(requestId: RequestID.new()))
-        _ = try api.installMembership(MembershipInstallRequest(requestId: RequestID.new(),
-                                                               membership: try wire.membership(version: 1)))
+        _ = try api.installMembership(
+            MembershipInstallRequest(
+                requestId: RequestID.new(),
+                membership: try wire.membership(version: 1)))
         _ = try api.peers()
         _ = try api.peersStatus()
-        _ = try api.trust(TrustRequest(requestId: RequestID.new(), feed: "kent/0123456789abcdef",
-                                       key: SecretKey.generate().publicKey, validFrom: 0, validUntil: nil))
+        _ = try api.trust(
+            TrustRequest(
+                requestId: RequestID.new(), feed: "kent/0123456789abcdef",
+                key: SecretKey.generate().publicKey, validFrom: 0, validUntil: nil))
         _ = try api.showOfficer(OfficerShowRequest(account: nil))
         _ = try api.listOfficers()
         _ = try api.erase(EraseRequest(requestId: RequestID.new(), record: caseFile.record, reason: "retention RR-1"))
         _ = try api.disableOfficer(OfficerDisableRequest(requestId: RequestID.new(), account: me))
         // Answers that are errors: no replication workers in process, a malformed request, an unknown cursor.
         #expect(throws: APIError.self) { try api.sync(SyncRequest(timeoutSeconds: 1)) }
-        let malformed = wire.server.respond(.recordShow, body: Array(#"{"record": "x", "officer": "PC 1"}"#.utf8),
-                                            uid: geteuid())
-        #expect(malformed.status == 400 && String(decoding: malformed.body, as: UTF8.self).contains("unknown member 'officer'"))
+        let malformed = wire.server.respond(
+            .recordShow, body: Array(#"{"record": "x", "officer": "PC 1"}"#.utf8),
+            uid: geteuid())
+        #expect(
+            malformed.status == 400
+                && String(decoding: malformed.body, as: UTF8.self).contains("unknown member 'officer'"))
         #expect(throws: APIError.self) { try api.nextEvents(NextRequest(cursor: String(repeating: "0", count: 32))) }
 
         let exchanges = wire.exchanges.withLock { $0 }
@@ -142,9 +174,10 @@ struct LocalAPITests {
         #expect(int(result["checked"]) == exchanges.count * 2, "every request and every answer")
         #expect(int(result["control"]) == 1, "the schema refuses a request with an officer member")
         let operations = result["operations"] as? [String: String] ?? [:]
-        let code = Dictionary(uniqueKeysWithValues: LocalOperation.allCases.map {
-            ($0.rawValue, $0.permission?.rawValue ?? "null")
-        })
+        let code = Dictionary(
+            uniqueKeysWithValues: LocalOperation.allCases.map {
+                ($0.rawValue, $0.permission?.rawValue ?? "null")
+            })
         #expect(operations == code, "Schemas/local-api.schema.json lists other operations or permissions than the code")
     }
 
@@ -189,7 +222,8 @@ struct LocalAPITests {
                 checked += 1
                 if e["status"] != 400:
                     for err in validator(op["request"]).iter_errors(request):
-                        errors.append("%d %s request: %s at %s" % (n, e["operation"], err.message, list(err.absolute_path)))
+                        errors.append("%d %s request: %s at %s"
+                                      % (n, e["operation"], err.message, list(err.absolute_path)))
             checked += 1
             answer = json.loads(e["response"])
             schema = op["response"] if e["status"] == 200 else {"$ref": "#/$defs/Error"}
@@ -208,22 +242,27 @@ struct LocalAPITests {
     @Test func aWriteRetriedWithItsRequestIdIsDoneOnce() throws {
         let wire = try Wire()
         let api = wire.client()
-        _ = try api.addOfficer(OfficerAddRequest(requestId: RequestID.new(), account: currentAccountName, collar: "DS 1",
-                                                 name: "Test", force: nil, roles: [.officer], clearance: .official))
+        _ = try api.addOfficer(
+            OfficerAddRequest(
+                requestId: RequestID.new(), account: currentAccountName, collar: "DS 1",
+                name: "Test", force: nil, roles: [.officer], clearance: .official))
         let id = RequestID.new()
-        let request = CreateRequest(requestId: id, type: .caseFile, document: ["title": "Burglary"],
-                                    classification: .official, audience: .authorForceOnly)
+        let request = CreateRequest(
+            requestId: id, type: .caseFile, document: ["title": "Burglary"],
+            classification: .official, audience: .authorForceOnly)
         let first = try api.create(request)
         let again = try api.create(request)
         #expect(first == again, "the retry is answered with the first result")
-        let append = UpdateRequest(requestId: RequestID.new(), record: first.record,
-                                   patch: ["set": ["summary": "once"]], classification: nil, audience: nil)
+        let append = UpdateRequest(
+            requestId: RequestID.new(), record: first.record,
+            patch: ["set": ["summary": "once"]], classification: nil, audience: nil)
         #expect(try api.update(append) == api.update(append))
         #expect(try api.status().counts.entries == 2, "two writes, not four")
 
         // The same id for something else, or from another account, is refused and changes nothing.
-        let other = CreateRequest(requestId: id, type: .caseFile, document: ["title": "Robbery"],
-                                  classification: .official, audience: .authorForceOnly)
+        let other = CreateRequest(
+            requestId: id, type: .caseFile, document: ["title": "Robbery"],
+            classification: .official, audience: .authorForceOnly)
         let conflict = #expect(throws: APIError.self) { try api.create(other) }
         #expect(conflict?.code == .conflict && conflict?.message.contains(id) == true)
         let stranger = wire.client(uid: geteuid() == 0 ? 65534 : 0)
@@ -234,15 +273,18 @@ struct LocalAPITests {
     @Test func aCollarNumberIsUniqueAsRecordsNameIt() throws {
         let api = try Wire().client()
         func add(_ account: String, _ collar: String) throws -> OfficerResponse {
-            try api.addOfficer(OfficerAddRequest(requestId: RequestID.new(), account: account, collar: collar,
-                                                 name: "Test", force: nil, roles: [.officer], clearance: .official))
+            try api.addOfficer(
+                OfficerAddRequest(
+                    requestId: RequestID.new(), account: account, collar: collar,
+                    name: "Test", force: nil, roles: [.officer], clearance: .official))
         }
         _ = try add(currentAccountName, "DS 1")
         // Another account may not take the same number in another case or spacing: records name it either way.
         for variant in ["ds 1", "DS  1", "Ds 1"] {
             let refused = #expect(throws: APIError.self) { try add("nobody", variant) }
-            #expect(refused?.message.contains("already registered to account \(currentAccountName)") == true,
-                    "\(variant): \(String(describing: refused))")
+            #expect(
+                refused?.message.contains("already registered to account \(currentAccountName)") == true,
+                "\(variant): \(String(describing: refused))")
         }
         #expect(try api.listOfficers().officers.count == 1)
     }

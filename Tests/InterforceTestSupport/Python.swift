@@ -7,23 +7,11 @@ import Foundation
 public enum Python {
     public static func json(_ script: String, _ arguments: [String]) throws -> [String: Any] {
         let scratch = TemporaryDirectory("python")
-        let file = scratch.file("script.py"), out = scratch.file("out"), err = scratch.file("err")
+        let file = scratch.file("script.py")
         try Data(script.utf8).write(to: URL(fileURLWithPath: file))
-        _ = FileManager.default.createFile(atPath: out, contents: nil)
-        _ = FileManager.default.createFile(atPath: err, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", file] + arguments
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        let stdout = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0,
-              let object = try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any]
-        else { throw TestPKIError(message: "python3 failed (\(process.terminationStatus)): \(stderr)") }
+        let r = try ChildProcess.run("/usr/bin/env", ["python3", file] + arguments)
+        guard r.status == 0, let object = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        else { throw TestPKIError(message: "python3 failed (\(r.status)): \(r.stderr)") }
         return object
     }
 }

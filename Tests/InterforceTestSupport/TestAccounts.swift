@@ -6,6 +6,7 @@
 
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,7 +28,7 @@ public enum TestAccounts {
     public static let unavailableReason: String? = {
         guard geteuid() == 0 else { return "creating and switching to Unix accounts needs root (the CI runs as root)" }
         for tool in ["/usr/sbin/useradd", "/usr/sbin/groupadd", "/usr/bin/setpriv"]
-            where !FileManager.default.isExecutableFile(atPath: tool) {
+        where !FileManager.default.isExecutableFile(atPath: tool) {
             return "\(tool) is missing"
         }
         return nil
@@ -59,11 +60,19 @@ public enum TestAccounts {
     }
 
     /// `executable arguments` as `account` (setpriv), or unchanged for nil.
-    public static func command(_ executable: String, _ arguments: [String], as account: TestAccount?)
-        -> (executable: String, arguments: [String]) {
+    public static func command(
+        _ executable: String, _ arguments: [String], as account: TestAccount?
+    )
+        -> (executable: String, arguments: [String])
+    {
         guard let account else { return (executable, arguments) }
-        return ("/usr/bin/setpriv", ["--reuid=\(account.uid)", "--regid=\(account.gid)", "--init-groups", "--",
-                                     executable] + arguments)
+        return (
+            "/usr/bin/setpriv",
+            [
+                "--reuid=\(account.uid)", "--regid=\(account.gid)", "--init-groups", "--",
+                executable,
+            ] + arguments
+        )
     }
 
     private static func ensureGroup(_ name: String) throws {
@@ -73,23 +82,17 @@ public enum TestAccounts {
 
     private static func ensureUser(_ name: String, groups: [String]) throws {
         if getpwnam(name) != nil { return }
-        try run("/usr/sbin/useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group"]
+        try run(
+            "/usr/sbin/useradd",
+            ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group"]
                 + (groups.isEmpty ? [] : ["--groups", groups.joined(separator: ",")]) + [name])
     }
 
     private static func run(_ tool: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let r = try ChildProcess.run(tool, arguments)
         // Another test process may have created it meanwhile (exit 9: already exists).
-        guard process.terminationStatus == 0 || process.terminationStatus == 9 else {
-            throw TestAccountError("\(tool) \(arguments.joined(separator: " ")): " + String(decoding: message, as: UTF8.self))
+        guard r.status == 0 || r.status == 9 else {
+            throw TestAccountError("\(tool) \(arguments.joined(separator: " ")): " + r.stderr)
         }
     }
 }
