@@ -75,7 +75,68 @@ import Testing
         #expect(reason.contains("not valid for TLS client authentication"))
     }
 
+    @Test func certificateWithoutExtendedKeyUsageIsRejected() throws {
+        let fixture = try Fixture()
+        let anyPurpose = try fixture.pythonCertificate(name: "any-purpose", daysValid: 30, extendedKeyUsage: false)
+        _ = try fixture.curl(["--cert", anyPurpose.certificate, "--key", anyPurpose.key], path: "/whoami")
+        let reason = try #require(fixture.recorder.last?.rejectionReason)
+        #expect(reason.hasPrefix("no extended key usage: TLS client authentication (1.3.6.1.5.5.7.3.2) must be listed"),
+                "\(reason)")
+        #expect(reason.contains("CN=any-purpose"))
+    }
+
+    @Test(arguments: [(1024, false), (2047, false), (2048, true), (3072, true)])
+    func rsaClientKeysBelow2048BitsAreRejected(bits: Int, accepted: Bool) throws {
+        let fixture = try Fixture()
+        let rsa = try fixture.pythonCertificate(name: "rsa\(bits)", daysValid: 30, rsaBits: bits)
+        // Python, with OpenSSL's security level lowered before the key is loaded: OpenSSL would otherwise refuse to
+        // present an RSA-1024 key at all (curl loads the key before applying --ciphers), and the refusal must be ours.
+        let script = """
+            import http.client, ssl, sys
+            ctx = ssl.create_default_context(cafile=sys.argv[2])
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+            ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+            conn = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ctx)
+            conn.request("GET", "/whoami")
+            r = conn.getresponse()
+            print(r.status, r.read().decode())
+            """
+        let result = try Run.tool("python3", ["-c", script, String(fixture.server.port), fixture.pki.caCertificate,
+                                              rsa.certificate, rsa.key])
+        #expect(result.status == 0 && result.stdout.hasPrefix("200 "), "\(result.stderr)")
+        if accepted {
+            #expect(result.stdout == "200 verified rsa\(bits) /whoami\n")
+        } else {
+            let reason = try #require(fixture.recorder.last?.rejectionReason)
+            #expect(reason.hasPrefix("RSA key of \(bits) bits; at least 2048 are required"), "\(reason)")
+        }
+    }
+
     // MARK: Protocol
+
+    @Test func onlyAEADSuitesAreOfferedAndTheServerChoosesTheOrder() throws {
+        let fixture = try Fixture()
+        let address = "127.0.0.1:\(fixture.server.port)"
+        func negotiated(_ arguments: [String]) throws -> String? {
+            let result = try Run.tool("openssl", ["s_client", "-connect", address, "-CAfile", fixture.pki.caCertificate]
+                                      + arguments, stdin: "")
+            let line = result.stdout.split(separator: "\n").first { $0.contains("Cipher is ") }
+            let cipher = line.map { String($0.split(separator: " ").last ?? "") }
+            return result.status == 0 && cipher != "(NONE)" ? cipher : nil
+        }
+        // CBC with SHA-1 or SHA-256 MACs, and static RSA key exchange: each offered alone, each refused.
+        for refused in ["ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384", "ECDHE-ECDSA-AES128-SHA256",
+                        "AES128-GCM-SHA256"] {
+            #expect(try negotiated(["-tls1_2", "-cipher", refused]) == nil, "\(refused) must be refused")
+        }
+        // Offered in the client's order AES-128 first, the server still picks its first choice, AES-256-GCM.
+        #expect(try negotiated(["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384"])
+                == "ECDHE-ECDSA-AES256-GCM-SHA384")
+        #expect(try negotiated(["-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384"])
+                == "TLS_AES_256_GCM_SHA384")
+        // The control: offered alone, AES-128-GCM is accepted.
+        #expect(try negotiated(["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"]) == "ECDHE-ECDSA-AES128-GCM-SHA256")
+    }
 
     @Test func tls11IsRefusedAndTls12Accepted() throws {
         let fixture = try Fixture()
@@ -408,20 +469,26 @@ private struct Fixture {
         return CurlResult(exit: result.status, status: Int(result.stdout) ?? 0, body: body, stderr: result.stderr)
     }
 
-    /// A client certificate signed by this fixture's CA with Python's `cryptography`, for validity windows and key
-    /// purposes pki.sh does not issue. `daysValid` < 0 gives a certificate that expired that many days ago.
-    func pythonCertificate(name: String, daysValid: Int, clientAuth: Bool = true) throws
-        -> (certificate: String, key: String) {
+    /// A client certificate signed by this fixture's CA with Python's `cryptography`, for validity windows, keys and
+    /// key purposes pki.sh does not issue. `daysValid` < 0 gives a certificate that expired that many days ago;
+    /// `rsaBits` gives an RSA key of that size instead of EC P-256; `extendedKeyUsage: false` leaves the extension
+    /// out altogether (which GnuTLS reads as "any purpose").
+    func pythonCertificate(name: String, daysValid: Int, clientAuth: Bool = true, extendedKeyUsage: Bool = true,
+                           rsaBits: Int? = nil) throws -> (certificate: String, key: String) {
         let script = """
             import datetime, sys
             from cryptography import x509
             from cryptography.x509.oid import NameOID, ExtendedKeyUsageOID
             from cryptography.hazmat.primitives import hashes, serialization
-            from cryptography.hazmat.primitives.asymmetric import ec
+            from cryptography.hazmat.primitives.asymmetric import ec, rsa
             d, name, days, client = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+            eku, rsa_bits = sys.argv[5] == "1", int(sys.argv[6])
             ca_key = serialization.load_pem_private_key(open(d + "/ca.key", "rb").read(), None)
             ca = x509.load_pem_x509_certificate(open(d + "/ca.pem", "rb").read())
-            key = ec.generate_private_key(ec.SECP256R1())
+            if rsa_bits:
+                key = rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits)
+            else:
+                key = ec.generate_private_key(ec.SECP256R1())
             now = datetime.datetime.now(datetime.timezone.utc)
             if days < 0:
                 start, end = now + datetime.timedelta(days=days - 30), now + datetime.timedelta(days=days)
@@ -431,18 +498,20 @@ private struct Fixture {
                                  x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, name),
                                  x509.NameAttribute(NameOID.COMMON_NAME, name)])
             purposes = [ExtendedKeyUsageOID.SERVER_AUTH] + ([ExtendedKeyUsageOID.CLIENT_AUTH] if client else [])
-            cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca.subject)
-                    .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                    .not_valid_before(start).not_valid_after(end)
-                    .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                    .add_extension(x509.ExtendedKeyUsage(purposes), critical=False)
-                    .sign(ca_key, hashes.SHA256()))
+            builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca.subject)
+                       .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                       .not_valid_before(start).not_valid_after(end)
+                       .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True))
+            if eku:
+                builder = builder.add_extension(x509.ExtendedKeyUsage(purposes), critical=False)
+            cert = builder.sign(ca_key, hashes.SHA256())
             open(d + "/" + name + ".pem", "wb").write(cert.public_bytes(serialization.Encoding.PEM))
             open(d + "/" + name + ".key", "wb").write(key.private_bytes(serialization.Encoding.PEM,
                 serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
             """
         let result = try Run.tool("python3", ["-c", script, pki.directory, name, String(daysValid),
-                                              clientAuth ? "1" : "0"])
+                                              clientAuth ? "1" : "0", extendedKeyUsage ? "1" : "0",
+                                              String(rsaBits ?? 0)])
         guard result.status == 0 else { throw ServerError("python certificate: \(result.stderr)") }
         return (pki.directory + "/\(name).pem", pki.directory + "/\(name).key")
     }

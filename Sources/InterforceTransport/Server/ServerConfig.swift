@@ -18,8 +18,13 @@ public struct TLSServerConfig: Sendable {
     /// A GnuTLS priority string (https://gnutls.org/manual/html_node/Priority-Strings.html).
     public var priorities: String
 
-    /// TLS 1.3 and 1.2 only; everything older is refused during the handshake.
+    /// TLS 1.3 and 1.2 only, everything older refused during the handshake; AEAD ciphers only (AES-256-GCM,
+    /// ChaCha20-Poly1305, AES-128-GCM, in that order), so no CBC suite and no SHA-1 MAC; ephemeral ECDH key
+    /// exchange only (forward secrecy; no static RSA or finite-field DHE); no SHA-1 handshake signatures; and the
+    /// server's order decides (`%SERVER_PRECEDENCE`), not the client's.
     public static let defaultPriorities = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+        + ":-CIPHER-ALL:+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-GCM:-MAC-ALL:+AEAD"
+        + ":-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1:-SIGN-DSA-SHA1:%SERVER_PRECEDENCE"
 
     public init(certificatePEM: String, privateKeyPEM: String, trustedCAPEM: String,
                 priorities: String = TLSServerConfig.defaultPriorities) {
