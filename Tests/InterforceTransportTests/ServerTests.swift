@@ -242,6 +242,165 @@ import Testing
         #expect(fixture.recorder.last?.body == [UInt8](repeating: 0x62, count: 1024))
     }
 
+    // MARK: Connection slots and deadlines
+
+    /// Python helpers for the connection tests: `hold(source)` opens a TCP connection from `source` and sends
+    /// nothing; `closed(sock)` says whether the server closed it within `wait` seconds.
+    static let sockets = """
+        import http.client, socket, select, ssl, sys, time
+        port, ca, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+        def hold(source):
+            s = socket.socket()
+            s.bind((source, 0))
+            s.connect(("127.0.0.1", port))
+            return s
+        def closed(s, wait=0.5):
+            ready, _, _ = select.select([s], [], [], wait)
+            if not ready:
+                return False
+            try:
+                return s.recv(1) == b""
+            except OSError:
+                return True
+        def member(source, path="/member"):
+            ctx = ssl.create_default_context(cafile=ca)
+            ctx.load_cert_chain(cert, key)
+            c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, source_address=(source, 0))
+            request(c, path)
+            return c
+        def request(c, path):
+            c.request("GET", path)
+            r = c.getresponse()
+            assert r.status == 200 and r.read() == b"verified sussex " + path.encode(), "member request failed"
+        """
+
+    @Test func strangersAreHeldToTheirShareOfConnectionsAndMembersKeepTheReserve() throws {
+        var limits = ServerLimits()
+        limits.maxConnections = 8
+        limits.reservedMemberConnections = 4
+        limits.maxStrangerConnectionsPerSource = 2
+        limits.admissionDeadlineSeconds = 30
+        let fixture = try Fixture(limits: limits)
+        let script = Self.sockets + "\n" + """
+            first = member("127.0.0.5")                # a member, before the strangers come
+            first.close()
+            a = [hold("127.0.0.2") for _ in range(3)]
+            b = [hold("127.0.0.3") for _ in range(2)]
+            c = hold("127.0.0.4")
+            time.sleep(0.3)
+            print("a", [closed(s) for s in a])
+            print("b", [closed(s) for s in b])
+            print("c", closed(c))
+            # With every stranger slot taken, the member's address still gets the reserved ones, and is not held
+            # to a stranger's share of them.
+            m = [member("127.0.0.5").sock] + [hold("127.0.0.5") for _ in range(3)]
+            time.sleep(0.3)
+            print("m", [closed(s) for s in m])
+            """
+        let result = try fixture.python(script)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == """
+            a [False, False, True]
+            b [False, False]
+            c True
+            m [False, False, False, False]
+
+            """, "\(result.stdout)")
+        let statistics = fixture.server.statistics
+        #expect(statistics.refusedStrangerSourceFull == 1 && statistics.refusedStrangerSlotsFull == 1, "\(statistics)")
+        #expect(statistics.memberSources == 1, "\(statistics)")
+    }
+
+    @Test func connectionsWithoutAMemberRequestAreClosedAtTheAdmissionDeadlineHoweverSlowlyTheyTrickle() throws {
+        var limits = ServerLimits()
+        limits.admissionDeadlineSeconds = 1
+        let fixture = try Fixture(limits: limits)
+        let script = Self.sockets + "\n" + """
+            silent = hold("127.0.0.2")                         # never starts the TLS handshake
+            ctx = ssl.create_default_context(cafile=ca)
+            drip = ctx.wrap_socket(hold("127.0.0.3"), server_hostname="localhost")
+            m = member("127.0.0.4")                            # admitted: exempt from the deadline
+            start = time.monotonic()
+            ended = {}
+            for i in range(40):                                # one header byte every 0.1 s, for up to 4 s
+                if "drip" not in ended:
+                    try:
+                        drip.sendall(b"GET / HTTP/1.1\\r\\nX-Slow: "[i:i + 1] or b"a")
+                    except OSError:
+                        ended["drip"] = time.monotonic() - start
+                if "silent" not in ended and closed(silent, 0):
+                    ended["silent"] = time.monotonic() - start
+                time.sleep(0.1)
+            print("silent %.1f" % ended.get("silent", 99))
+            print("drip %.1f" % ended.get("drip", 99))
+            port_before = m.sock.getsockname()[1]
+            request(m, "/again")                               # on the same connection, 4 s on
+            print("member", m.sock.getsockname()[1] == port_before)
+            """
+        let result = try fixture.python(script)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map { $0.split(separator: " ") }
+        try #require(lines.count == 3, "\(result.stdout)")
+        for line in lines.prefix(2) {
+            let seconds = try #require(Double(line[1]))
+            // The deadline is 1 s after accept; the watchdog looks every 0.2 s, the drip notices at its next write.
+            #expect(seconds >= 0.6 && seconds <= 2.5, "\(line[0]) closed after \(seconds) s\n\(result.stdout)")
+        }
+        #expect(lines[2] == ["member", "True"], "a member's connection outlives the deadline\n\(result.stdout)")
+        #expect(fixture.server.statistics.closedAtAdmissionDeadline == 2, "\(fixture.server.statistics)")
+        #expect(fixture.recorder.count == 2, "only the member's requests reached the handler")
+    }
+
+    // MARK: Gate and memory budget
+
+    @Test func aGateRefusalIsAnsweredBeforeTheBodyAndClosesTheConnection() throws {
+        let fixture = try Fixture(gate: { request in
+            request.path == "/closed" ? .refuse(.text(403, "no\n")) : .proceed
+        })
+        let big = fixture.directory.file("big.bin")
+        try Data(repeating: 0x61, count: 1 << 20).write(to: URL(fileURLWithPath: big))
+        let refused = try fixture.curl(["--data-binary", "@" + big, "-H", "Expect: 100-continue",
+                                        "-D", fixture.directory.file("403.txt")], path: "/closed")
+        #expect(refused.status == 403 && refused.body == "no\n")
+        let head = try String(contentsOfFile: fixture.directory.file("403.txt"), encoding: .utf8).lowercased()
+        #expect(!head.contains(" 100 ") && head.contains("connection: close"), "\(head)")
+        #expect(fixture.recorder.count == 0, "the handler never saw it")
+        #expect(try fixture.curl([], path: "/open").body == "missing /open")
+        #expect(fixture.server.statistics.refusedByGate == 1)
+    }
+
+    @Test func requestsBeyondTheMemoryBudgetGet503BeforeTheirBodyAndTheBudgetComesBack() throws {
+        var limits = ServerLimits()
+        limits.maxBodyBytes = 1 << 20
+        limits.bodyMemoryFactor = 2
+        limits.memoryBudgetBytes = 2 << 20  // one body of 1 MiB (reserving 2 MiB) at a time
+        let fixture = try Fixture(limits: limits)
+        let big = fixture.directory.file("big.bin"), small = fixture.directory.file("small.bin")
+        try Data(repeating: 0x61, count: 1 << 20).write(to: URL(fileURLWithPath: big))
+        try Data(repeating: 0x62, count: 1024).write(to: URL(fileURLWithPath: small))
+        // The handler of /slow takes 2 s, holding its reservation.
+        let holder = try Run.start("curl", ["-sS", "--cacert", fixture.pki.caCertificate, "--data-binary", "@" + big,
+                                            "https://127.0.0.1:\(fixture.server.port)/slow"], in: fixture.directory)
+        try waitFor { fixture.server.statistics.memoryReservedBytes == 2 << 20 }
+        let refused = try fixture.curl(["--data-binary", "@" + small, "-H", "Expect: 100-continue",
+                                        "-D", fixture.directory.file("503.txt")], path: "/upload")
+        #expect(refused.status == 503, "\(refused)")
+        let head = try String(contentsOfFile: fixture.directory.file("503.txt"), encoding: .utf8).lowercased()
+        #expect(head.contains("retry-after: 1") && head.contains("connection: close") && !head.contains(" 100 "),
+                "\(head)")
+        // A chunked body has no length to reserve up front: the connection is closed when it no longer fits.
+        let chunked = try fixture.curl(["--data-binary", "@" + small, "-H", "Transfer-Encoding: chunked"],
+                                       path: "/upload")
+        #expect(chunked.status != 200, "\(chunked)")
+        holder.waitUntilExit()
+        #expect(holder.terminationStatus == 0)
+        #expect(fixture.recorder.count == 1, "only the request that fitted reached the handler")
+        try waitFor { fixture.server.statistics.memoryReservedBytes == 0 }
+        let statistics = fixture.server.statistics
+        #expect(statistics.memoryReservedPeakBytes == 2 << 20 && statistics.refusedOverBudget == 2, "\(statistics)")
+        #expect(try fixture.curl(["--data-binary", "@" + small], path: "/upload").status == 200, "fits again")
+    }
+
     // MARK: Parsing
 
     @Test func methodPathQueryHeadersAndBodyAreParsed() throws {
@@ -381,6 +540,22 @@ import Testing
         let noCA = TLSServerConfig(certificatePEM: mismatched.certificatePEM, privateKeyPEM: badPriority.privateKeyPEM,
                                    trustedCAPEM: "not a certificate")
         #expect(throws: ServerError.self) { try HTTPSServer(port: 0, tls: noCA, handler: Recorder().handler) }
+
+        let good = try TLSServerConfig(certificateFile: surrey.certificate, privateKeyFile: surrey.key,
+                                       trustedCAFile: pki.caCertificate)
+        var allReserved = ServerLimits()
+        allReserved.reservedMemberConnections = allReserved.maxConnections
+        var smallBudget = ServerLimits()
+        smallBudget.memoryBudgetBytes = smallBudget.maxBodyBytes
+        for (limits, message) in [
+            (allReserved, "reservedMemberConnections must be between 0 and maxConnections - 1 (63), not 64"),
+            (smallBudget, "memoryBudgetBytes (8388608) must hold one body of maxBodyBytes × bodyMemoryFactor"),
+        ] {
+            let error = #expect(throws: ServerError.self) {
+                try HTTPSServer(port: 0, tls: good, limits: limits, handler: Recorder().handler)
+            }
+            #expect(error?.message.contains(message) == true, "\(String(describing: error))")
+        }
     }
 
     @Test func responseHelpersSetContentType() {
@@ -443,14 +618,23 @@ private struct Fixture {
     let recorder = Recorder()
     let server: HTTPSServer
 
-    init(limits: ServerLimits = ServerLimits(), priorities: String = TLSServerConfig.defaultPriorities) throws {
+    init(limits: ServerLimits = ServerLimits(), priorities: String = TLSServerConfig.defaultPriorities,
+         gate: @escaping RequestGate = HTTPSServer.admitVerified) throws {
         pki = try TestPKI(directory: directory.path)
         let own = try pki.node("hampshire")
         var tls = try TLSServerConfig(certificateFile: own.certificate, privateKeyFile: own.key,
                                       trustedCAFile: pki.caCertificate)
         tls.priorities = priorities
         self.tls = tls
-        server = try HTTPSServer(port: 0, tls: tls, limits: limits, handler: recorder.handler)
+        server = try HTTPSServer(port: 0, tls: tls, limits: limits, gate: gate, handler: recorder.handler)
+    }
+
+    /// Runs `sockets.py`-style Python against this server: `script` gets the port, the CA, and a member
+    /// certificate and key (sussex's) as argv[1...4].
+    func python(_ script: String, _ extra: [String] = []) throws -> Run.Result {
+        let member = try pki.node("sussex")
+        return try Run.tool("python3", ["-c", script, String(server.port), pki.caCertificate, member.certificate,
+                                        member.key] + extra)
     }
 
     struct CurlResult {
@@ -514,6 +698,15 @@ private struct Fixture {
                                               String(rsaBits ?? 0)])
         guard result.status == 0 else { throw ServerError("python certificate: \(result.stderr)") }
         return (pki.directory + "/\(name).pem", pki.directory + "/\(name).key")
+    }
+}
+
+/// Polls `condition` every 20 ms for up to 5 s.
+private func waitFor(_ condition: () -> Bool) throws {
+    let deadline = Date().addingTimeInterval(5)
+    while !condition() {
+        guard Date() < deadline else { throw ServerError("condition not met within 5 s") }
+        Thread.sleep(forTimeInterval: 0.02)
     }
 }
 

@@ -54,6 +54,16 @@ public struct TLSServerConfig: Sendable {
 }
 
 /// Resource limits. The defaults suit a node serving a handful of peer forces and a local CLI.
+///
+/// Connections (TLS servers): a *member source* is an address (IPv4, or an IPv6 /64) from which a request was
+/// admitted as a member's (``GateDecision/member``) since the server started; every other source is a stranger.
+/// Strangers share at most ``maxConnections`` − ``reservedMemberConnections`` slots, at most
+/// ``maxStrangerConnectionsPerSource`` each, and every connection must have a request admitted as a member's within
+/// ``admissionDeadlineSeconds`` of being accepted, or it is closed.
+///
+/// Memory: every request in flight reserves from one budget of ``memoryBudgetBytes`` before its body is read —
+/// ``bodyMemoryFactor`` bytes per body byte, for the body and what the handler builds from it — and the bytes of the
+/// response it queues. A request that does not fit is answered 503 with `Retry-After`, and its connection closed.
 public struct ServerLimits: Sendable {
     /// Concurrent connections in total (`.CONNECTION_LIMIT`); with thread-per-connection this is also the
     /// ceiling on server threads.
@@ -61,11 +71,28 @@ public struct ServerLimits: Sendable {
     /// Concurrent connections from one IP address (`.PER_IP_CONNECTION_LIMIT`); not applied to the Unix
     /// socket server.
     public var maxConnectionsPerIP = 16
+    /// Connection slots that only member sources may take: strangers together hold at most
+    /// `maxConnections - reservedMemberConnections`. Must be below ``maxConnections``.
+    public var reservedMemberConnections = 16
+    /// Concurrent connections from one stranger source (an address that has not presented a member certificate
+    /// since the server started); more are refused as they are accepted.
+    public var maxStrangerConnectionsPerSource = 4
+    /// Seconds from accepting a connection to its first request admitted as a member's: the TLS handshake and the
+    /// headers must be done by then, however slowly the bytes arrive, or the connection is closed. Connections
+    /// that never present a member certificate (a health check) live at most this long, except while their
+    /// handler runs.
+    public var admissionDeadlineSeconds = 5
     /// Seconds of inactivity after which a connection is closed (`.CONNECTION_TIMEOUT`). A handler that is
     /// running does not count as inactivity.
     public var connectionTimeoutSeconds = 30
     /// Largest request body accepted; larger requests get 413 and never reach the handler.
     public var maxBodyBytes = 8 << 20
+    /// Bytes all requests in flight may reserve together: bodies (times ``bodyMemoryFactor``) and responses.
+    /// Must hold at least one body of ``maxBodyBytes``.
+    public var memoryBudgetBytes = 128 << 20
+    /// Bytes reserved per body byte: the body itself and the handler's working memory for it. A JSON batch parsed
+    /// into `JSONValue` takes up to about 13 times its size, so the default is 14.
+    public var bodyMemoryFactor = 14
     /// Memory MHD may use per connection for the request line, headers and buffers
     /// (`.CONNECTION_MEMORY_LIMIT`). Bodies are buffered separately, up to ``maxBodyBytes``.
     public var memoryPerConnectionBytes = 256 << 10
