@@ -1,9 +1,11 @@
 // CMicroHTTPD: exposes libmicrohttpd (the HTTPS server) and GnuTLS (to read and verify the client certificate of a
-// connection) to exactly one Swift module, InterforceTransport. Helpers exist only where the C API is variadic or a
-// macro; everything else is called directly from Swift.
+// connection) to exactly one Swift module, InterforceTransport, with glibc's <malloc.h> (mallopt), which Swift's Glibc
+// module leaves out and the server needs to keep its memory bound. Helpers exist only where the C API is
+// variadic or a macro; everything else is called directly from Swift.
 #include <microhttpd.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <malloc.h>
 
 // MHD_start_daemon is variadic; every option goes through one MHD_OPTION_ARRAY built in Swift.
 static inline struct MHD_Daemon *cmhd_start_daemon(unsigned int flags, uint16_t port,

@@ -5,12 +5,26 @@
 // the caller answers 503 rather than wait, so a flood is turned away instead of queueing.
 
 import Synchronization
+internal import CMicroHTTPD
 
 final class MemoryBudget: Sendable {
+    /// The budget bounds what requests hold, and glibc must give memory back once they let go of it. By default
+    /// glibc raises its mmap and trim thresholds (up to 32 and 64 MiB) each time a large block is freed, after which
+    /// freed bodies and parse trees stay resident in the arena of whichever connection thread used them — and with a
+    /// thread per connection there is an arena per core×8. Fixed thresholds (which turn that adjustment off) send
+    /// blocks of 1 MiB or more straight to mmap and trim freed heap tops above 1 MiB, so resident memory follows the
+    /// budget. Process-wide; set once, when the first server starts.
+    static let allocatorTuned: Bool = {
+        mallopt(M_MMAP_THRESHOLD, 1 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, 1 << 20) == 1
+    }()
+
     let capacity: Int
     private let state = Mutex<(used: Int, peak: Int)>((0, 0))
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(capacity: Int) {
+        self.capacity = capacity
+        _ = Self.allocatorTuned
+    }
 
     /// Reserves `bytes` if they fit beside what is reserved; false (and nothing reserved) if not.
     func reserve(_ bytes: Int) -> Bool {

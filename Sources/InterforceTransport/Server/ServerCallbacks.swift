@@ -78,11 +78,6 @@ final class RequestState {
     var responded = false
 }
 
-/// After a request that reserved at least this much completes, free heap memory is handed back to the system
-/// (`malloc_trim`): with a thread per connection each thread allocates from its own arena, and memory a parse freed
-/// in one arena is not reused by the next parse in another.
-let trimAfterBytes = 16 << 20
-
 // MARK: - C callbacks (no captures; `cls` carries the context)
 
 /// `MHD_AccessHandlerCallback`.
