@@ -327,8 +327,9 @@ extension PeerAPI {
                      [("stranger-source-full", s.refusedStrangerSourceFull),
                       ("stranger-slots-full", s.refusedStrangerSlotsFull)])
             + family("interforce_connections_closed_total", "counter",
-                     "Connections closed for having no request admitted in time.",
-                     [("admission-deadline", s.closedAtAdmissionDeadline)])
+                     "Connections closed for having no request admitted, or a request not done, in time.",
+                     [("admission-deadline", s.closedAtAdmissionDeadline),
+                      ("request-deadline", s.closedAtRequestDeadline)])
             + family("interforce_http_limited_total", "counter", "Requests refused for their size or for memory.",
                      [("too-large", s.refusedTooLarge), ("over-budget", s.refusedOverBudget)])
             + family("interforce_memory_reserved_bytes", "gauge", "Bytes reserved by requests in flight.",

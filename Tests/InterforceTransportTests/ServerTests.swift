@@ -351,6 +351,39 @@ import Testing
         #expect(fixture.recorder.count == 2, "only the member's requests reached the handler")
     }
 
+    @Test func aMemberTricklingItsBodyIsClosedAtTheRequestDeadlineAndItsMemoryReturned() throws {
+        var limits = ServerLimits()
+        limits.requestDeadlineSeconds = 1
+        let fixture = try Fixture(limits: limits)
+        let script = Self.sockets + "\n" + """
+            ctx = ssl.create_default_context(cafile=ca)
+            ctx.load_cert_chain(cert, key)
+            s = ctx.wrap_socket(hold("127.0.0.2"), server_hostname="localhost")
+            s.sendall(b"POST /upload HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 100000\\r\\n\\r\\n")
+            start, ended = time.monotonic(), None
+            for i in range(40):                                # one body byte every 0.1 s, for up to 4 s
+                try:
+                    s.sendall(b"a")
+                    if closed(s, 0):
+                        raise ConnectionError("closed")
+                except OSError:
+                    ended = time.monotonic() - start
+                    break
+                time.sleep(0.1)
+            print("closed %.1f" % (ended or 99))
+            """
+        let result = try fixture.python(script)
+        #expect(result.status == 0, "\(result.stderr)")
+        let seconds = try #require(Double(result.stdout.split(separator: " ").last?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""), "\(result.stdout)")
+        #expect(seconds >= 0.6 && seconds <= 2.5, "closed after \(seconds) s")
+        try waitFor { fixture.server.statistics.memoryReservedBytes == 0 }
+        let statistics = fixture.server.statistics
+        #expect(statistics.closedAtRequestDeadline == 1 && statistics.closedAtAdmissionDeadline == 0, "\(statistics)")
+        #expect(statistics.memoryReservedPeakBytes == 100_000 * limits.bodyMemoryFactor, "\(statistics)")
+        #expect(fixture.recorder.count == 0)
+    }
+
     // MARK: Gate and memory budget
 
     @Test func aGateRefusalIsAnsweredBeforeTheBodyAndClosesTheConnection() throws {

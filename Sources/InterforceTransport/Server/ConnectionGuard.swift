@@ -5,7 +5,10 @@
 //
 // - every connection must have a request admitted as a member's (`GateDecision.member`) within
 //   `admissionDeadlineSeconds` of being accepted, or a watchdog thread shuts its socket down, however slowly it
-//   trickles; a connection whose handler is running (or whose response is being sent) is left alone;
+//   trickles; a connection whose handler is running is left alone;
+// - every request, a member's too, must be done — body received, handler run, response sent — within
+//   `requestDeadlineSeconds` of its head, so that no one holds memory reserved for it by sending its body, or
+//   reading its response, a byte at a time (a running handler is again left alone);
 // - a *stranger* source — an IPv4 address, or an IPv6 /64, from which no request has been admitted as a member's
 //   since the server started — may hold at most `maxStrangerConnectionsPerSource` connections;
 // - strangers together may hold at most `maxConnections - reservedMemberConnections`; the rest wait for members.
@@ -36,6 +39,8 @@ final class ConnectionGuard: Sendable {
         var stranger: Bool
         var admitted = false
         var handling = false
+        /// When the head of the request in progress arrived; nil between requests.
+        var requestSince: UInt64?
         var cut = false
     }
 
@@ -51,6 +56,7 @@ final class ConnectionGuard: Sendable {
     private let perSource: Int
     private let strangerSlots: Int
     private let deadlineNanos: UInt64
+    private let requestDeadlineNanos: UInt64
     private let counters: ServerCounters
     private let state = Mutex(State())
     private let tick = NSCondition()
@@ -60,6 +66,7 @@ final class ConnectionGuard: Sendable {
         perSource = limits.maxStrangerConnectionsPerSource
         strangerSlots = limits.maxConnections - limits.reservedMemberConnections
         deadlineNanos = UInt64(limits.admissionDeadlineSeconds) * 1_000_000_000
+        requestDeadlineNanos = UInt64(limits.requestDeadlineSeconds) * 1_000_000_000
         self.counters = counters
     }
 
@@ -126,9 +133,23 @@ final class ConnectionGuard: Sendable {
         }
     }
 
-    /// Marks whether a handler is running (or its response being sent) on connection `id`.
+    /// A request's head has been read on connection `id` (and not refused): its deadline runs from now.
+    func requestBegan(_ id: Int) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        state.withLock { s in s.open[id]?.requestSince = now }
+    }
+
+    /// Marks whether a handler is running on connection `id`.
     func handling(_ id: Int, _ running: Bool) {
         state.withLock { s in s.open[id]?.handling = running }
+    }
+
+    /// The request on connection `id` is complete (answered, or ended by an error).
+    func requestEnded(_ id: Int) {
+        state.withLock { s in
+            s.open[id]?.requestSince = nil
+            s.open[id]?.handling = false
+        }
     }
 
     func fill(_ statistics: inout ServerStatistics) {
@@ -147,7 +168,7 @@ final class ConnectionGuard: Sendable {
 
     // MARK: The watchdog
 
-    /// Starts the thread that closes connections past their admission deadline.
+    /// Starts the thread that closes connections past their admission or request deadline.
     func start() {
         let thread = Thread { [self] in
             while true {
@@ -175,9 +196,15 @@ final class ConnectionGuard: Sendable {
     private func cutOverdue() {
         let now = DispatchTime.now().uptimeNanoseconds
         state.withLock { s in
-            for (id, c) in s.open where !c.admitted && !c.handling && !c.cut && now &- c.accepted > deadlineNanos {
+            for (id, c) in s.open where !c.handling && !c.cut {
+                if !c.admitted && now &- c.accepted > deadlineNanos {
+                    counters.count(.closedAtAdmissionDeadline)
+                } else if let since = c.requestSince, now &- since > requestDeadlineNanos {
+                    counters.count(.closedAtRequestDeadline)
+                } else {
+                    continue
+                }
                 s.open[id]?.cut = true
-                counters.count(.closedAtAdmissionDeadline)
                 // Still the socket MHD accepted (not a descriptor number reused since): make its thread see EOF.
                 if let peer = c.peer, SocketPeer(descriptor: c.descriptor) == peer {
                     _ = shutdown(c.descriptor, Int32(SHUT_RDWR))

@@ -99,6 +99,7 @@ extension ServerLimits {
         let named = [("maxConnections", maxConnections), ("maxConnectionsPerIP", maxConnectionsPerIP),
                      ("maxStrangerConnectionsPerSource", maxStrangerConnectionsPerSource),
                      ("admissionDeadlineSeconds", admissionDeadlineSeconds),
+                     ("requestDeadlineSeconds", requestDeadlineSeconds),
                      ("connectionTimeoutSeconds", connectionTimeoutSeconds), ("maxBodyBytes", maxBodyBytes),
                      ("memoryBudgetBytes", memoryBudgetBytes), ("bodyMemoryFactor", bodyMemoryFactor),
                      ("memoryPerConnectionBytes", memoryPerConnectionBytes), ("threads", threads)]

@@ -130,8 +130,9 @@ func mhdAccessHandler(cls: UnsafeMutableRawPointer?, connection: OpaquePointer?,
     }
     guard let head = state.head else { return .NO }  // set on the first call unless the gate answered
 
-    context.connections?.handling(state.connection, true)  // cleared when the request completes
+    context.connections?.handling(state.connection, true)
     let response = context.handler(head.with(body: state.body))
+    context.connections?.handling(state.connection, false)
     state.body = []
     // The response stays in MHD's memory until sent: it is covered by what the request reserved, or reserves the rest.
     guard reserve(response.body.count - state.reserved, state, context) else {
@@ -172,6 +173,7 @@ private func admit(_ head: HTTPRequest, _ state: RequestState, _ context: Server
         state.body.reserveCapacity(declared)
     }
     state.head = head
+    context.connections?.requestBegan(state.connection)
     return .YES
 }
 
@@ -195,7 +197,7 @@ func mhdRequestCompleted(cls: UnsafeMutableRawPointer?, connection: OpaquePointe
     let context = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
     let state = Unmanaged<RequestState>.fromOpaque(pointer).takeRetainedValue()
     reqCls.pointee = nil
-    context.connections?.handling(state.connection, false)
+    context.connections?.requestEnded(state.connection)
     state.body = []
     context.budget.release(state.reserved)
 }

@@ -59,7 +59,8 @@ public struct TLSServerConfig: Sendable {
 /// admitted as a member's (``GateDecision/member``) since the server started; every other source is a stranger.
 /// Strangers share at most ``maxConnections`` − ``reservedMemberConnections`` slots, at most
 /// ``maxStrangerConnectionsPerSource`` each, and every connection must have a request admitted as a member's within
-/// ``admissionDeadlineSeconds`` of being accepted, or it is closed.
+/// ``admissionDeadlineSeconds`` of being accepted, or it is closed; every request must be done within
+/// ``requestDeadlineSeconds`` of its head.
 ///
 /// Memory: every request in flight reserves from one budget of ``memoryBudgetBytes`` before its body is read —
 /// ``bodyMemoryFactor`` bytes per body byte, for the body and what the handler builds from it — and the bytes of the
@@ -82,6 +83,10 @@ public struct ServerLimits: Sendable {
     /// that never present a member certificate (a health check) live at most this long, except while their
     /// handler runs.
     public var admissionDeadlineSeconds = 5
+    /// Seconds from a request's head to its response sent (the body received, the handler run, the response read
+    /// by the client): a connection past it is closed, unless its handler is running. Bounds how long anyone can
+    /// hold memory reserved for a request by trickling its body or reading its response slowly.
+    public var requestDeadlineSeconds = 60
     /// Seconds of inactivity after which a connection is closed (`.CONNECTION_TIMEOUT`). A handler that is
     /// running does not count as inactivity.
     public var connectionTimeoutSeconds = 30

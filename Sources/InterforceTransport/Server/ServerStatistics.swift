@@ -17,6 +17,8 @@ public struct ServerStatistics: Sendable, Equatable {
     public var refusedStrangerSlotsFull = 0
     /// Connections closed for not having a request admitted within ``ServerLimits/admissionDeadlineSeconds``.
     public var closedAtAdmissionDeadline = 0
+    /// Connections closed for a request not done (body, handler, response) within ``ServerLimits/requestDeadlineSeconds``.
+    public var closedAtRequestDeadline = 0
     /// Requests answered by the gate without reading their body.
     public var refusedByGate = 0
     /// Requests answered 413 for a body over ``ServerLimits/maxBodyBytes``.
@@ -34,7 +36,8 @@ public struct ServerStatistics: Sendable, Equatable {
 /// The counters behind ``ServerStatistics`` that are only ever incremented.
 final class ServerCounters: Sendable {
     enum Counter: Hashable, Sendable {
-        case refusedStrangerSourceFull, refusedStrangerSlotsFull, closedAtAdmissionDeadline, refusedByGate,
+        case refusedStrangerSourceFull, refusedStrangerSlotsFull, closedAtAdmissionDeadline, closedAtRequestDeadline,
+             refusedByGate,
              refusedTooLarge, refusedOverBudget
     }
 
@@ -47,6 +50,7 @@ final class ServerCounters: Sendable {
         statistics.refusedStrangerSourceFull = counts[.refusedStrangerSourceFull] ?? 0
         statistics.refusedStrangerSlotsFull = counts[.refusedStrangerSlotsFull] ?? 0
         statistics.closedAtAdmissionDeadline = counts[.closedAtAdmissionDeadline] ?? 0
+        statistics.closedAtRequestDeadline = counts[.closedAtRequestDeadline] ?? 0
         statistics.refusedByGate = counts[.refusedByGate] ?? 0
         statistics.refusedTooLarge = counts[.refusedTooLarge] ?? 0
         statistics.refusedOverBudget = counts[.refusedOverBudget] ?? 0
