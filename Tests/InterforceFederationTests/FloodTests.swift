@@ -76,6 +76,10 @@ import Glibc
              ["--sources", "127.0.0.6,127.0.0.7,127.0.0.8,127.0.0.9", "--connections", "64"]),
         ]
         for flood in floods {
+            // The last request of the flood before may still be parsing: start from a node holding nothing.
+            try waitUntil(timeout: 30, "hampshire to finish the requests in flight") {
+                try Self.metrics(fed, "hampshire", as: "surrey")["interforce_memory_reserved_bytes"] == 0
+            }
             try Self.resetPeakRSS(pid)
             let report = try Self.attack(fed, ["memory", port, fed.caCertificate, "--seconds", "6"] + flood.arguments)
             let peak = try Self.peakRSS(pid)
@@ -89,7 +93,7 @@ import Glibc
         #expect(health.status == 200, "the node serves on after the floods")
         let m = try Self.metrics(fed, "hampshire", as: "surrey")
         #expect((m["interforce_http_limited_total{reason=\"over-budget\"}"] ?? 0) > 0, "\(m)")
-        #expect((m["interforce_memory_reserved_peak_bytes"] ?? .max) <= 128 << 20, "\(m)")
+        #expect((m["interforce_memory_reserved_peak_bytes"] ?? .max) <= 224 << 20, "\(m)")
         #expect((m["interforce_http_refused_total{reason=\"certificate-required\"}"] ?? 0) > 0, "\(m)")
     }
 

@@ -5,7 +5,7 @@ object with what happened, and exits 0 unless it could not run at all.
 
   flood.py memory  PORT CA --sources A,B,.. --connections N --seconds S [--cert C --key K] [--body-mib M]
       N connections, spread over the source addresses, each POSTing M MiB JSON bodies to /v1/entries in a loop
-      (the shape that costs the most to parse: {"items":[{},{},...]}), reconnecting whenever the server closes.
+      (the shape that costs the most to parse: {"items":[{"":0},{"":0},...]}, 26 times its size as JSONValue), reconnecting whenever the server closes.
   slow     PORT CA --sources A,B,.. --connections N --seconds S
       N connections without a certificate, spread over the sources, each kept as slow as it can be: a quarter
       never start TLS, the rest finish the handshake and send one header byte a second. A connection the
@@ -32,8 +32,8 @@ def connection(port, ctx, source, timeout=20):
 
 def memory(a):
     ctx = context(a.ca, a.cert, a.key)
-    unit = b"{},"
-    body = b'{"items":[' + unit * ((a.body_mib << 20) // len(unit) - 5) + b"{}]}"
+    unit = b'{"":0},'
+    body = b'{"items":[' + unit * ((a.body_mib << 20) // len(unit) - 5) + b'{"":0}]}'
     stop = time.monotonic() + a.seconds
     statuses, errors, lock = {}, {}, threading.Lock()
 

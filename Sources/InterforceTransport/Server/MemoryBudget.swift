@@ -18,6 +18,14 @@ final class MemoryBudget: Sendable {
         mallopt(M_MMAP_THRESHOLD, 1 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, 1 << 20) == 1
     }()
 
+    /// A request that reserved at least this much hands freed memory back when it completes.
+    static let trimAfterBytes = 16 << 20
+
+    /// Trimming reaches only the top of a heap: a parse tree freed below a block still in use stays resident, and
+    /// the next parse, on another thread, takes fresh memory. `malloc_trim` also releases free pages inside every
+    /// arena (`MADV_DONTNEED`).
+    static func returnFreedMemory() { _ = malloc_trim(0) }
+
     let capacity: Int
     private let state = Mutex<(used: Int, peak: Int)>((0, 0))
 

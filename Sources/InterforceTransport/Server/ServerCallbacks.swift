@@ -200,6 +200,7 @@ func mhdRequestCompleted(cls: UnsafeMutableRawPointer?, connection: OpaquePointe
     context.connections?.requestEnded(state.connection)
     state.body = []
     context.budget.release(state.reserved)
+    if state.reserved >= MemoryBudget.trimAfterBytes { MemoryBudget.returnFreedMemory() }
 }
 
 /// `MHD_AcceptPolicyCallback`: the `ConnectionGuard` decides, before MHD takes the connection.

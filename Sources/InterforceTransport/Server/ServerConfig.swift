@@ -94,13 +94,17 @@ public struct ServerLimits: Sendable {
     public var maxBodyBytes = 8 << 20
     /// Bytes all requests in flight may reserve together: bodies (times ``bodyMemoryFactor``) and responses.
     /// Must hold at least one body of ``maxBodyBytes``.
-    public var memoryBudgetBytes = 128 << 20
-    /// Bytes reserved per body byte: the body itself and the handler's working memory for it. A JSON batch parsed
-    /// into `JSONValue` takes up to about 13 times its size, so the default is 14.
-    public var bodyMemoryFactor = 14
+    public var memoryBudgetBytes = 224 << 20
+    /// Bytes reserved per body byte: the body itself and the handler's working memory for it. Parsed into
+    /// `JSONValue`, JSON takes up to about 26 times its size (`{"":0},` repeated: a dictionary per 7 bytes; `{},`
+    /// takes 12 times, typical entries about 5), so the default is 28, and the default budget holds exactly one
+    /// body of the largest size.
+    public var bodyMemoryFactor = 28
     /// Memory MHD may use per connection for the request line, headers and buffers
-    /// (`.CONNECTION_MEMORY_LIMIT`). Bodies are buffered separately, up to ``maxBodyBytes``.
-    public var memoryPerConnectionBytes = 256 << 10
+    /// (`.CONNECTION_MEMORY_LIMIT`); a request whose head does not fit is refused by MHD. MHD touches much of it on
+    /// every connection, so it is kept small: 64 connections at 256 KiB cost 22 MB more than at 64 KiB. Bodies are
+    /// buffered separately, up to ``maxBodyBytes``.
+    public var memoryPerConnectionBytes = 64 << 10
     /// Pool size when ``threadPerConnection`` is false (`.THREAD_POOL_SIZE`).
     public var threads = 4
     /// One thread per connection (the default) lets a handler block, as a long poll does, without stalling other
