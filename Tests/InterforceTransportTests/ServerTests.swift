@@ -58,6 +58,16 @@ import Testing
         #expect(reason.contains("CN=surrey"))
     }
 
+    @Test func aHugeSubjectIsCutShortInTheReason() throws {
+        let fixture = try Fixture()
+        // Issued by the fixture's CA but expired, so it is refused and its (10 KB) subject would be the reason's.
+        let huge = try fixture.pythonCertificate(name: "huge", daysValid: -1, extraUnits: 160)
+        _ = try fixture.curl(["--cert", huge.certificate, "--key", huge.key], path: "/whoami")
+        let reason = try #require(fixture.recorder.last?.rejectionReason)
+        #expect(reason.hasPrefix("expired (subject CN=huge,") && reason.hasSuffix("…)"), "\(reason.prefix(300))")
+        #expect(reason.count < 260, "\(reason.count) characters")
+    }
+
     @Test func expiredCertificateIsRejected() throws {
         let fixture = try Fixture()
         let expired = try fixture.pythonCertificate(name: "expired", daysValid: -1)
@@ -691,7 +701,7 @@ private struct Fixture {
     /// `rsaBits` gives an RSA key of that size instead of EC P-256; `extendedKeyUsage: false` leaves the extension
     /// out altogether (which GnuTLS reads as "any purpose").
     func pythonCertificate(name: String, daysValid: Int, clientAuth: Bool = true, extendedKeyUsage: Bool = true,
-                           rsaBits: Int? = nil) throws -> (certificate: String, key: String) {
+                           rsaBits: Int? = nil, extraUnits: Int = 0) throws -> (certificate: String, key: String) {
         let script = """
             import datetime, sys
             from cryptography import x509
@@ -699,7 +709,7 @@ private struct Fixture {
             from cryptography.hazmat.primitives import hashes, serialization
             from cryptography.hazmat.primitives.asymmetric import ec, rsa
             d, name, days, client = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
-            eku, rsa_bits = sys.argv[5] == "1", int(sys.argv[6])
+            eku, rsa_bits, extra = sys.argv[5] == "1", int(sys.argv[6]), int(sys.argv[7])
             ca_key = serialization.load_pem_private_key(open(d + "/ca.key", "rb").read(), None)
             ca = x509.load_pem_x509_certificate(open(d + "/ca.pem", "rb").read())
             if rsa_bits:
@@ -712,8 +722,9 @@ private struct Fixture {
             else:
                 start, end = now - datetime.timedelta(minutes=5), now + datetime.timedelta(days=days)
             subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Interforce"),
-                                 x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, name),
-                                 x509.NameAttribute(NameOID.COMMON_NAME, name)])
+                                 x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, name)]
+                                + [x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "u" * 60)] * extra
+                                + [x509.NameAttribute(NameOID.COMMON_NAME, name)])
             purposes = [ExtendedKeyUsageOID.SERVER_AUTH] + ([ExtendedKeyUsageOID.CLIENT_AUTH] if client else [])
             builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca.subject)
                        .public_key(key.public_key()).serial_number(x509.random_serial_number())
@@ -728,7 +739,7 @@ private struct Fixture {
             """
         let result = try Run.tool("python3", ["-c", script, pki.directory, name, String(daysValid),
                                               clientAuth ? "1" : "0", extendedKeyUsage ? "1" : "0",
-                                              String(rsaBits ?? 0)])
+                                              String(rsaBits ?? 0), String(extraUnits)])
         guard result.status == 0 else { throw ServerError("python certificate: \(result.stderr)") }
         return (pki.directory + "/\(name).pem", pki.directory + "/\(name).key")
     }

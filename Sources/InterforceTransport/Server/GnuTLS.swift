@@ -111,7 +111,10 @@ enum GnuTLS {
                                                 size: 0)
             return gnutls_certificate_verify_peers(session, &purpose, 1, &status)
         }
-        let subject = leaf.map { " (subject \($0.subject))" } ?? ""
+        // The subject of a certificate from anywhere is the client's text: only its start goes into the reason
+        // (which is logged), however large the certificate.
+        let subject = leaf.map { " (subject \($0.subject.count > 200 ? $0.subject.prefix(200) + "…" : $0.subject))" }
+            ?? ""
         if code < 0 { return .rejected("verification failed: \(message(code))\(subject)") }
         if status != 0 { return .rejected(reasons(status).joined(separator: ", ") + subject) }
         guard let leaf, let peer = leaf.peerCertificate else { return .rejected("certificate cannot be read") }
