@@ -17,9 +17,6 @@
 import Foundation
 internal import CMicroHTTPD
 import Synchronization
-#if canImport(Glibc)
-internal import Glibc
-#endif
 
 /// What every callback of one server shares. Immutable apart from the last MHD log line and the guard's, budget's
 /// and counters' own synchronised state, so it is used from all MHD threads at once.
