@@ -102,6 +102,7 @@ public final class Node {
             throw NodeError("\(existing) already exists: refusing to overwrite an initialised node")
         }
         try SecureFile.makeDirectory(dir.path)
+        try SecureFile.checkPrivateDirectory(dir.path)
         let key = SecretKey.generate()
         var config = NodeConfig(force: force, feed: Identifiers.newFeedID(force: force), groups: groups)
         settings(&config)
@@ -123,6 +124,9 @@ public final class Node {
         guard SecureFile.exists(dir.config) else {
             throw NodeError("\(dir.path) is not an initialised node (no config.json); run 'interforce init' first")
         }
+        try SecureFile.checkPrivateDirectory(dir.path)
+        try SecureFile.checkPrivateFile(dir.config, secret: false)
+        try SecureFile.checkPrivateFile(dir.key, secret: true)
         let configJSON: JSONValue
         do { configJSON = try JSONValue(parsing: try SecureFile.read(dir.config)) } catch {
             throw NodeError("\(dir.config): not valid JSON (\(error))")

@@ -55,10 +55,11 @@ enum ServeCommand: Command {
         let replicator = try Replicator(service: service, peers: peers,
                                         tls: TLSClientConfig(certificateFile: cert, privateKeyFile: key, trustedCAFile: ca),
                                         intervalSeconds: config.syncIntervalSeconds)
-        let api = PeerAPI(service: service, onAccepted: { replicator.notify() })
+        let api = try PeerAPI(service: service, onAccepted: { replicator.notify() })
         let server = try HTTPSServer(bindAddress: host, port: port,
                                      tls: try TLSServerConfig(certificateFile: cert, privateKeyFile: key, trustedCAFile: ca),
-                                     handler: { api.handle($0) })
+                                     gate: { api.gate($0) }, handler: { api.handle($0) })
+        api.observe { [weak server] in server?.statistics }
         let localAPI = LocalAPIServer(local: LocalNode(service: service, replicator: replicator))
         let local = try HTTPSServer(unixSocketPath: dir.socket, group: group, handler: { localAPI.handle($0) })
         try service.with { try $0.logLifecycle("serve-start", detail: ["listen": .string("\(host):\(server.port)"),
@@ -76,6 +77,7 @@ enum ServeCommand: Command {
         replicator.stop()
         server.stop()
         local.stop()
+        try api.flush()  // the summaries of refusals only counted so far
         try service.with { try $0.logLifecycle("serve-stop", detail: ["signal": .int(Int64(received))]) }
         return ExitCode.success
     }

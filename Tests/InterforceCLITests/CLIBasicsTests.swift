@@ -132,6 +132,46 @@ import Testing
         #expect(listing == files, "\(listing)")
     }
 
+    @Test(arguments: [(0o777, "group and others"), (0o770, "its group"), (0o703, "others")])
+    func initRefusesADataDirectoryOthersCanWrite(_ permissions: Int, _ whom: String) throws {
+        let sandbox = Sandbox()
+        let data = sandbox.path("shared")
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: false)
+        try #require(chmod(data, mode_t(permissions)) == 0)
+        let r = try sandbox.interforce(["init", "--force", "hampshire", "--data", data])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains("data directory \(data) is writable by \(whom) (mode 0\(String(permissions, radix: 8)))"),
+                "\(r)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: data).isEmpty, "a refused init creates nothing")
+        #expect(mode(data) == permissions, "and leaves the directory as it was")
+        // The control: the same directory, no longer writable by others, is accepted (group and others may read).
+        try #require(chmod(data, 0o755) == 0)
+        let fixed = try sandbox.interforce(["init", "--force", "hampshire", "--data", data])
+        #expect(fixed.status == 0, "\(fixed)")
+    }
+
+    @Test func commandsRefuseANodeWhoseKeyOrDirectoryOthersCanReachAndSayWhy() throws {
+        let sandbox = Sandbox()
+        let node = try CLINode(sandbox)
+        try #require(node.run("status").status == 0)
+        let cases: [(path: String, mode: Int, message: String)] = [
+            (node.data + "/node.key", 0o640, "node.key is readable by its group (mode 0640): the feed key may have leaked"),
+            (node.data + "/node.key", 0o606, "node.key is readable and writable by others (mode 0606)"),
+            (node.data + "/config.json", 0o622, "config.json is writable by group and others (mode 0622)"),
+            (node.data, 0o757, "data directory \(node.data) is writable by others (mode 0757)"),
+        ]
+        for c in cases {
+            let original = try #require(mode(c.path))
+            try #require(chmod(c.path, mode_t(c.mode)) == 0)
+            let r = try node.run("status")
+            #expect(r.status == 1 && r.stderr.contains(c.message), "\(c.path) \(String(c.mode, radix: 8))\n\(r)")
+            try #require(chmod(c.path, mode_t(original)) == 0)
+        }
+        // Group and others may read the configuration (it holds no secret), and the node opens again once fixed.
+        try #require(chmod(node.data + "/config.json", 0o644) == 0)
+        #expect(try node.run("status").status == 0)
+    }
+
     @Test func commandsOnAMissingNodeFailClearly() throws {
         let sandbox = Sandbox()
         let r = try sandbox.interforce(["status"], environment: ["INTERFORCE_DATA": sandbox.path("nowhere")])

@@ -210,6 +210,9 @@ final class Federation {
         if let process = servers[force] { kill(process.processIdentifier, signal) }
     }
 
+    /// The process id of the node's running `serve`.
+    func pid(_ force: String) -> Int32? { servers[force]?.processIdentifier }
+
     /// The stderr of the node's latest `serve`.
     func serveLog(_ force: String) -> String {
         let path = tmp.file("\(force).serve-\(starts[force] ?? 0).err")
