@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what Interforce needs on Debian 12 when it is missing: the C libraries it links (libsodium, SQLite,
 # libcurl with OpenSSL, libmicrohttpd with GnuTLS), the tools the demo and tests drive (sqlite3, openssl, curl, jq),
-# and Python's `cryptography` and `jsonschema`, which the tests use as independent checkers.
+# and, for the tests, Python's `cryptography` and `jsonschema` (independent checkers) and strace.
 # Uses sudo when not root. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 debs=(pkg-config libsodium-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
       sqlite3 openssl curl jq python3)
+# strace, for the tests: the at-most-once test kills `serve` at the exact system call that would send its reply.
+if [ "${1:-}" = "--with-python" ]; then debs+=(strace); fi
 missing=()
 for p in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

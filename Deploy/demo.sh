@@ -8,8 +8,11 @@
 #
 # It writes records at several forces with different audiences and shows: convergence (equal digests within an
 # audience), a live interview note followed from another force, the same image recorded at two forces merged
-# into one record, a record that never reached a force outside its audience, and the audit log. Everything runs
-# in a temporary directory; every process it starts is stopped at the end, also on failure.
+# into one record, a record that never reached a force outside its audience, need-to-know (an officer at Sussex
+# refused an OFFICIAL-SENSITIVE record, then allowed once named on it, with the audit rows), and the audit log.
+# Every node runs as the account running the demo; each node's registry knows that account as its own officer
+# (the node learns the account from the kernel, not from a flag). Everything runs in a temporary directory; every
+# process it starts is stopped at the end, also on failure.
 set -euo pipefail
 bin=${1:-.build/debug/interforce}
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
@@ -39,8 +42,9 @@ base=${INTERFORCE_DEMO_PORT:-$((20000 + RANDOM % 30000))}
 declare -A port
 i=0; for f in "${forces[@]}"; do port[$f]=$((base + i)); i=$((i + 1)); done
 
-export INTERFORCE_PURPOSE="demo: operation ELM"
-on() { local f=$1; shift; INTERFORCE_DATA="$work/$f" INTERFORCE_OFFICER="DS 1 ${f}" "$bin" "$@"; }
+export INTERFORCE_PURPOSE="investigation: demo operation ELM"
+me=$(id -un)
+on() { local f=$1; shift; INTERFORCE_DATA="$work/$f" "$bin" "$@"; }
 digest() { on "$1" status -o json | jq -r .digest; }
 
 step "PKI: a federation CA, a TLS certificate per force, the membership authority's Ed25519 key"
@@ -55,6 +59,14 @@ for f in "${forces[@]}"; do
     INTERFORCE_DATA="$work/$f" "$bin" init --force "$f" --group "${group[$f]}" --authority "$work/pki/authority.pub.pem" \
         --listen "127.0.0.1:${port[$f]}" --tls-cert "$work/pki/$f.pem" --tls-key "$work/pki/$f.key" \
         --tls-ca "$work/pki/ca.pem" "${peers[@]}" >/dev/null
+    # The account running the demo is each node's own account (its admin); it is also registered as an officer.
+    # At Sussex it is PC 7, an officer without OFFICIAL-SENSITIVE clearance; elsewhere a cleared detective.
+    if [ "$f" = sussex ]; then
+        on "$f" officer add "$me" --collar "PC 7" --name "Sam Patel" --role officer,analyst,auditor >/dev/null
+    else
+        on "$f" officer add "$me" --collar "DS 1 $f" --name "Detective $f" --role officer,analyst,supervisor,auditor \
+            --clearance OFFICIAL-SENSITIVE >/dev/null
+    fi
     on "$f" membership describe --name "${name[$f]}" --endpoint "https://127.0.0.1:${port[$f]}" > "$work/$f.member.json"
 done
 
@@ -96,10 +108,11 @@ img2=$(on nottinghamshire record new image-ref -o json --audience group:south-ea
     --json "$(echo "$img" | jq -c '. + {exhibitNumber: "NT-EX-9"}')" | jq -r .record)
 echo "hampshire: $img1  nottinghamshire: $img2"; [ "$img1" = "$img2" ]
 
-step "a live interview note at Surrey, followed from Sussex as it is written"
+step "a live interview note at Surrey (OFFICIAL-SENSITIVE, naming PC 7 of Sussex), followed from Sussex as it is written"
 note_id=$(on surrey record new interview-note -o json --audience group:south-east --classification OFFICIAL-SENSITIVE \
   --json "{\"caseRef\": \"$case_id\", \"interviewee\": \"Alex Smith\", \"intervieweeRole\": \"victim\",
-  \"interviewer\": \"DC 42\", \"status\": \"in-progress\", \"paragraphs\": [\"Interview started 10:02.\"]}" | jq -r .record)
+  \"interviewer\": \"DC 42\", \"officers\": [\"PC 7\"], \"status\": \"in-progress\",
+  \"paragraphs\": [\"Interview started 10:02.\"]}" | jq -r .record)
 for _ in $(seq 1 50); do on sussex record show "$note_id" >/dev/null 2>&1 && break; sleep 0.2; done
 on sussex watch --record "$note_id" --count 2 --for 20 > "$work/watch.out" &
 watch_pid=$!; pids+=($watch_pid)
@@ -117,6 +130,27 @@ for f in "${forces[@]}"; do printf '%-18s %-14s %s\n' "$f" "${group[$f]}" "$(dig
 se=$(for f in hampshire surrey sussex thames-valley; do digest "$f"; done | sort -u | wc -l)
 em=$(for f in nottinghamshire leicestershire northamptonshire; do digest "$f"; done | sort -u | wc -l)
 echo "distinct digests: south-east $se, east-midlands $em"; [ "$se" = 1 ] && [ "$em" = 1 ]
+
+step "need-to-know: Hampshire shares an OFFICIAL-SENSITIVE intelligence case with the south-east"
+intel_id=$(on hampshire record new case-file -o json --audience group:south-east --classification OFFICIAL-SENSITIVE \
+  --json '{"title": "Intelligence: handling of stolen tools, Elm Road", "status": "open", "leadOfficer": "DS 1 hampshire",
+  "tags": ["intelligence"]}' | jq -r .record)
+# Waits until Sussex has accepted $2 entries of record $1 (its auditor role reads the log; nothing of the record).
+arrived() { for _ in $(seq 1 100); do on sussex audit log --kind accept --record "$1" -o json --purpose "audit: demo" \
+    | jq -e "length >= $2" >/dev/null && return 0; sleep 0.2; done; return 1; }
+arrived "$intel_id" 1
+on sussex officer show
+echo "Sussex's officer (PC 7, not cleared for OFFICIAL-SENSITIVE, not named) asks for it:"
+if on sussex record show "$intel_id"; then echo "LEAK: PC 7 read $intel_id" >&2; exit 1; fi
+echo "and a query does not show it exists:"
+on sussex query --type case-file
+echo "Hampshire names PC 7 on the case:"
+on hampshire record update "$intel_id" --add "officers=PC 7" >/dev/null
+arrived "$intel_id" 2
+echo "PC 7 asks again:"
+on sussex record show "$intel_id"
+echo "Sussex's audit rows for the case: the refusal, then the read, each with the officer and the Unix account:"
+on sussex audit log --record "$intel_id" --purpose "audit: demo need-to-know" | grep -E "KIND|deny|read" | grep -v accept
 
 step "the merged image record at Northamptonshire (reached via Nottinghamshire and Leicestershire)"
 on northamptonshire record show "$img1"

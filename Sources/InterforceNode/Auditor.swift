@@ -131,18 +131,4 @@ extension Node {
         }
         return report
     }
-
-    /// Log rows matching `filter`; the reading is logged first.
-    public func auditLog(_ filter: LogFilter, reader: Reader) throws -> [LogRow] {
-        try logRead("audit", reader, record: filter.record, detail: ["view": "log"])
-        return try store.logRows(filter)
-    }
-
-    /// Streams every log row to `body`; returns how many. The export is logged first.
-    public func exportLog(reader: Reader, _ body: (LogRow) throws -> Void) throws -> Int {
-        try logRead("audit", reader, record: nil, detail: ["view": "export"])
-        var n = 0
-        try store.forEachLogRow { n += 1; try body($0) }
-        return n
-    }
 }

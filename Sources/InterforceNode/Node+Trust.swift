@@ -86,7 +86,7 @@ extension Node {
 
     /// Trusts `key` for positions `fromSeq...untilSeq` of `feed` (before a membership is installed; a membership
     /// replaces this). The grant is the log row itself.
-    public func trust(_ key: PublicKey, feed: String, fromSeq: Int64 = 1, untilSeq: Int64? = nil, officer: String) throws {
+    public func trust(_ key: PublicKey, feed: String, fromSeq: Int64 = 1, untilSeq: Int64? = nil, officer: String?) throws {
         try requireIntact()
         guard Identifiers.isFeedID(feed) else { throw NodeError("--feed must be <force>/<16 hex digits>") }
         guard Limits.isSeq(fromSeq), untilSeq.map({ $0 >= fromSeq && $0 <= Limits.maxSeq }) ?? true else {

@@ -3,27 +3,14 @@
 // Authoring signs a new entry on the node's own feed; ingest admits entries from elsewhere. Both go through the
 // same `admit`, so a local write meets exactly the checks a peer's entry meets. What a force may do to a record
 // (ownership) is the merge's rule (RecordState.swift); Node+Ownership.swift chooses what this node's own writes
-// carry under it and logs each admitted entry's effect. Every step that changes the store
-// appends its evidence to the audit log in the same transaction. Reads need an officer and a stated purpose, and
-// are logged before the data is returned.
+// carry under it and logs each admitted entry's effect. Every step that changes the store appends its evidence to
+// the audit log in the same transaction. Reads are for authenticated callers only, through the policy, and are
+// logged before the data is returned (Node+Reads.swift).
 // A `Node` owns the single writer connection and is confined to one thread.
 
 import Foundation
 public import InterforceCore
 public import InterforceStore
-
-/// Who is reading and why: national police systems require both on every access.
-public struct Reader: Sendable {
-    public let officer: String
-    public let purpose: String
-    public init(officer: String, purpose: String) throws(NodeError) {
-        let o = officer.trimmingCharacters(in: .whitespaces), p = purpose.trimmingCharacters(in: .whitespaces)
-        guard !o.isEmpty, o.count <= 100 else { throw NodeError("--officer must name the officer (1-100 characters)") }
-        guard !p.isEmpty, p.count <= 500 else { throw NodeError("--purpose must state why (1-500 characters)") }
-        self.officer = o
-        self.purpose = p
-    }
-}
 
 /// What a peer delivers for one feed position: the entry, or a marker that it is withheld from us.
 public enum Delivery: Sendable {
@@ -75,7 +62,8 @@ public struct NodeStatus: Sendable {
 
 public final class Node {
     public let config: NodeConfig
-    public let store: Store
+    /// The store is the node's alone: callers go through the local API (NodeAPI.swift), which applies the policy.
+    let store: Store
     let secretKey: SecretKey
     let now: @Sendable () -> Int64
     var clock: HybridLogicalClock
@@ -124,6 +112,7 @@ public final class Node {
             throw NodeError("\(existing) already exists: refusing to overwrite an initialised node")
         }
         try SecureFile.makeDirectory(dir.path)
+        try SecureFile.checkPrivateDirectory(dir.path)
         let key = SecretKey.generate()
         var config = NodeConfig(force: force, feed: Identifiers.newFeedID(force: force), groups: groups)
         settings(&config)
@@ -145,6 +134,9 @@ public final class Node {
         guard SecureFile.exists(dir.config) else {
             throw NodeError("\(dir.path) is not an initialised node (no config.json); run 'interforce init' first")
         }
+        try SecureFile.checkPrivateDirectory(dir.path)
+        try SecureFile.checkPrivateFile(dir.config, secret: false)
+        try SecureFile.checkPrivateFile(dir.key, secret: true)
         let configJSON: JSONValue
         do { configJSON = try JSONValue(parsing: try SecureFile.read(dir.config)) } catch {
             throw NodeError("\(dir.config): not valid JSON (\(error))")
@@ -375,57 +367,7 @@ public final class Node {
         }
     }
 
-    // MARK: Reads (policy-checked and logged)
-
-    public func show(_ id: String, reader: Reader) throws -> RecordState {
-        let state = try heldRecord(id)
-        try logRead("read", reader, record: id, detail: ["view": "show"])
-        return state
-    }
-
-    public func history(_ id: String, reader: Reader) throws -> [StoredEntry] {
-        _ = try heldRecord(id)
-        try logRead("read", reader, record: id, detail: ["view": "history"])
-        return try store.entries(record: id)
-    }
-
-    public func query(_ q: RecordQuery, reader: Reader) throws -> [RecordState] {
-        let results = try store.search(q)
-        var filters: [String: JSONValue] = ["limit": .int(Int64(q.limit))]
-        if let t = q.text { filters["text"] = .string(t) }
-        if let t = q.type { filters["type"] = .string(t.rawValue) }
-        if let f = q.force { filters["force"] = .string(f) }
-        if let c = q.classification { filters["classification"] = .string(c.rawValue) }
-        if let s = q.updatedSince { filters["since"] = .int(s) }
-        if let u = q.updatedUntil { filters["until"] = .int(u) }
-        try logRead("query", reader, record: nil,
-                    detail: ["filters": .object(filters), "results": .int(Int64(results.count))])
-        return results
-    }
-
-    /// Entries of one feed (or all feeds) after a seq, as exchanged between nodes.
-    public func export(author: String?, after: Int64, reader: Reader) throws -> [EntryEnvelope] {
-        var out: [EntryEnvelope] = []
-        if let author {
-            out = try store.entries(author: author, after: after).map(envelopeForSending)
-        } else {
-            var held: [StoredEntry] = []
-            try store.forEachEntry { held.append($0) }
-            out = try held.map(envelopeForSending)
-        }
-        try logRead("export", reader, record: nil,
-                    detail: ["feed": author.map { .string($0) } ?? .null, "count": .int(Int64(out.count))])
-        return out
-    }
-
-    func logRead(_ kind: String, _ reader: Reader, record: String?, detail: JSONValue) throws {
-        try store.transaction {
-            try store.appendLog(LogEvent(kind: kind, officer: reader.officer, purpose: reader.purpose, record: record,
-                                         detail: detail), at: now())
-        }
-    }
-
-    // MARK: Trust and status
+    // MARK: Status (reads for callers are in Node+Reads.swift; trust in Node+Trust.swift)
 
     public func status() throws -> NodeStatus {
         NodeStatus(force: config.force, feed: config.feed, publicKey: secretKey.publicKey.hex,

@@ -1,9 +1,11 @@
 // A node's configuration and the layout of its data directory.
 //
-// <data>/config.json   force, feed id, groups, clock skew, default officer and purpose (mode 0600)
+// <data>/config.json   force, feed id, groups, clock skew, federation settings, the officers' group (mode 0600)
 // <data>/node.key      the Ed25519 seed in hex (mode 0600; never printed, never logged)
 // <data>/store.db      the SQLite store (mode 0600, WAL)
-// The directory itself is created 0700. `init` refuses to touch a directory that already holds any of these.
+// <data>/node.sock     the local socket while `serve` runs: 0600, or 0660 for the group `socketGroup`
+// The directory itself is created 0700 (`serve` makes it 0710 for `socketGroup`, so officers can reach the socket
+// and nothing else). `init` refuses to touch a directory that already holds any of these.
 
 import Foundation
 public import InterforceCore
@@ -13,8 +15,8 @@ public struct NodeConfig: Sendable, Equatable {
     public var feed: String
     public var groups: [String]
     public var maxSkewMillis: Int64
-    public var defaultOfficer: String?
-    public var defaultPurpose: String?
+    /// The Unix group whose members (officers) may connect to the local socket; nil: the node's account only.
+    public var socketGroup: String?
     /// Federation settings (see docs/OPERATIONS.md); all optional for a node that does not serve.
     public var authority: String?          // hex Ed25519 public key of the federation authority
     public var listen: String?             // host:port for the peer HTTPS server
@@ -24,14 +26,11 @@ public struct NodeConfig: Sendable, Equatable {
     public var peers: [String] = []        // forces this node connects to
     public var syncIntervalSeconds: Int64 = 10
 
-    public init(force: String, feed: String, groups: [String] = [], maxSkewMillis: Int64 = Admission.defaultMaxSkewMillis,
-                defaultOfficer: String? = nil, defaultPurpose: String? = nil) {
+    public init(force: String, feed: String, groups: [String] = [], maxSkewMillis: Int64 = Admission.defaultMaxSkewMillis) {
         self.force = force
         self.feed = feed
         self.groups = groups
         self.maxSkewMillis = maxSkewMillis
-        self.defaultOfficer = defaultOfficer
-        self.defaultPurpose = defaultPurpose
     }
 
     public var json: JSONValue {
@@ -39,8 +38,7 @@ public struct NodeConfig: Sendable, Equatable {
             "version": 1, "force": .string(force), "feed": .string(feed),
             "groups": .array(groups.map { .string($0) }), "maxSkewMillis": .int(maxSkewMillis),
         ]
-        if let defaultOfficer { o["defaultOfficer"] = .string(defaultOfficer) }
-        if let defaultPurpose { o["defaultPurpose"] = .string(defaultPurpose) }
+        if let socketGroup { o["socketGroup"] = .string(socketGroup) }
         if let authority { o["authority"] = .string(authority) }
         if let listen { o["listen"] = .string(listen) }
         if let tlsCertificate { o["tlsCertificate"] = .string(tlsCertificate) }
@@ -53,9 +51,12 @@ public struct NodeConfig: Sendable, Equatable {
 
     public init(json: JSONValue, file: String) throws(NodeError) {
         guard let o = json.object else { throw NodeError("\(file): expected a JSON object") }
-        let known: Set<String> = ["version", "force", "feed", "groups", "maxSkewMillis", "defaultOfficer",
-                                  "defaultPurpose", "authority", "listen", "tlsCertificate", "tlsKey", "tlsCA", "peers",
-                                  "syncIntervalSeconds"]
+        let known: Set<String> = ["version", "force", "feed", "groups", "maxSkewMillis", "socketGroup", "authority",
+                                  "listen", "tlsCertificate", "tlsKey", "tlsCA", "peers", "syncIntervalSeconds"]
+        for retired in ["defaultOfficer", "defaultPurpose"] where o[retired] != nil {
+            throw NodeError("\(file): '\(retired)' is no longer used: officers are the Unix accounts registered with "
+                            + "'interforce officer add', and every read states its own purpose; remove it")
+        }
         if let extra = Set(o.keys).subtracting(known).sorted().first {
             throw NodeError("\(file): unknown setting '\(extra.prefix(40))'")
         }
@@ -72,8 +73,7 @@ public struct NodeConfig: Sendable, Equatable {
         }
         let skew = o["maxSkewMillis"]?.int ?? Admission.defaultMaxSkewMillis
         guard skew >= 0 else { throw NodeError("\(file): 'maxSkewMillis' must be >= 0") }
-        self.init(force: force, feed: feed, groups: groups, maxSkewMillis: skew,
-                  defaultOfficer: o["defaultOfficer"]?.string, defaultPurpose: o["defaultPurpose"]?.string)
+        self.init(force: force, feed: feed, groups: groups, maxSkewMillis: skew)
         if let a = o["authority"] {
             guard let hex = a.string, Identifiers.isLowerHex(hex, count: 64) else {
                 throw NodeError("\(file): 'authority' must be the authority's Ed25519 public key in lowercase hex")
@@ -84,6 +84,10 @@ public struct NodeConfig: Sendable, Equatable {
             guard let v = o[key] else { return nil }
             guard let s = v.string, !s.isEmpty else { throw NodeError("\(file): '\(key)' must be a non-empty string") }
             return s
+        }
+        socketGroup = try text("socketGroup")
+        if let g = socketGroup, !Officer.isAccountName(g) {
+            throw NodeError("\(file): 'socketGroup' must be a Unix group name")
         }
         listen = try text("listen")
         tlsCertificate = try text("tlsCertificate")

@@ -1,7 +1,13 @@
 // The peer-facing HTTPS API (docs/PROTOCOL.md, Schemas/openapi.yaml). Every /v1 route requires a client
 // certificate issued by the federation CA whose CN names a member force and whose fingerprint is not revoked;
-// the connection is then bound to that force for audience checks and the log. Refusals are logged with the
-// reason. /healthz is open; everything else needs a member certificate.
+// the connection is then bound to that force for audience checks and the log. /healthz is open; everything else
+// needs a member certificate.
+//
+// The server's gate (`gate`) decides on each request's head, before its body is read: unknown routes and methods,
+// clients without a member certificate, and pushes from a member whose pushes this minute already caused
+// `maxRejectionRowsPerMinute` rows for entries not accepted, are answered there. Refusals are counted by reason in
+// /metrics and logged through a `RefusalSummary`: the first of each kind per address, route and minute in full,
+// the rest as one summary row.
 
 import Foundation
 public import InterforceCore
@@ -17,20 +23,71 @@ public final class PeerAPI: Sendable {
         ("POST", "/v1/evidence"),
     ]
     public static let maxBatch = 500
+    /// Log rows a member's pushes may cause in a minute for entries that were not accepted (rejected or duplicate
+    /// items, malformed batches, batches with nothing accepted). Past it, its pushes are refused with 429
+    /// `too-many-rejections` until the minute is over, without being read.
+    public static let maxRejectionRowsPerMinute = 500
+    /// The refusal codes of authentication, always present in /metrics.
+    static let authenticationCodes = ["certificate-required", "certificate-rejected", "forbidden", "not-a-member"]
 
     let service: NodeService
     let onAccepted: @Sendable () -> Void
+    let now: @Sendable () -> Int64
     let requests = Atomic<Int>(0)
-    let refused = Atomic<Int>(0)
+    /// Requests refused by the gate, by code.
+    let refused = Mutex<[String: Int]>([:])
+    let refusals = RefusalSummary()
+    /// Per member, the rows its pushes caused this minute for entries not accepted.
+    let rejectionRows = Mutex<(minute: Int64, rows: [String: Int])>((0, [:]))
+    let transport = Mutex<(@Sendable () -> ServerStatistics?)?>(nil)
 
     /// `onAccepted` is called (outside the lock) after a push added entries, so they are relayed onwards.
-    public init(service: NodeService, onAccepted: @escaping @Sendable () -> Void) {
+    public init(service: NodeService, onAccepted: @escaping @Sendable () -> Void) throws {
         self.service = service
         self.onAccepted = onAccepted
+        now = try service.with { $0.now }
+    }
+
+    /// Where /metrics reads the HTTPS server's own counters and gauges.
+    public func observe(_ statistics: @escaping @Sendable () -> ServerStatistics?) {
+        transport.withLock { $0 = statistics }
+    }
+
+    /// The server's gate: routes, body-less GETs, the client certificate and the member's rejection budget are
+    /// checked on the request's head, so a refused request's body is never read.
+    public func gate(_ head: HTTPRequest) -> GateDecision {
+        requests.add(1, ordering: .relaxed)
+        do {
+            try logEndedMinutes(before: now())
+            if let refusal = Self.unroutable(head) {
+                count(refusal.code)
+                return .refuse(refusal.response)
+            }
+            if head.method == "GET", head.headers["transfer-encoding"] != nil
+                || (head.headers["content-length"].map { $0.trimmingCharacters(in: .whitespaces) != "0" } ?? false) {
+                count("malformed")
+                return .refuse(Self.error(400, "malformed", "GET \(head.path) takes no body"))
+            }
+            if head.path == "/healthz" { return .proceed }
+            switch try authenticate(head) {
+            case .failure(let response):
+                return .refuse(response)
+            case .success(let force):
+                if head.path == "/v1/entries", let (rows, wait) = throttled(force) {
+                    let message = "\(force)'s pushes caused \(rows) log rows for entries not accepted this minute "
+                        + "(at most \(Self.maxRejectionRowsPerMinute)); pushes are refused for \(wait) s"
+                    var response = try refuse(head, 429, "too-many-rejections", message, peer: force)
+                    response.headers.append(("Retry-After", String(wait)))
+                    return .refuse(response)
+                }
+                return .member
+            }
+        } catch {
+            return .refuse(Self.error(500, "internal", "\(error)"))
+        }
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
-        requests.add(1, ordering: .relaxed)
         do {
             return try route(request)
         } catch let error as Rejection {
@@ -40,18 +97,28 @@ public final class PeerAPI: Sendable {
         }
     }
 
+    /// Writes the summaries of every refusal still only counted: when `serve` stops.
+    public func flush() throws { try logEndedMinutes(before: .max) }
+
     static func error(_ status: Int, _ code: String, _ message: String) -> HTTPResponse {
         .json(status, JSONValue.object(["error": .string(code), "message": .string(message)]).canonicalBytes)
     }
 
     static func ok(_ json: JSONValue) -> HTTPResponse { .json(200, json.canonicalBytes) }
 
-    private func route(_ request: HTTPRequest) throws -> HTTPResponse {
+    /// 404 for a path that is no route, 405 for a method the route does not take.
+    static func unroutable(_ request: HTTPRequest) -> (code: String, response: HTTPResponse)? {
         let known = Self.routes.filter { $0.path == request.path }
-        guard !known.isEmpty else { return Self.error(404, "not-found", "no route \(request.path)") }
+        guard !known.isEmpty else { return ("not-found", Self.error(404, "not-found", "no route \(request.path)")) }
         guard known.contains(where: { $0.method == request.method }) else {
-            return Self.error(405, "method-not-allowed", "\(request.method) not allowed on \(request.path)")
+            return ("method-not-allowed",
+                    Self.error(405, "method-not-allowed", "\(request.method) not allowed on \(request.path)"))
         }
+        return nil
+    }
+
+    private func route(_ request: HTTPRequest) throws -> HTTPResponse {
+        if let refusal = Self.unroutable(request) { return refusal.response }
         if request.path == "/healthz" { return .text(200, "ok\n") }
         let peer: String
         switch try authenticate(request) {
@@ -105,11 +172,7 @@ public final class PeerAPI: Sendable {
 
     private func authenticate(_ request: HTTPRequest) throws -> Authentication {
         func refuse(_ status: Int, _ code: String, _ reason: String) throws -> Authentication {
-            refused.add(1, ordering: .relaxed)
-            try service.with { node in
-                try node.logRefusedConnection(remote: request.remoteAddress, path: request.path, reason: reason)
-            }
-            return .failure(Self.error(status, code, reason))
+            .failure(try self.refuse(request, status, code, reason))
         }
         switch request.client {
         case .missing:
@@ -134,22 +197,66 @@ public final class PeerAPI: Sendable {
         }
     }
 
+    /// Counts a refusal by `code`, logs it through the summary, and builds its answer.
+    private func refuse(_ request: HTTPRequest, _ status: Int, _ code: String, _ message: String,
+                        peer: String? = nil) throws -> HTTPResponse {
+        count(code)
+        let key = RefusalSummary.Key(remote: request.remoteAddress, path: request.path, code: code, peer: peer)
+        let (inFull, ended) = refusals.note(key, at: now())
+        if inFull || !ended.isEmpty {
+            try service.with { node in
+                try node.logRefusalSummaries(ended)
+                if inFull { try node.logRefusal(key, message: message) }
+            }
+        }
+        return Self.error(status, code, message)
+    }
+
+    private func count(_ code: String) { refused.withLock { $0[code, default: 0] += 1 } }
+
+    private func logEndedMinutes(before now: Int64) throws {
+        let ended = refusals.ended(before: now)
+        if !ended.isEmpty { try service.with { try $0.logRefusalSummaries(ended) } }
+    }
+
+    /// The rows `peer`'s pushes caused this minute and the seconds to the next minute, once at the limit; else nil.
+    private func throttled(_ peer: String) -> (rows: Int, wait: Int)? {
+        let at = now(), minute = RefusalSummary.minute(at)
+        return rejectionRows.withLock { state in
+            if state.minute != minute { state = (minute, [:]) }
+            let rows = state.rows[peer, default: 0]
+            guard rows >= Self.maxRejectionRowsPerMinute else { return nil }
+            return (rows, Int(((minute + 1) * 60_000 - at + 999) / 1000))
+        }
+    }
+
+    /// Counts rows a push by `peer` caused for entries not accepted.
+    private func charge(_ peer: String, rows: Int) {
+        let minute = RefusalSummary.minute(now())
+        rejectionRows.withLock { state in
+            if state.minute != minute { state = (minute, [:]) }
+            state.rows[peer, default: 0] += rows
+        }
+    }
+
     private func receive(_ request: HTTPRequest, from peer: String) throws -> HTTPResponse {
         let started = DispatchTime.now().uptimeNanoseconds
+        func malformed(_ message: String) throws -> HTTPResponse {
+            try service.with { try $0.logRejection(Rejection(.malformed, message), peer: peer) }
+            charge(peer, rows: 1)
+            return Self.error(400, "malformed", message)
+        }
         let body: JSONValue
         do {
             body = try JSONValue(parsing: request.body)
         } catch {
-            try service.with { try $0.logRejection(Rejection(.malformed, "batch is not valid JSON: \(error)"), peer: peer) }
-            return Self.error(400, "malformed", "batch is not valid JSON: \(error)")
+            return try malformed("batch is not valid JSON: \(error)")
         }
         guard let items = body["items"]?.array, body.object?.count == 1 else {
-            try service.with { try $0.logRejection(Rejection(.malformed, "batch must be {\"items\": [...]}"), peer: peer) }
-            return Self.error(400, "malformed", "batch must be {\"items\": [...]}")
+            return try malformed("batch must be {\"items\": [...]}")
         }
         guard items.count <= Self.maxBatch else {
-            try service.with { try $0.logRejection(Rejection(.malformed, "batch of \(items.count) items exceeds \(Self.maxBatch)"), peer: peer) }
-            return Self.error(400, "malformed", "at most \(Self.maxBatch) items per batch")
+            return try malformed("batch of \(items.count) items exceeds \(Self.maxBatch); at most \(Self.maxBatch) items per batch")
         }
         var parsed: [Delivery] = [], results = [JSONValue?](repeating: nil, count: items.count)
         var positions: [Int] = []
@@ -173,6 +280,10 @@ public final class PeerAPI: Sendable {
             return (outcomes, accepted)
         }
         for (position, outcome) in zip(positions, outcomes) { results[position] = outcome.json }
+        let refusedItems = parseFailures.count + outcomes.filter {
+            switch $0 { case .rejected, .duplicate: true; case .accepted, .withheld: false }
+        }.count
+        charge(peer, rows: refusedItems + (accepted == 0 ? 1 : 0))
         if accepted > 0 { onAccepted() }
         return Self.ok(["results": .array(results.map { $0 ?? .null })])
     }
@@ -190,9 +301,15 @@ public final class PeerAPI: Sendable {
             "interforce_feeds \(status.counts.feeds)",
             "# HELP interforce_http_requests_total Peer API requests.", "# TYPE interforce_http_requests_total counter",
             "interforce_http_requests_total \(requests.load(ordering: .relaxed))",
-            "# HELP interforce_http_refused_total Requests refused for their client certificate.",
+            "# HELP interforce_http_refused_total Requests refused on their head (their body unread), by reason.",
             "# TYPE interforce_http_refused_total counter",
-            "interforce_http_refused_total \(refused.load(ordering: .relaxed))",
+        ]
+        let refused = refused.withLock { $0 }.merging(Self.authenticationCodes.map { ($0, 0) }) { n, _ in n }
+        for (code, n) in refused.sorted(by: { $0.key < $1.key }) {
+            lines.append("interforce_http_refused_total{reason=\"\(code)\"} \(n)")
+        }
+        if let server = transport.withLock({ $0 })?() { lines += Self.metrics(server) }
+        lines += [
             "# HELP interforce_peer_last_success_seconds Unix time of the last successful sync per peer.",
             "# TYPE interforce_peer_last_success_seconds gauge",
         ]
@@ -204,6 +321,35 @@ public final class PeerAPI: Sendable {
         for p in peers { lines.append("interforce_peer_entries_sent_total{peer=\"\(p.peer)\"} \(p.entriesSent)") }
         return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")],
                             body: Array((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}
+
+extension PeerAPI {
+    /// The HTTPS server's connection and memory figures, in Prometheus text lines.
+    static func metrics(_ s: ServerStatistics) -> [String] {
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [(String, Int)]) -> [String] {
+            ["# HELP \(name) \(help)", "# TYPE \(name) \(type)"]
+                + samples.map { label, value in "\(name)\(label.isEmpty ? "" : "{reason=\"\(label)\"}") \(value)" }
+        }
+        return family("interforce_connections", "gauge", "Peer connections open now.", [("", s.connections)])
+            + family("interforce_connections_stranger", "gauge",
+                     "Open connections from sources that have not presented a member certificate.",
+                     [("", s.strangerConnections)])
+            + family("interforce_connections_refused_total", "counter", "Connections refused as they were accepted.",
+                     [("stranger-source-full", s.refusedStrangerSourceFull),
+                      ("stranger-slots-full", s.refusedStrangerSlotsFull)])
+            + family("interforce_connections_closed_total", "counter",
+                     "Connections closed for having no request admitted, or a request not done, in time.",
+                     [("admission-deadline", s.closedAtAdmissionDeadline),
+                      ("request-deadline", s.closedAtRequestDeadline)])
+            + family("interforce_http_limited_total", "counter", "Requests refused for their size or for memory.",
+                     [("too-large", s.refusedTooLarge), ("over-budget", s.refusedOverBudget)])
+            + family("interforce_memory_reserved_bytes", "gauge", "Bytes reserved by requests in flight.",
+                     [("", s.memoryReservedBytes)])
+            + family("interforce_memory_reserved_peak_bytes", "gauge", "Most bytes ever reserved at once.",
+                     [("", s.memoryReservedPeakBytes)])
+            + family("interforce_memory_budget_bytes", "gauge", "The budget requests in flight share.",
+                     [("", s.memoryBudgetBytes)])
     }
 }
 
@@ -219,11 +365,32 @@ extension IngestOutcome {
 }
 
 extension Node {
-    func logRefusedConnection(remote: String, path: String, reason: String) throws {
+    /// The first refusal of its kind this minute, in full: `tls-refused` for a client without a member certificate,
+    /// `reject` (reason `throttled`) for a member's push refused unread.
+    func logRefusal(_ key: RefusalSummary.Key, message: String) throws {
+        let detail: JSONValue = ["remote": .string(key.remote), "path": .string(key.path), "code": .string(key.code),
+                                 "message": .string(message)]
         try store.transaction {
-            try store.appendLog(LogEvent(kind: "tls-refused", reason: "certificate",
-                                         detail: ["remote": .string(remote), "path": .string(path),
-                                                  "message": .string(reason)]), at: now())
+            if let peer = key.peer {
+                try store.appendLog(LogEvent(kind: "reject", peer: peer, reason: "throttled", detail: detail), at: now())
+            } else {
+                try store.appendLog(LogEvent(kind: "tls-refused", reason: "certificate", detail: detail), at: now())
+            }
+        }
+    }
+
+    /// One `refused-summary` row per key of an ended minute: how many more refusals there were, and when.
+    func logRefusalSummaries(_ ended: [(RefusalSummary.Key, RefusalSummary.Tally)]) throws {
+        guard !ended.isEmpty else { return }
+        try store.transaction {
+            for (key, tally) in ended {
+                try store.appendLog(LogEvent(kind: "refused-summary", peer: key.peer,
+                                             reason: key.peer == nil ? "certificate" : "throttled",
+                                             detail: ["remote": .string(key.remote), "path": .string(key.path),
+                                                      "code": .string(key.code), "count": .int(Int64(tally.count)),
+                                                      "from": .int(tally.from), "until": .int(tally.until)]),
+                                    at: now())
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 // Files that hold secrets or evidence are created with owner-only permissions from the first byte, and never
-// overwritten by accident: creation uses O_CREAT|O_EXCL with mode 0600, directories mode 0700.
+// overwritten by accident: creation uses O_CREAT|O_EXCL with mode 0600, directories mode 0700. A data directory
+// (or key, or configuration) that someone else could write, or a key someone else could read, is refused rather
+// than used: whoever can write the directory can plant or swap the files the node trusts.
 
 import Foundation
 #if canImport(Glibc)
@@ -40,4 +42,56 @@ enum SecureFile {
     }
 
     static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+    /// Refuses a data directory that is not a directory of this user's, or that group or others can write.
+    static func checkPrivateDirectory(_ path: String) throws(NodeError) {
+        let info = try status(path)
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw NodeError("\(path) is not a directory") }
+        try checkOwner(path, info, "data directory")
+        let loose = info.st_mode & 0o022
+        guard loose == 0 else {
+            throw NodeError("data directory \(path) is writable by \(whom(loose)) (mode \(octal(info.st_mode))): "
+                            + "whoever can write it can replace the node's key, configuration or store; check what "
+                            + "it holds, then 'chmod go-w \(path)', or use another directory")
+        }
+    }
+
+    /// Refuses a file of the node's that is not this user's, that group or others can write, or — when `secret` —
+    /// that they can read at all.
+    static func checkPrivateFile(_ path: String, secret: Bool) throws(NodeError) {
+        let info = try status(path)
+        try checkOwner(path, info, "file")
+        let loose = info.st_mode & (secret ? 0o077 : 0o022)
+        guard loose == 0 else {
+            let access = secret ? (loose & 0o022 != 0 ? "readable and writable" : "readable") : "writable"
+            throw NodeError("\(path) is \(access) by \(whom(loose)) (mode \(octal(info.st_mode))): "
+                            + (secret ? "the feed key may have leaked; 'chmod 600 \(path)' and consider a new key"
+                                      : "'chmod go-w \(path)' after checking its contents"))
+        }
+    }
+
+    private static func status(_ path: String) throws(NodeError) -> stat {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw NodeError("cannot inspect \(path): \(String(cString: strerror(errno)))")
+        }
+        return info
+    }
+
+    private static func checkOwner(_ path: String, _ info: stat, _ what: String) throws(NodeError) {
+        guard info.st_uid == geteuid() else {
+            throw NodeError("\(what) \(path) belongs to uid \(info.st_uid), not to this user (uid \(geteuid())): "
+                            + "refusing to use it")
+        }
+    }
+
+    private static func whom(_ bits: mode_t) -> String {
+        switch (bits & 0o070 != 0, bits & 0o007 != 0) {
+        case (true, true): "group and others"
+        case (true, false): "its group"
+        default: "others"
+        }
+    }
+
+    private static func octal(_ mode: mode_t) -> String { "0" + String(mode & 0o777, radix: 8) }
 }

@@ -11,6 +11,8 @@
 // withheld  feed positions held only as a hash: entries whose audience excludes this node (keeps feeds gap-free)
 // equivocations  second entries for a feed position already filled: kept as evidence, the feed flagged
 // peers     last success and last error per peer, for `peers status`
+// officers  the officer registry: Unix account and uid, collar number, and the registration (roles, clearance)
+// requests  results of recent writes by client request id, so a retried write is answered, not done twice
 // forks     two signed statements for one feed position (fork evidence), from wherever they were found
 // rolled_back  positions removed from a feed because a newer membership ended their key's range before them
 // Never edit a migration once released; add a new one.
@@ -120,7 +122,31 @@ enum StoreSchema {
                 vector TEXT
             ) STRICT;
             """),
-        Migration(name: "003-ownership-forks-positions", sql: """
+        // Officers as principals: the Unix account behind every row caused by a local caller, the registry that
+        // maps accounts to officers, and the results of recent writes by client request id (at most once).
+        Migration(name: "003-officers", sql: """
+            ALTER TABLE log ADD COLUMN account TEXT;
+            CREATE INDEX log_by_officer ON log(officer, at);
+            CREATE TABLE officers(
+                account TEXT PRIMARY KEY,
+                uid INTEGER NOT NULL,
+                collar TEXT NOT NULL UNIQUE,
+                registration TEXT NOT NULL,
+                changed_at INTEGER NOT NULL
+            ) STRICT;
+            CREATE TABLE requests(
+                id TEXT PRIMARY KEY,
+                uid INTEGER NOT NULL,
+                operation TEXT NOT NULL,
+                digest TEXT NOT NULL,
+                result TEXT NOT NULL,
+                at INTEGER NOT NULL
+            ) STRICT;
+            CREATE INDEX requests_by_at ON requests(at);
+            """),
+        // Ownership, forks and revocation by position (issue 6): keys signed for ranges of feed positions instead of
+        // time windows, fork evidence, positions rolled back by a newer membership, erasure evidence by position.
+        Migration(name: "004-ownership-forks-positions", sql: """
             DROP TABLE keys;
             CREATE TABLE keys(
                 public_key TEXT PRIMARY KEY,

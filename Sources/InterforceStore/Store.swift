@@ -26,11 +26,22 @@ public struct RecordQuery: Sendable {
     public var updatedUntil: Int64?
     public var includeErased = false
     public var limit = 50
+    /// Continue after this record in the result order (newest update first, then id): for a caller that filters
+    /// results and needs the next page to fill its limit.
+    public var after: (updatedTime: Int64, id: String)?
     public init() {}
 }
 
 public struct StoreCounts: Sendable {
     public let entries: Int64, payloads: Int64, records: Int64, erased: Int64, feeds: Int64, logRows: Int64
+    public init(entries: Int64, payloads: Int64, records: Int64, erased: Int64, feeds: Int64, logRows: Int64) {
+        self.entries = entries
+        self.payloads = payloads
+        self.records = records
+        self.erased = erased
+        self.feeds = feeds
+        self.logRows = logRows
+    }
 }
 
 public struct StoreError: Error, CustomStringConvertible, Sendable {
@@ -41,6 +52,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 
 public final class Store {
     let db: Database
+    /// Set by the node while it serves one local caller's request (see ``LogActor``).
+    public var actor: LogActor?
 
     /// Opens (creating if needed) the store at `path` (":memory:" for tests), in WAL mode, migrated.
     public init(path: String, readOnly: Bool = false) throws {
@@ -182,6 +195,13 @@ public final class Store {
                      .text(author), .int(after), .int(Int64(min(limit, Int(Int64.max))))).map(Self.storedEntry)
     }
 
+    /// How many entries are held of `author` (every feed when nil) with seq > `after`.
+    public func entryCount(author: String?, after: Int64 = 0) throws -> Int64 {
+        guard let author else { return try db.queryOne("SELECT count(*) FROM entries")?.int(0) ?? 0 }
+        return try db.queryOne("SELECT count(*) FROM entries WHERE author = ? AND seq > ?", .text(author),
+                               .int(after))?.int(0) ?? 0
+    }
+
     /// Every entry, feed by feed in seq order, one at a time.
     public func forEachEntry(_ body: (StoredEntry) throws -> Void) throws {
         let statement = try db.prepare(Self.entrySelect + " ORDER BY e.author, e.seq")
@@ -301,6 +321,10 @@ public final class Store {
         if let s = q.updatedSince { clauses.append("r.updated_time >= ?"); values.append(.int(s)) }
         if let u = q.updatedUntil { clauses.append("r.updated_time < ?"); values.append(.int(u)) }
         if !q.includeErased { clauses.append("r.erased = 0") }
+        if let after = q.after {
+            clauses.append("(r.updated_time < ? OR (r.updated_time = ? AND r.id > ?))")
+            values += [.int(after.updatedTime), .int(after.updatedTime), .text(after.id)]
+        }
         let whereSQL = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
         values.append(.int(Int64(q.limit)))
         return try db.query("SELECT r.state FROM \(from)\(whereSQL) ORDER BY r.updated_time DESC, r.id LIMIT ?",

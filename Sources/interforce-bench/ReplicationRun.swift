@@ -405,7 +405,7 @@ struct ReplicationRun {
         progress("pre-populating A with \(n) entries (\(SizeRun.authorBatch) per transaction)")
         (_, r.populateSeconds) = try timed {
             for start in stride(from: 0, to: n, by: SizeRun.authorBatch) {
-                try node.store.transaction {
+                try node.transaction {
                     for item in workload.items[start..<min(start + SizeRun.authorBatch, n)] {
                         try node.create(type: item.type, document: item.document, classification: item.classification,
                                         audience: audience, officer: Self.officer)
@@ -413,7 +413,7 @@ struct ReplicationRun {
                 }
             }
         }
-        let entries = try node.store.entries(author: node.config.feed).map(\.entry)
+        let entries = try Store(path: a.data + "/store.db", readOnly: true).entries(author: node.config.feed).map(\.entry)
         guard entries.count == n else { throw BenchError("A holds \(entries.count) entries, expected \(n)") }
         progress("raw Ed25519 verify over the same \(n) entries")
         var verified = 0

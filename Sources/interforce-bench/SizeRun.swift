@@ -57,7 +57,7 @@ struct SizeRun {
         let wallStart = monotonicNanos()
         var r = SizeResult(n: n)
         let officer = "PC 1234"
-        let reader = try Reader(officer: officer, purpose: "benchmark")
+        let purpose = try Purpose(code: .audit, text: "benchmark")
 
         progress("N=\(n): generating \(n) documents")
         let workload = try Workload(count: n)
@@ -81,18 +81,36 @@ struct SizeRun {
             (_, r.batchedSeconds) = try timed {
                 for start in stride(from: r.durableCount, to: n, by: Self.authorBatch) {
                     // Node.create nests as a savepoint inside this transaction: one commit and fsync per batch.
-                    try author.store.transaction {
+                    try author.transaction {
                         for item in workload.items[start..<min(start + Self.authorBatch, n)] { try create(item) }
                     }
                 }
             }
         }
 
+        // From here the author node is used as the CLI uses it: through the local API, as this process's account,
+        // registered with a reading role; the store is read directly (read-only) for the unlogged comparisons.
+        let authorDirectory = directory + "/author-\(n)"
+        let authorFeed = author.config.feed
+        let authorKey = author.publicKey
+        let api = LocalNode(service: NodeService(try Node.open(dataDirectory: DataDirectory(authorDirectory))),
+                            replicator: nil).session(uid: geteuid())
+        _ = try api.addOfficer(OfficerAddRequest(requestId: RequestID.new(), account: benchAccount(), collar: officer,
+                                                 name: "Benchmark", force: nil, roles: [.analyst],
+                                                 clearance: .officialSensitive))
+        let store = try Store(path: authorDirectory + "/store.db", readOnly: true)
+
         // 2. Export, then raw Ed25519 on exactly these entries.
         progress("N=\(n): exporting")
         let envelopes: [EntryEnvelope]
         (envelopes, r.exportSeconds) = try timed {
-            try author.export(author: author.config.feed, after: 0, reader: reader)
+            var out: [EntryEnvelope] = []
+            var page = try api.exportEntries(EntriesExportRequest(feed: authorFeed, after: 0, purpose: purpose))
+            while true {
+                for case .entry(let e) in page.items { out.append(e) }
+                guard let cursor = page.cursor else { return out }
+                page = try api.nextEntries(NextRequest(cursor: cursor))
+            }
         }
         guard envelopes.count == n else { throw BenchError("exported \(envelopes.count) entries, expected \(n)") }
         progress("N=\(n): raw verify and sign")
@@ -112,8 +130,7 @@ struct SizeRun {
         // 3. Ingest into a second node that trusts the author's key.
         let ingestNode = try Node.initialize(dataDirectory: DataDirectory(directory + "/ingest-\(n)"), force: "surrey",
                                              groups: ["south-east"])
-        try ingestNode.trust(author.publicKey, feed: author.config.feed,
-                             officer: officer)
+        try ingestNode.trust(authorKey, feed: authorFeed, officer: officer)
         progress("N=\(n): ingesting \(n) entries, \(Self.ingestBatch) per transaction")
         var accepted = 0
         (_, r.ingestSeconds) = try timed {
@@ -127,27 +144,27 @@ struct SizeRun {
 
         // 4. State digest, on both nodes; they hold the same entries so they must agree.
         progress("N=\(n): status and state digest")
-        var authorStatus: NodeStatus?
-        for _ in 0..<3 { authorStatus = try r.status.measure { try author.status() } }
-        for _ in 0..<3 { _ = try r.digestOnly.measure { try author.store.stateDigest() } }
+        var authorStatus: StatusResponse?
+        for _ in 0..<3 { authorStatus = try r.status.measure { try api.status() } }
+        for _ in 0..<3 { _ = try r.digestOnly.measure { try store.stateDigest() } }
         let ingestStatus = try ingestNode.status()
-        r.digestsMatch = authorStatus?.digest == ingestStatus.digest
+        r.digestsMatch = authorStatus?.digest == ingestStatus.digest.hex
         r.records = authorStatus?.counts.records ?? 0
         r.entries = authorStatus?.counts.entries ?? 0
 
         // 5. Reads on the author node.
         progress("N=\(n): \(queries) queries and \(queries) record shows")
-        try measureReads(author, envelopes: envelopes, reader: reader, into: &r)
+        try measureReads(api, store, envelopes: envelopes, purpose: purpose, into: &r)
 
         r.storeBytes = ["", "-wal"].reduce(0) { total, suffix in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: author.store.path + suffix)
+            let attributes = try? FileManager.default.attributesOfItem(atPath: authorDirectory + "/store.db" + suffix)
             return total + ((attributes?[.size] as? NSNumber)?.int64Value ?? 0)
         }
         r.wallSeconds = Double(monotonicNanos() - wallStart) / 1e9
         return r
     }
 
-    private func measureReads(_ node: Node, envelopes: [EntryEnvelope], reader: Reader,
+    private func measureReads(_ api: NodeSession, _ store: Store, envelopes: [EntryEnvelope], purpose: Purpose,
                               into r: inout SizeResult) throws {
         let times = envelopes.map(\.entry.header.clock.time)
         let first = times.min() ?? 0, last = times.max() ?? 0
@@ -180,28 +197,39 @@ struct SizeRun {
         for i in r.kinds.indices {
             var q = r.kinds[i].query(&counting)
             q.limit = Int(Int32.max)
-            r.kinds[i].matches = try node.store.search(q).count
+            r.kinds[i].matches = try store.search(q).count
         }
         var rng = SplitMix64(seed: 42)
         let plan = (0..<queries).map { i in (kind: i % r.kinds.count, query: r.kinds[i % r.kinds.count].query(&rng)) }
         // Warm-up: one of each, unrecorded, so the first sample of a kind does not pay for cold pages.
-        for kind in r.kinds.indices { _ = try node.store.search(r.kinds[kind].query(&rng)) }
+        for kind in r.kinds.indices { _ = try store.search(r.kinds[kind].query(&rng)) }
         for p in plan {
-            let seconds = try timed { try node.query(p.query, reader: reader) }.seconds
+            let q = p.query
+            let request = QueryRequest(text: q.text, type: q.type, force: q.force, since: q.updatedSince,
+                                       until: q.updatedUntil, limit: q.limit, purpose: purpose)
+            let seconds = try timed { try api.query(request) }.seconds
             r.kinds[p.kind].logged.add(seconds)
             r.queryLogged.add(seconds)
         }
         // The same queries without the audit row, on every other query (round-robin keeps every kind), to say how
         // much of a query is the logged commit without doubling the slowest part of the run.
         for p in plan.enumerated().filter({ $0.offset % 2 == 0 }).map(\.element) {
-            let seconds = try timed { try node.store.search(p.query) }.seconds
+            let seconds = try timed { try store.search(p.query) }.seconds
             r.kinds[p.kind].unlogged.add(seconds)
             r.queryUnlogged.add(seconds)
         }
 
         let ids = Array(Set(envelopes.map(\.entry.header.record))).sorted()
         let picks = (0..<queries).map { _ in ids[Int(rng.next() % UInt64(ids.count))] }
-        for id in picks { _ = try r.showLogged.measure { try node.show(id, reader: reader) } }
-        for id in picks { _ = try r.showUnlogged.measure { try node.store.recordState(id) } }
+        for id in picks {
+            _ = try r.showLogged.measure { try api.show(RecordRequest(record: id, purpose: purpose)) }
+        }
+        for id in picks { _ = try r.showUnlogged.measure { try store.recordState(id) } }
     }
+}
+
+/// This process's Unix account name, which the benchmark registers as an officer of its nodes.
+func benchAccount() -> String {
+    guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return "root" }
+    return String(cString: name)
 }

@@ -7,12 +7,13 @@ import InterforceNode
 enum AuditCheckpointCommand: Command {
     static let name = "audit checkpoint"
     static let abstract = "sign a checkpoint of the audit log head now"
-    static let usage = "audit checkpoint"
-    static let options: [OptionSpec] = []
+    static let usage = "audit checkpoint [--request-id ID]"
+    static let options = [requestIDOption]
+    static let role = roleLine(.administer)
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
-        let node = try context.openNode(args)
-        if let seq = try node.checkpoint() {
+        let result = try context.api(args).checkpoint(CheckpointRequest(requestId: try context.requestID(args)))
+        if let seq = result.seq {
             printOut("checkpoint signed as log row \(seq)")
         } else {
             printOut("the log head is already a checkpoint")

@@ -7,19 +7,16 @@ enum AuditVerifyCommand: Command {
     static let name = "audit verify"
     static let abstract = "verify entries, signatures, feeds, payloads, record states and the log chain"
     static let usage = "audit verify [-o table|json]"
-    static let options = [officerOption, outputOption]
+    static let options = [outputOption]
+    static let role = roleLine(.verify)
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         let format = try OutputFormat.from(args)
-        let node = try context.openNode(args)
-        let report = try node.verify(officer: args.value("officer") ?? context.environment["INTERFORCE_OFFICER"])
+        let report = try context.api(args).verify()
         if format == .json {
-            printOut(JSONValue.object([
-                "ok": .bool(report.ok), "entries": .int(report.entries), "records": .int(report.records),
-                "logRows": .int(report.logRows), "problems": .array(report.problems.map { .string($0) }),
-            ]).prettyText())
+            printJSON(report.json)
         } else {
-            for p in report.problems { printOut("FAIL \(p)") }
+            for p in report.problems { printOut("FAIL \(Terminal.text(p))") }
             printOut("\(report.ok ? "OK" : "FAILED"): \(report.entries) entries, \(report.records) records, "
                      + "\(report.logRows) log rows checked; \(report.problems.count) problem(s)")
         }

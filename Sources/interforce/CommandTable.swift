@@ -14,8 +14,8 @@ nonisolated(unsafe) let commands: [any Command.Type] = [
     MembershipDescribeCommand.self, MembershipCreateCommand.self, MembershipSignCommand.self,
     MembershipInspectCommand.self, MembershipInstallCommand.self,
     ServeCommand.self, PeersListCommand.self, PeersStatusCommand.self, SyncCommand.self, WatchCommand.self,
+    OfficerAddCommand.self, OfficerListCommand.self, OfficerShowCommand.self, OfficerDisableCommand.self,
     SchemaWriteCommand.self,
-    WatchPollCommand.self,
 ]
 
 let overview = """
@@ -24,7 +24,7 @@ let overview = """
     USAGE: interforce <command> [<subcommand>] [options]
 
     COMMANDS:
-    \(commands.filter { !$0.name.contains("-poll") }.map { "  " + $0.name.padding(toLength: 18, withPad: " ", startingAt: 0) + $0.abstract }
+    \(commands.map { "  " + $0.name.padding(toLength: max(20, $0.name.count + 2), withPad: " ", startingAt: 0) + $0.abstract }
         .joined(separator: "\n"))
 
     Run 'interforce <command> --help' for the options of one command.

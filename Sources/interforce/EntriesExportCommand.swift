@@ -1,5 +1,6 @@
-// `interforce entries export`: signed entries as JSON lines ({"hash","header","signature","payload"}), the form
-// peers exchange and outside verifiers check (docs/DATA-MODEL.md).
+// `interforce entries export`: signed entries as JSON lines ({"hash","header","signature","position","payload"}),
+// the form peers exchange and outside verifiers check (docs/DATA-MODEL.md). An entry of a record the caller may
+// not read is exported as its withheld marker ({"withheld": {...}}: hash and audience, no content).
 
 import InterforceCore
 import InterforceNode
@@ -7,13 +8,14 @@ import InterforceNode
 enum EntriesExportCommand: Command {
     static let name = "entries export"
     static let abstract = "write signed entries as JSON lines, for another node or an outside verifier"
-    static let usage = "entries export [--feed FEED] [--after SEQ] [--out FILE] --officer ID --purpose TEXT"
+    static let usage = "entries export [--feed FEED] [--after SEQ] [--out FILE] --purpose 'CODE: TEXT'"
     static let options = [
         OptionSpec(name: "feed", help: "only this feed (default: every feed held)", valueName: "FEED"),
         OptionSpec(name: "after", help: "only entries with seq > SEQ (with --feed)", valueName: "SEQ"),
         OptionSpec(name: "out", help: "write to FILE (created 0600, never overwritten) instead of stdout", valueName: "FILE"),
-        officerOption, purposeOption,
+        purposeOption,
     ]
+    static let role = roleLine(.readRecords) + "; entries of other records are exported as withheld markers"
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         let feed = args.value("feed")
@@ -24,12 +26,22 @@ enum EntriesExportCommand: Command {
             guard let n = Int64(a), n >= 0 else { throw UsageError("--after must be a non-negative number") }
             after = n
         }
-        let node = try context.openNode(args)
-        let envelopes = try node.export(author: feed, after: after, reader: try context.reader(args, node))
+        let request = EntriesExportRequest(feed: feed, after: after, purpose: try context.purpose(args))
         let sink = try LineSink(path: args.value("out"))
-        for e in envelopes { try sink.write(e.json.canonicalText) }
+        let api = try context.api(args)
+        var page = try api.exportEntries(request)
+        var entries = 0, withheld = 0
+        while true {
+            for item in page.items {
+                sink.write(item.json.canonicalText)
+                if case .withheld = item { withheld += 1 } else { entries += 1 }
+            }
+            guard let cursor = page.cursor else { break }
+            page = try api.nextEntries(NextRequest(cursor: cursor))
+        }
         try sink.close()
-        printErr("\(envelopes.count) entr\(envelopes.count == 1 ? "y" : "ies") exported")
+        printErr("\(entries) entr\(entries == 1 ? "y" : "ies") exported"
+                 + (withheld > 0 ? ", \(withheld) withheld (records you may not read)" : ""))
         return ExitCode.success
     }
 }

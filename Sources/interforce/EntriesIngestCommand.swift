@@ -1,6 +1,7 @@
 // `interforce entries ingest`: admits signed entries from a JSON-lines file. Each is checked (schema, type,
 // classification, signature, key, clock skew, payload hash, gap-free seq, prev hash) and accepted, counted as a
-// duplicate, or rejected with its reason; a rejected entry stores nothing but its log row.
+// duplicate, or rejected with its reason; a rejected entry stores nothing but its log row. The file is read here
+// and sent to the node in batches, each with its own request id.
 
 import Foundation
 import InterforceCore
@@ -14,59 +15,43 @@ enum EntriesIngestCommand: Command {
         OptionSpec(name: "peer", help: "where the entries came from, for the log", valueName: "NAME"),
         outputOption,
     ]
+    static let role = roleLine(.administer)
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         guard args.positionals.count == 1 else { throw UsageError("give exactly one FILE (or '-')") }
         let format = try OutputFormat.from(args)
-        let path = args.positionals[0]
-        let data: Data
-        if path == "-" { data = Data(readStandardInput()) } else {
-            guard let d = FileManager.default.contents(atPath: path) else {
-                throw NodeError("cannot read \(path): missing or unreadable")
-            }
-            data = d
-        }
-        let node = try context.openNode(args)
         let peer = args.value("peer")
-        var deliveries: [Delivery] = [], results: [JSONValue] = []
-        var rejected = 0
-        for (n, line) in data.split(separator: 0x0a, omittingEmptySubsequences: true).enumerated() {
-            do {
-                deliveries.append(try Delivery(json: try JSONValue(parsing: [UInt8](line))))
-            } catch {
-                let rejection = (error as? Rejection) ?? Rejection(.malformed, "line \(n + 1): \(error)")
-                try node.logRejection(rejection, peer: peer)
-                results.append(["line": .int(Int64(n + 1)), "outcome": "rejected",
-                                "reason": .string(rejection.code.rawValue), "message": .string(rejection.message)])
-                rejected += 1
+        if let peer { do { try TextRules.check(peer, what: "--peer", maxLength: 100) } catch { throw UsageError(error.message) } }
+        let data = try readFile(args.positionals[0])
+        let lines = data.split(separator: 0x0a, omittingEmptySubsequences: true).map { String(decoding: $0, as: UTF8.self) }
+        let api = try context.api(args)
+        var results: [IngestOutcomeView] = []
+        // Batches of at most 200 lines and about 4 MiB, well inside the socket's request limit; an empty file is
+        // still one (empty) request, so the node's policy answers it as any other.
+        var start = 0
+        repeat {
+            var end = start, bytes = 0
+            while end < lines.count, end - start < 200, end == start || bytes + lines[end].utf8.count < 4 << 20 {
+                bytes += lines[end].utf8.count
+                end += 1
             }
-        }
-        var accepted = 0, duplicates = 0, withheld = 0
-        for (delivery, outcome) in zip(deliveries, try node.ingest(deliveries, peer: peer)) {
-            var r: [String: JSONValue] = ["feed": .string(delivery.author), "seq": .int(delivery.seq)]
-            if case .entry(let envelope) = delivery { r["entry"] = .string(envelope.entry.hash.hex) }
-            switch outcome {
-            case .withheld: withheld += 1; r["outcome"] = "withheld"
-            case .accepted: accepted += 1; r["outcome"] = "accepted"
-            case .duplicate: duplicates += 1; r["outcome"] = "duplicate"
-            case .rejected(let why):
-                rejected += 1
-                r["outcome"] = "rejected"
-                r["reason"] = .string(why.code.rawValue)
-                r["message"] = .string(why.message)
-            }
-            results.append(.object(r))
-        }
+            results += try api.ingest(IngestRequest(requestId: RequestID.new(), peer: peer, firstLine: Int64(start + 1),
+                                                    lines: Array(lines[start..<end]))).results
+            start = end
+        } while start < lines.count
+        let count = { (outcome: String) in Int64(results.filter { $0.outcome == outcome }.count) }
+        let rejected = count("rejected")
         if format == .json {
-            printOut(JSONValue.object(["accepted": .int(Int64(accepted)), "duplicates": .int(Int64(duplicates)),
-                                       "rejected": .int(Int64(rejected)), "withheld": .int(Int64(withheld)),
-                                       "results": .array(results)]).prettyText())
+            printJSON(.object(["accepted": .int(count("accepted")), "duplicates": .int(count("duplicate")),
+                               "rejected": .int(rejected), "withheld": .int(count("withheld")),
+                               "results": .array(results.map(\.json))]))
         } else {
-            for r in results where r["outcome"]?.string == "rejected" {
-                printErr("rejected \(r["entry"]?.string.map { String($0.prefix(16)) } ?? "line \(r["line"]?.int ?? 0)"): "
-                         + "\(r["reason"]?.string ?? ""): \(r["message"]?.string ?? "")")
+            for r in results where r.outcome == "rejected" {
+                printErr(Terminal.text("rejected \(r.entry.map { String($0.prefix(16)) } ?? "line \(r.line)"): "
+                                       + "\(r.reason ?? ""): \(r.message ?? "")"))
             }
-            printOut("\(accepted) accepted, \(duplicates) duplicate, \(withheld) withheld, \(rejected) rejected")
+            printOut("\(count("accepted")) accepted, \(count("duplicate")) duplicate, \(count("withheld")) withheld, "
+                     + "\(rejected) rejected")
         }
         return rejected == 0 ? ExitCode.success : ExitCode.failure
     }

@@ -3,12 +3,18 @@
 import Foundation
 import InterforceCore
 import InterforceNode
+#if canImport(Glibc)
+import Glibc
+#endif
 
 enum InitCommand: Command {
     static let name = "init"
     static let abstract = "create a node: data directory, key, feed, config and store (never overwrites)"
-    static let usage = "init --force SLUG [--group SLUG]... [--authority PEM] [--listen HOST:PORT] [--tls-cert PEM --tls-key PEM --tls-ca PEM] [--peer FORCE]..."
-    static let discussion = "The federation settings can also be edited later in config.json (see docs/OPERATIONS.md)."
+    static let usage = "init --force SLUG [--group SLUG]... [--authority PEM] [--listen HOST:PORT] [--tls-cert PEM --tls-key PEM --tls-ca PEM] [--peer FORCE]... [--socket-group GROUP]"
+    static let discussion = """
+        The federation settings can also be edited later in config.json (see docs/OPERATIONS.md). The account
+        that runs init owns the node: it runs 'serve', and is the node's first admin ('interforce officer add').
+        """
     static let options = [
         OptionSpec(name: "force", help: "this node's force, e.g. hampshire", valueName: "SLUG"),
         OptionSpec(name: "group", help: "a group the force belongs to, e.g. south-east", valueName: "SLUG",
@@ -20,8 +26,11 @@ enum InitCommand: Command {
         OptionSpec(name: "tls-key", help: "this node's TLS private key (PEM)", valueName: "PEM"),
         OptionSpec(name: "tls-ca", help: "the federation CA certificate (PEM)", valueName: "PEM"),
         OptionSpec(name: "peer", help: "a force to replicate with", valueName: "FORCE", repeatable: true),
+        OptionSpec(name: "socket-group", help: "the Unix group of the officers who may use the running node",
+                   valueName: "GROUP"),
         outputOption,
     ]
+    static let role = "none: the account that runs it becomes the node's own account"
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         guard let force = args.value("force") else { throw UsageError("--force is required") }
@@ -41,6 +50,7 @@ enum InitCommand: Command {
             if let p = args.value(flag), !FileManager.default.fileExists(atPath: p) { throw UsageError("--\(flag): \(p) not found") }
         }
         for p in args.all("peer") where !Identifiers.isSlug(p) { throw UsageError("--peer '\(p)' is not a force slug") }
+        if let g = args.value("socket-group"), getgrnam(g) == nil { throw UsageError("--socket-group: no group '\(g)'") }
         if let l = args.value("listen"), l.split(separator: ":").count < 2 || UInt16(l.split(separator: ":").last!) == nil {
             throw UsageError("--listen must be HOST:PORT")
         }
@@ -51,10 +61,11 @@ enum InitCommand: Command {
             c.tlsKey = absolute(args.value("tls-key"))
             c.tlsCA = absolute(args.value("tls-ca"))
             c.peers = args.all("peer")
+            c.socketGroup = args.value("socket-group")
         }, now: context.nowFunction)
         let info: JSONValue = ["data": .string(dir.path), "force": .string(force), "feed": .string(node.config.feed),
                                "publicKey": .string(node.publicKey.hex)]
-        if format == .json { printOut(info.prettyText()) } else {
+        if format == .json { printJSON(info) } else {
             printOut("Initialised node for \(force) in \(dir.path)\nfeed \(node.config.feed)\nkey  \(node.publicKey.hex)")
         }
         return ExitCode.success

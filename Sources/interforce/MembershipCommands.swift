@@ -10,14 +10,6 @@ import Foundation
 import InterforceCore
 import InterforceNode
 
-func readFile(_ path: String) throws -> [UInt8] {
-    if path == "-" { return readStandardInput() }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw NodeError("cannot read \(path): missing or unreadable")
-    }
-    return [UInt8](data)
-}
-
 func readJSONFile(_ path: String) throws -> JSONValue {
     do { return try JSONValue(parsing: try readFile(path)) } catch let e as NodeError { throw e } catch {
         throw NodeError("\(path): invalid JSON: \(error)")
@@ -25,9 +17,9 @@ func readJSONFile(_ path: String) throws -> JSONValue {
 }
 
 func writeOutput(_ text: String, to path: String?) throws {
-    guard let path else { printOut(text); return }
+    guard let path else { printOut(Terminal.json(text)); return }
     let sink = try LineSink(path: path)
-    try sink.write(text)
+    sink.write(text)
     try sink.close()
 }
 
@@ -40,22 +32,23 @@ enum MembershipDescribeCommand: Command {
         OptionSpec(name: "endpoint", help: "where peers reach this node", valueName: "URL"),
         OptionSpec(name: "group", help: "a group (default: the groups in config.json)", valueName: "SLUG", repeatable: true),
     ]
+    static let role = roleLine(.status)
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         guard let name = args.value("name") else { throw UsageError("--name is required") }
         guard let endpoint = args.value("endpoint"), endpoint.hasPrefix("https://") else {
             throw UsageError("--endpoint must be an https:// URL")
         }
-        let node = try context.openNode(args)
-        let groups = args.has("group") ? args.all("group") : node.config.groups
-        for g in groups where !Identifiers.isSlug(g) { throw UsageError("group '\(g)' is not a slug") }
+        for g in args.all("group") where !Identifiers.isSlug(g) { throw UsageError("group '\(g)' is not a slug") }
+        let status = try context.api(args).status()
+        let groups = args.has("group") ? args.all("group") : status.groups
         let member: JSONValue = [
-            "force": .string(node.config.force), "name": .string(name), "endpoint": .string(endpoint),
+            "force": .string(status.force), "name": .string(name), "endpoint": .string(endpoint),
             "groups": .array(groups.sorted().map { .string($0) }),
-            "feeds": [["feed": .string(node.config.feed),
-                       "keys": [["key": .string(node.publicKey.hex), "fromSeq": 1, "untilSeq": .null]]]],
+            "feeds": [["feed": .string(status.feed),
+                       "keys": [["key": .string(status.publicKey), "fromSeq": 1, "untilSeq": .null]]]],
         ]
-        printOut(member.prettyText())
+        printJSON(member)
         return ExitCode.success
     }
 }
@@ -74,6 +67,7 @@ enum MembershipCreateCommand: Command {
                    repeatable: true),
         OptionSpec(name: "out", help: "write to FILE (created 0600) instead of stdout", valueName: "FILE"),
     ]
+    static let role = noNodeRole
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         guard let federation = args.value("federation") else { throw UsageError("--federation is required") }
@@ -131,6 +125,7 @@ enum MembershipSignCommand: Command {
         OptionSpec(name: "authority-key", help: "Ed25519 private key, PKCS#8 PEM (Deploy/pki.sh authority)", valueName: "PEM"),
         OptionSpec(name: "out", help: "write to FILE (created 0600) instead of stdout", valueName: "FILE"),
     ]
+    static let role = noNodeRole
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         guard args.positionals.count == 1 else { throw UsageError("give exactly one FILE") }
@@ -157,6 +152,7 @@ enum MembershipInspectCommand: Command {
                    valueName: "PEM"),
         outputOption,
     ]
+    static let role = "none with --authority; without it, any registered officer (the node is asked for its authority key)"
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         guard args.positionals.count == 1 else { throw UsageError("give exactly one FILE") }
@@ -170,15 +166,15 @@ enum MembershipInspectCommand: Command {
             do { authority = try PublicKey.fromSPKIPEM(String(decoding: try readFile(pem), as: UTF8.self)) } catch let e as ModelError {
                 throw NodeError("\(pem): \(e.message)")
             }
-        } else if let hex = (try? context.openNode(args))?.config.authority {
+        } else if let hex = try? context.api(args).status().authority {
             authority = try? PublicKey(hex: hex)
         }
         let verified = authority.map { signed.verify(authority: $0) }
         let m = signed.membership
         if format == .json {
-            printOut(JSONValue.object(["membership": m.json, "signatureValid": verified.map { .bool($0) } ?? .null]).prettyText())
+            printJSON(.object(["membership": m.json, "signatureValid": verified.map { .bool($0) } ?? .null]))
         } else {
-            printOut("federation \(m.federation)  version \(m.version)  issued \(ISOTime.format(millis: m.issuedAt))")
+            printOut("federation \(Terminal.text(m.federation))  version \(m.version)  issued \(ISOTime.format(millis: m.issuedAt))")
             printOut("signature  \(verified.map { $0 ? "valid" : "INVALID" } ?? "not checked (no authority key)")")
             printOut(table(["FORCE", "GROUPS", "ENDPOINT", "FEED", "KEYS"], m.members.flatMap { member in
                 member.feeds.map { f in
@@ -187,7 +183,9 @@ enum MembershipInspectCommand: Command {
                         .joined(separator: "; ")]
                 }
             }))
-            if !m.revokedCertificates.isEmpty { printOut("revoked certificates: \(m.revokedCertificates.joined(separator: ", "))") }
+            if !m.revokedCertificates.isEmpty {
+                printOut("revoked certificates: \(Terminal.text(m.revokedCertificates.joined(separator: ", ")))")
+            }
         }
         return verified == false ? ExitCode.failure : ExitCode.success
     }
@@ -196,8 +194,9 @@ enum MembershipInspectCommand: Command {
 enum MembershipInstallCommand: Command {
     static let name = "membership install"
     static let abstract = "install a newer signed membership document into this node"
-    static let usage = "membership install FILE --officer ID"
-    static let options = [officerOption]
+    static let usage = "membership install FILE|- [--request-id ID]"
+    static let options = [requestIDOption]
+    static let role = roleLine(.administer)
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         guard args.positionals.count == 1 else { throw UsageError("give exactly one FILE") }
@@ -205,14 +204,14 @@ enum MembershipInstallCommand: Command {
         do { signed = try SignedMembership(json: try readJSONFile(args.positionals[0])) } catch let e as ModelError {
             throw NodeError("\(args.positionals[0]): \(e.message)")
         }
-        let node = try context.openNode(args)
-        let installed = try node.installMembership(signed, source: nil, officer: try context.writer(args, node))
-        if installed {
-            printOut("installed membership version \(signed.membership.version) (\(signed.membership.members.count) forces)")
+        let result = try context.api(args).installMembership(
+            MembershipInstallRequest(requestId: try context.requestID(args), membership: signed))
+        if result.installed {
+            printOut("installed membership version \(result.version) (\(result.forces) forces)")
             return ExitCode.success
         }
-        printErr("membership version \(signed.membership.version) is not newer than the installed version "
-                 + "\(node.membership?.version ?? 0); nothing changed")
+        printErr("membership version \(result.version) is not newer than the installed version "
+                 + "\(result.previous ?? 0); nothing changed")
         return ExitCode.failure
     }
 }

@@ -1,13 +1,13 @@
-// `interforce query`: full-text search plus filters over the records held here. Logged with officer and purpose.
+// `interforce query`: full-text search plus filters over the records held here that the caller may read. Logged
+// with the officer, the account and the purpose; records the caller may not see are never counted or shown.
 
 import InterforceCore
 import InterforceNode
-import InterforceStore
 
 enum QueryCommand: Command {
     static let name = "query"
     static let abstract = "search records: full text plus type, force, time and classification filters"
-    static let usage = "query [TEXT...] [--type T] [--force F] [--since TIME] [--until TIME] [--classification C] [--limit N] --officer ID --purpose TEXT"
+    static let usage = "query [TEXT...] [--type T] [--force F] [--since TIME] [--until TIME] [--classification C] [--limit N] --purpose 'CODE: TEXT'"
     static let discussion = "Words must all match; a trailing * matches a prefix. Times are UTC (2026-11-22 or 2026-11-22T09:30:00Z) and filter on last update."
     static let options = [
         OptionSpec(name: "type", help: "case-file, interview-note or image-ref", valueName: "TYPE"),
@@ -16,13 +16,17 @@ enum QueryCommand: Command {
         OptionSpec(name: "until", help: "updated before", valueName: "TIME"),
         classificationOption,
         OptionSpec(name: "limit", help: "at most N results (default 50, max 10000)", valueName: "N"),
-        officerOption, purposeOption, outputOption,
+        purposeOption, outputOption,
     ]
+    static let role = roleLine(.readRecords)
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         let format = try OutputFormat.from(args)
-        var q = RecordQuery()
+        var q = QueryRequest(purpose: try context.purpose(args))
         q.text = args.positionals.isEmpty ? nil : args.positionals.joined(separator: " ")
+        if let text = q.text {
+            do { try TextRules.check(text, what: "the query text", maxLength: 500) } catch { throw UsageError(error.message) }
+        }
         if let t = args.value("type") {
             do { q.type = try RecordType(validating: t) } catch { throw UsageError(error.message) }
         }
@@ -30,17 +34,16 @@ enum QueryCommand: Command {
             guard Identifiers.isSlug(f) else { throw UsageError("--force must be a force slug such as surrey") }
             q.force = f
         }
-        q.updatedSince = try parseTime(args.value("since"), flag: "since")
-        q.updatedUntil = try parseTime(args.value("until"), flag: "until")
+        q.since = try parseTime(args.value("since"), flag: "since")
+        q.until = try parseTime(args.value("until"), flag: "until")
         q.classification = try parseClassification(args)
         if let l = args.value("limit") {
             guard let n = Int(l), (1...10_000).contains(n) else { throw UsageError("--limit must be 1 to 10000") }
             q.limit = n
         }
-        let node = try context.openNode(args)
-        let results = try node.query(q, reader: try context.reader(args, node))
+        let results = try context.api(args).query(q).records
         if format == .json {
-            printOut(JSONValue.array(results.map(\.view)).prettyText())
+            printJSON(.array(results.map(\.view)))
         } else {
             printOut(table(["RECORD", "TYPE", "UPDATED", "BY", "SUMMARY"], results.map { s in
                 let doc = s.document

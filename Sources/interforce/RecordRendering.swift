@@ -1,7 +1,7 @@
-// How records and entries look to an officer at a terminal: every field with the force that wrote it and when.
+// How records and entries look to an officer at a terminal: every field with the force that wrote it and when,
+// every value escaped for the terminal.
 
 import InterforceCore
-import InterforceStore
 
 func renderRecord(_ state: RecordState) -> String {
     var lines: [String] = []
@@ -18,12 +18,12 @@ func renderRecord(_ state: RecordState) -> String {
     if let c = state.created { lines.append("created \(ISOTime.format(millis: c.clock.time)) by \(c.force) (\(c.author))") }
     if let u = state.updated { lines.append("updated \(ISOTime.format(millis: u.clock.time)) by \(u.force)") }
     if let e = state.erasure {
-        lines.append("ERASED \(ISOTime.format(millis: e.stamp.clock.time)) by \(e.stamp.force): \(e.reason ?? "-")")
+        lines.append("ERASED \(ISOTime.format(millis: e.stamp.clock.time)) by \(e.stamp.force): \(Terminal.text(e.reason ?? "-"))")
         return lines.joined(separator: "\n")
     }
     for (force, c) in state.contributions.sorted(by: { $0.key < $1.key }) where force != state.owner {
         if let e = c.erasure {
-            lines.append("withdrawn by \(force) \(ISOTime.format(millis: e.stamp.clock.time)): \(e.reason ?? "-")")
+            lines.append("withdrawn by \(force) \(ISOTime.format(millis: e.stamp.clock.time)): \(Terminal.text(e.reason ?? "-"))")
         }
     }
     var rows: [[String]] = []
@@ -46,9 +46,9 @@ func renderRecord(_ state: RecordState) -> String {
     return lines.joined(separator: "\n")
 }
 
-func entryRow(_ stored: StoredEntry) -> [String] {
-    let h = stored.entry.header
+func entryRow(_ envelope: EntryEnvelope) -> [String] {
+    let h = envelope.entry.header
     return [ISOTime.format(millis: h.clock.time), h.force, "\(h.author)#\(h.seq)", h.op.rawValue,
-            h.classification.rawValue, stored.payload == nil ? "erased" : "\(h.payloadSize) B",
-            String(stored.entry.hash.hex.prefix(16))]
+            h.classification.rawValue, envelope.payload == nil ? "erased" : "\(h.payloadSize) B",
+            String(envelope.entry.hash.hex.prefix(16))]
 }

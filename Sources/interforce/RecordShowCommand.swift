@@ -1,4 +1,5 @@
-// `interforce record show`: one record as merged here, each field with its provenance. Logged with officer and purpose.
+// `interforce record show`: one record as merged here, each field with its provenance. Logged with the officer,
+// the account and the purpose; refused (and the refusal logged) when the policy says the caller may not see it.
 
 import InterforceCore
 import InterforceNode
@@ -6,15 +7,16 @@ import InterforceNode
 enum RecordShowCommand: Command {
     static let name = "record show"
     static let abstract = "show one record with the force and time behind each field"
-    static let usage = "record show ID --officer ID --purpose TEXT [-o table|json]"
-    static let options = [officerOption, purposeOption, outputOption]
+    static let usage = "record show ID --purpose 'CODE: TEXT' [-o table|json]"
+    static let options = [purposeOption, outputOption]
+    static let role = roleLine(.readRecords)
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         guard args.positionals.count == 1 else { throw UsageError("give exactly one record ID") }
         let format = try OutputFormat.from(args)
-        let node = try context.openNode(args)
-        let state = try node.show(args.positionals[0], reader: try context.reader(args, node))
-        printOut(format == .json ? state.view.prettyText() : renderRecord(state))
+        let request = RecordRequest(record: args.positionals[0], purpose: try context.purpose(args))
+        let state = try context.api(args).show(request).record
+        if format == .json { printJSON(state.view) } else { printOut(renderRecord(state)) }
         return ExitCode.success
     }
 }

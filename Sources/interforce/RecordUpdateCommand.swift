@@ -6,7 +6,7 @@ import InterforceNode
 enum RecordUpdateCommand: Command {
     static let name = "record update"
     static let abstract = "change a record: set fields, add or remove set elements, append note paragraphs"
-    static let usage = "record update ID [--json PATCH | --file PATH|-] [--set F=V]... [--add F=V]... [--remove F=V]... [--append TEXT]... --officer ID"
+    static let usage = "record update ID [--json PATCH | --file PATH|-] [--set F=V]... [--add F=V]... [--remove F=V]... [--append TEXT]... [--request-id ID]"
     static let discussion = """
         PATCH is {"set": {field: value}, "add": {field: [values]}, "remove": {field: [values]}, "append": {field: [texts]}}.
         --set/--add/--remove take string values; --append adds a paragraph to an interview note.
@@ -19,8 +19,9 @@ enum RecordUpdateCommand: Command {
         OptionSpec(name: "remove", help: "remove a text element from a set field", valueName: "FIELD=VALUE",
                    repeatable: true),
         OptionSpec(name: "append", help: "append a paragraph to an interview note", valueName: "TEXT", repeatable: true),
-        classificationOption, audienceOption, officerOption, outputOption,
+        classificationOption, audienceOption, requestIDOption, outputOption,
     ]
+    static let role = roleLine(.writeRecords)
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         guard args.positionals.count == 1 else { throw UsageError("give exactly one record ID") }
@@ -52,11 +53,10 @@ enum RecordUpdateCommand: Command {
             patch["append"] = .object(fields)
         }
         guard !patch.isEmpty else { throw UsageError("nothing to change: give --json, --file, --set, --add, --remove or --append") }
-        let node = try context.openNode(args)
-        let entry = try node.update(recordID: args.positionals[0], patch: .object(patch),
-                                    classification: try parseClassification(args), audience: try parseAudience(args),
-                                    officer: try context.writer(args, node))
-        printWritten(entry, format: format, note: nil)
+        let request = UpdateRequest(requestId: try context.requestID(args), record: args.positionals[0],
+                                    patch: .object(patch), classification: try parseClassification(args),
+                                    audience: try parseAudience(args))
+        printWritten(try context.api(args).update(request), format: format, note: nil)
         return ExitCode.success
     }
 }

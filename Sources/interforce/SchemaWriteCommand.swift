@@ -9,6 +9,7 @@ enum SchemaWriteCommand: Command {
     static let abstract = "write the generated record and operation JSON Schemas into DIR"
     static let usage = "schema write DIR"
     static let options: [OptionSpec] = []
+    static let role = noNodeRole
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         guard args.positionals.count == 1 else { throw UsageError("give exactly one DIR") }

@@ -1,6 +1,6 @@
 // `interforce serve`: runs the node in the foreground: the peer HTTPS server (mutual TLS), the local socket the
-// CLI forwards to, and one replication worker per configured peer. SIGTERM or SIGINT stops it cleanly: workers
-// finish their exchange, servers stop, the store is closed.
+// CLI talks to (the typed local API, docs/PROTOCOL.md §10), and one replication worker per configured peer.
+// SIGTERM or SIGINT stops it cleanly: workers finish their exchange, servers stop, the store is closed.
 
 import Foundation
 import InterforceCore
@@ -15,8 +15,11 @@ enum ServeCommand: Command {
     static let discussion = """
         Needs in config.json: listen (host:port), tlsCertificate, tlsKey, tlsCA (PEM paths), authority, and an
         installed membership ('interforce membership install'). Peers to connect to are 'peers' in config.json.
+        With 'socketGroup' set, the socket is 0660 for that group and the data directory 0710, so the group's
+        members reach the socket and nothing else; without it both are the node's account's only.
         """
     static let options: [OptionSpec] = []
+    static let role = "the node's own account (the owner of the data directory)"
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
@@ -48,17 +51,18 @@ enum ServeCommand: Command {
             }
             peers.append(PeerEndpoint(force: force, baseURL: member.endpoint))
         }
+        let group = try socketGroup(config.socketGroup, directory: dir)
         let service = NodeService(node)
         let replicator = try Replicator(service: service, peers: peers,
                                         tls: TLSClientConfig(certificateFile: cert, privateKeyFile: key, trustedCAFile: ca),
                                         intervalSeconds: config.syncIntervalSeconds)
-        let api = PeerAPI(service: service, onAccepted: { replicator.notify() })
+        let api = try PeerAPI(service: service, onAccepted: { replicator.notify() })
         let server = try HTTPSServer(bindAddress: host, port: port,
                                      tls: try TLSServerConfig(certificateFile: cert, privateKeyFile: key, trustedCAFile: ca),
-                                     handler: { api.handle($0) })
-        let local = try HTTPSServer(unixSocketPath: dir.socket, handler: { request in
-            Forwarding.serve(request, service: service, replicator: replicator)
-        })
+                                     gate: { api.gate($0) }, handler: { api.handle($0) })
+        api.observe { [weak server] in server?.statistics }
+        let localAPI = LocalAPIServer(local: LocalNode(service: service, replicator: replicator))
+        let local = try HTTPSServer(unixSocketPath: dir.socket, group: group, handler: { localAPI.handle($0) })
         try service.with { try $0.logLifecycle("serve-start", detail: ["listen": .string("\(host):\(server.port)"),
                                                                        "peers": .array(config.peers.map { .string($0) })]) }
         replicator.start()
@@ -74,9 +78,31 @@ enum ServeCommand: Command {
         replicator.stop()
         server.stop()
         local.stop()
+        try api.flush()  // the summaries of refusals only counted so far
         try service.with { try $0.logLifecycle("serve-stop", detail: ["signal": .int(Int64(received))]) }
         return ExitCode.success
     }
+}
+
+/// The gid of the officers' group, with the data directory made 0710 for it (0700 without one), saying so when
+/// that changes the directory. The files inside stay 0600.
+func socketGroup(_ name: String?, directory dir: DataDirectory) throws -> UInt32? {
+    var gid: UInt32?
+    if let name {
+        guard let entry = getgrnam(name) else { throw NodeError("socketGroup '\(name)' in \(dir.config): no such group") }
+        gid = entry.pointee.gr_gid
+    }
+    var info = stat()
+    guard stat(dir.path, &info) == 0 else { throw NodeError("cannot stat \(dir.path)") }
+    let mode: mode_t = gid == nil ? 0o700 : 0o710
+    if info.st_mode & 0o7777 != mode || (gid != nil && info.st_gid != gid!) {
+        guard chown(dir.path, UInt32.max, gid ?? info.st_gid) == 0, chmod(dir.path, mode) == 0 else {
+            throw NodeError("cannot set \(dir.path) to mode \(String(mode, radix: 8)): \(String(cString: strerror(errno)))")
+        }
+        printErr("interforce: \(dir.path) set to mode \(String(mode, radix: 8))"
+                 + (name.map { " for group \($0)" } ?? "") + " (was \(String(info.st_mode & 0o7777, radix: 8)))")
+    }
+    return gid
 }
 
 /// Signs a checkpoint of the log head every few minutes while serving (if anything was logged since the last).

@@ -8,28 +8,21 @@ enum StatusCommand: Command {
     static let abstract = "counts, feed head, version vector and the state digest"
     static let usage = "status [-o table|json]"
     static let options = [outputOption]
+    static let role = roleLine(.status)
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         let format = try OutputFormat.from(args)
-        let node = try context.openNode(args)
-        let s = try node.status()
+        let s = try context.api(args).status()
         let c = s.counts
         if format == .json {
-            printOut(JSONValue.object([
-                "force": .string(s.force), "feed": .string(s.feed), "publicKey": .string(s.publicKey),
-                "head": s.head.map { ["seq": .int($0.seq), "hash": .string($0.hash.hex)] } ?? .null,
-                "entries": .int(c.entries), "payloads": .int(c.payloads), "records": .int(c.records),
-                "erased": .int(c.erased), "feeds": .int(c.feeds), "logRows": .int(c.logRows),
-                "digest": .string(s.digest.hex),
-                "versionVector": .object(s.versionVector.mapValues { .int($0) }),
-            ]).prettyText())
+            printJSON(s.json)
         } else {
             printOut("""
                 force    \(s.force)
                 feed     \(s.feed)  head seq \(s.head?.seq ?? 0)
                 key      \(s.publicKey)
                 entries  \(c.entries) (\(c.payloads) payloads held)  records \(c.records) (\(c.erased) erased)  log rows \(c.logRows)
-                digest   \(s.digest.hex)
+                digest   \(s.digest)
                 """)
             printOut(table(["FEED", "SEQ"], s.versionVector.keys.sorted().map { [$0, String(s.versionVector[$0]!)] }))
         }

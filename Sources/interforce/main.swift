@@ -12,8 +12,8 @@ func match(_ argv: [String]) -> (any Command.Type)? {
     }.max { $0.name.count < $1.name.count }
 }
 
-/// Parses and runs one command. With `forward`, a command that touches the node goes to the running node if any.
-func dispatch(_ argv: [String], context: Context, forward: Bool = false) -> Int32 {
+/// Parses and runs one command.
+func dispatch(_ argv: [String], context: Context) -> Int32 {
     if argv.isEmpty || argv == ["--help"] || argv == ["-h"] || argv == ["help"] {
         printOut(overview)
         return argv.isEmpty ? ExitCode.usage : ExitCode.success
@@ -24,7 +24,7 @@ func dispatch(_ argv: [String], context: Context, forward: Bool = false) -> Int3
             printOut(family.map { "interforce " + $0.name + "\t" + $0.abstract }.joined(separator: "\n"))
             return argv.count == 1 ? ExitCode.usage : ExitCode.success
         }
-        printErr("interforce: unknown command '\(argv.prefix(2).joined(separator: " "))' (see 'interforce --help')")
+        printErr("interforce: unknown command '\(Terminal.text(argv.prefix(2).joined(separator: " ")))' (see 'interforce --help')")
         return ExitCode.usage
     }
     let rest = Array(argv.dropFirst(command.name.split(separator: " ").count))
@@ -34,21 +34,18 @@ func dispatch(_ argv: [String], context: Context, forward: Bool = false) -> Int3
             printOut(command.help)
             return ExitCode.success
         }
-        if forward, !Forwarding.local.contains(command.name),
-           let exit = Forwarding.forward(command: command, argv: argv, args: args,
-                                         socket: context.dataDirectory(args).socket, environment: context.environment) {
-            return exit
-        }
         return try command.run(args, context)
     } catch let error as UsageError {
-        printErr("interforce \(command.name): \(error.message)")
+        printErr("interforce \(command.name): \(Terminal.text(error.message))")
         printErr("Run 'interforce \(command.name) --help' for usage.")
         return ExitCode.usage
+    } catch let error as OutcomeUnknown {
+        printErr("interforce \(command.name): \(Terminal.text(error.description))")
+        return ExitCode.unknown
     } catch {
-        printErr("interforce \(command.name): \(error)")
+        printErr("interforce \(command.name): \(Terminal.text("\(error)"))")
         return ExitCode.failure
     }
 }
 
-exit(dispatch(Array(CommandLine.arguments.dropFirst()),
-              context: Context(environment: ProcessInfo.processInfo.environment), forward: true))
+exit(dispatch(Array(CommandLine.arguments.dropFirst()), context: Context(environment: ProcessInfo.processInfo.environment)))

@@ -136,10 +136,10 @@ import Testing
     @Test func verifyIsLogged() throws {
         let sandbox = Sandbox()
         let (node, _, _, _) = try Self.populatedNode(sandbox)
-        try node.ok("audit", "verify", "--officer", "DI 5")
+        try node.ok("audit", "verify")
         let rows = try node.auditLog(["--kind", "verify"])
         #expect(rows.count == 1)
-        #expect(rows.first?["officer"] as? String == "DI 5")
+        #expect(rows.first?["officer"] as? String == CLINode.officer && rows.first?["account"] as? String == currentAccountName)
         #expect((rows.first?["detail"] as? [String: Any])?["ok"] as? Bool == true)
     }
 
@@ -184,7 +184,7 @@ import Testing
     @Test func auditExportRechainsInPython() throws {
         let sandbox = Sandbox()
         let (node, _, _, _) = try Self.populatedNode(sandbox)
-        try node.ok("query", "Smith", "--officer", "Zoë Ångström", "--purpose", "op ÉLM – “quoted” \\ / \u{7f}")
+        try node.ok("query", "Smith", "--purpose", "investigation: op ÉLM – “quoted” \\ / Zoë Ångström")
         try node.ok("audit", "verify")
         let rowCount = try #require(int(try node.status()["logRows"]))
         let file = sandbox.path("log.jsonl")

@@ -1,6 +1,7 @@
-// The CLI as a Unix tool: help everywhere (exit 0), usage errors that name what was wrong (exit 64), `init` that
-// creates owner-only files and never overwrites a node, reads that refuse to run without an officer and a purpose,
-// and `-o json` output that any JSON parser accepts.
+// The CLI as a Unix tool: help everywhere (exit 0, naming the role each command needs), usage errors that name what
+// was wrong (exit 64), `init` that creates owner-only files and never overwrites a node, reads that refuse to run
+// without a purpose, writes refused to an account that is not an officer, and `-o json` output that any JSON
+// parser accepts.
 
 import Foundation
 import InterforceTestSupport
@@ -9,7 +10,10 @@ import Testing
 @Suite struct CLIBasicsTests {
     static let commands = [
         "init", "record new", "record update", "record show", "record history", "record erase", "query", "audit log",
-        "audit verify", "audit export", "status", "entries export", "entries ingest", "trust add", "schema write",
+        "audit verify", "audit export", "audit checkpoint", "status", "entries export", "entries ingest", "trust add",
+        "schema write", "officer add", "officer list", "officer show", "officer disable", "watch", "serve", "sync",
+        "peers list", "peers status", "membership describe", "membership create", "membership sign",
+        "membership inspect", "membership install",
     ]
 
     @Test func topLevelHelpListsEveryCommand() throws {
@@ -35,6 +39,8 @@ import Testing
             #expect(r.stdout.contains("USAGE: interforce \(command)"), "\(r)")
             #expect(r.stdout.contains("OPTIONS:") && r.stdout.contains("--data DIR") && r.stdout.contains("--help"),
                     "\(r)")
+            #expect(r.stdout.contains("\nROLE: "), "every command states the role it needs\n\(r)")
+            #expect(!r.stdout.contains("--officer"), "the officer is never a flag\n\(r)")
             #expect(r.stderr.isEmpty, "help goes to stdout\n\(r)")
         }
         // --help wins over missing arguments and does not need a node.
@@ -63,8 +69,15 @@ import Testing
         (["status", "--help=yes"], "--help takes no value"),
         (["init", "--force", "kent", "--force", "surrey"], "--force given more than once"),
         (["init"], "--force is required"),
-        (["audit", "log", "--limit", "0", "--officer", "x", "--purpose", "y"], "--limit must be a positive number"),
-        (["query", "--since", "yesterday", "--officer", "x", "--purpose", "y"], "--since must be a UTC time"),
+        (["audit", "log", "--limit", "0", "--purpose", "audit: y"], "--limit must be a positive number"),
+        (["query", "--since", "yesterday", "--purpose", "investigation: y"], "--since must be a UTC time"),
+        (["query", "--officer", "PC 1", "--purpose", "investigation: y"], "unknown option '--officer'"),
+        (["record", "new", "case-file", "--json", "{}", "--officer", "PC 1"], "unknown option '--officer'"),
+        (["query", "--purpose", "op ELM"], "a purpose is CODE: TEXT"),
+        (["query", "--purpose", "gossip: op ELM"], "purpose code 'gossip' is not one of"),
+        (["query", "--purpose", "investigation:  "], "the purpose needs a reference"),
+        (["query", "--purpose", "investigation: op\u{1b}[2K ELM"], "must not contain control characters"),
+        (["record", "new", "case-file", "--json", "{}", "--request-id", "short"], "--request-id must be 16 to 64"),
     ])
     func badFlagIsAUsageErrorNamingIt(_ arguments: [String], _ message: String) throws {
         let sandbox = Sandbox()
@@ -77,7 +90,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: sandbox.path("fresh")), "\(r)")
         let again = try sandbox.interforce(arguments, environment: ["INTERFORCE_DATA": node.data])
         #expect(again.status == 64, "\(again)")
-        #expect(int(try node.status()["logRows"]) == 2, "init + own key only")
+        #expect(int(try node.status()["logRows"]) == 3, "init, own key and the test officer's registration only")
     }
 
     @Test func initCreatesOwnerOnlyFilesAndRefusesASecondInit() throws {
@@ -119,6 +132,46 @@ import Testing
         #expect(listing == files, "\(listing)")
     }
 
+    @Test(arguments: [(0o777, "group and others"), (0o770, "its group"), (0o703, "others")])
+    func initRefusesADataDirectoryOthersCanWrite(_ permissions: Int, _ whom: String) throws {
+        let sandbox = Sandbox()
+        let data = sandbox.path("shared")
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: false)
+        try #require(chmod(data, mode_t(permissions)) == 0)
+        let r = try sandbox.interforce(["init", "--force", "hampshire", "--data", data])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains("data directory \(data) is writable by \(whom) (mode 0\(String(permissions, radix: 8)))"),
+                "\(r)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: data).isEmpty, "a refused init creates nothing")
+        #expect(mode(data) == permissions, "and leaves the directory as it was")
+        // The control: the same directory, no longer writable by others, is accepted (group and others may read).
+        try #require(chmod(data, 0o755) == 0)
+        let fixed = try sandbox.interforce(["init", "--force", "hampshire", "--data", data])
+        #expect(fixed.status == 0, "\(fixed)")
+    }
+
+    @Test func commandsRefuseANodeWhoseKeyOrDirectoryOthersCanReachAndSayWhy() throws {
+        let sandbox = Sandbox()
+        let node = try CLINode(sandbox)
+        try #require(node.run("status").status == 0)
+        let cases: [(path: String, mode: Int, message: String)] = [
+            (node.data + "/node.key", 0o640, "node.key is readable by its group (mode 0640): the feed key may have leaked"),
+            (node.data + "/node.key", 0o606, "node.key is readable and writable by others (mode 0606)"),
+            (node.data + "/config.json", 0o622, "config.json is writable by group and others (mode 0622)"),
+            (node.data, 0o757, "data directory \(node.data) is writable by others (mode 0757)"),
+        ]
+        for c in cases {
+            let original = try #require(mode(c.path))
+            try #require(chmod(c.path, mode_t(c.mode)) == 0)
+            let r = try node.run("status")
+            #expect(r.status == 1 && r.stderr.contains(c.message), "\(c.path) \(String(c.mode, radix: 8))\n\(r)")
+            try #require(chmod(c.path, mode_t(original)) == 0)
+        }
+        // Group and others may read the configuration (it holds no secret), and the node opens again once fixed.
+        try #require(chmod(node.data + "/config.json", 0o644) == 0)
+        #expect(try node.run("status").status == 0)
+    }
+
     @Test func commandsOnAMissingNodeFailClearly() throws {
         let sandbox = Sandbox()
         let r = try sandbox.interforce(["status"], environment: ["INTERFORCE_DATA": sandbox.path("nowhere")])
@@ -129,56 +182,63 @@ import Testing
 
     @Test(arguments: [
         ["record", "show", "@ID"], ["record", "history", "@ID"], ["query"], ["query", "burglary"], ["audit", "log"],
-        ["audit", "export"], ["entries", "export"],
+        ["audit", "export"], ["entries", "export"], ["watch", "--for", "1"],
     ])
-    func readsRequireOfficerAndPurpose(_ template: [String]) throws {
+    func readsRequireAPurpose(_ template: [String]) throws {
         let sandbox = Sandbox()
         let node = try CLINode(sandbox)
         let id = try node.new("case-file", #"{"title": "Burglary at Elm Road"}"#).record
         let arguments = template.map { $0 == "@ID" ? id : $0 }
         let rowsBefore = int(try node.status()["logRows"])
 
-        let neither = try node.run(arguments, identity: false)
-        #expect(neither.status == 64, "\(neither)")
-        #expect(neither.stderr.contains("--officer"), "\(neither)")
-        #expect(neither.stdout.isEmpty, "no data without an officer\n\(neither)")
-
-        let noPurpose = try node.run(arguments + ["--officer", "PC 1"], identity: false)
-        #expect(noPurpose.status == 64, "\(noPurpose)")
-        #expect(noPurpose.stderr.contains("--purpose"), "\(noPurpose)")
-        #expect(noPurpose.stdout.isEmpty, "\(noPurpose)")
-
-        let blank = try node.run(arguments + ["--officer", "  ", "--purpose", "x"], identity: false)
-        #expect(blank.status == 64, "a blank officer is no officer\n\(blank)")
-        #expect(blank.stderr.contains("--officer"), "\(blank)")
-
-        let noOfficer = try node.run(arguments + ["--purpose", "x"], identity: false)
-        #expect(noOfficer.status == 64 && noOfficer.stderr.contains("--officer"), "\(noOfficer)")
+        let none = try node.run(arguments, purpose: false)
+        #expect(none.status == 64, "\(none)")
+        #expect(none.stderr.contains("--purpose"), "\(none)")
+        #expect(none.stdout.isEmpty, "no data without a purpose\n\(none)")
+        for bad in ["op ELM", "gossip: op ELM", "investigation:", "investigation: op\rELM", "audit: \u{202e}gol"] {
+            let r = try node.run(arguments + ["--purpose", bad], purpose: false)
+            #expect(r.status == 64 && r.stderr.contains("--purpose"), "\(bad)\n\(r)")
+        }
         #expect(int(try node.status()["logRows"]) == rowsBefore, "a refused read is not logged as a read")
 
-        // Each source of the identity works: flags, the environment, and the node's configured defaults.
-        #expect(try node.run(arguments + ["--officer", "PC 1", "--purpose", "p"], identity: false).status == 0)
-        #expect(try node.run(arguments, identity: false,
-                             environment: ["INTERFORCE_OFFICER": "PC 2", "INTERFORCE_PURPOSE": "q"]).status == 0)
+        // The flag and the environment both work, and the row says which code.
+        #expect(try node.run(arguments + ["--purpose", "safeguarding: ref SG-1"], purpose: false).status == 0)
+        #expect(try node.run(arguments, purpose: false,
+                             environment: ["INTERFORCE_PURPOSE": "disclosure: CPS bundle 7"]).status == 0)
+        let codes = try node.auditLog(["--for", "safeguarding"]).compactMap { $0["purpose"] as? String }
+        #expect(codes.count == 1 && codes.first == "safeguarding: ref SG-1", "\(codes)")
+
+        // The node no longer takes an officer or a purpose from its configuration: an old config says so.
         let configPath = node.data + "/config.json"
         var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath)))
             as? [String: Any])
-        config["defaultOfficer"] = "PC 3"
         config["defaultPurpose"] = "configured purpose"
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
-        let configured = try node.run(arguments, identity: false)
-        #expect(configured.status == 0, "\(configured)")
-        let last = try node.auditLog().filter { $0["officer"] as? String == "PC 3" }
-        #expect(last.count == 1 && last.first?["purpose"] as? String == "configured purpose", "\(last)")
+        let configured = try node.run(arguments)
+        #expect(configured.status == 1 && configured.stderr.contains("'defaultPurpose' is no longer used"), "\(configured)")
     }
 
-    @Test func writesRequireAnOfficer() throws {
+    @Test func writesAreRefusedToAnAccountThatIsNotAnOfficer() throws {
         let sandbox = Sandbox()
-        let node = try CLINode(sandbox)
-        let r = try node.run(["record", "new", "case-file", "--json", #"{"title": "x"}"#], identity: false)
-        #expect(r.status == 64, "\(r)")
-        #expect(r.stderr.contains("--officer"), "\(r)")
+        // The node's own account is an admin, but not registered with a role that writes.
+        let node = try CLINode(sandbox, register: false)
+        let r = try node.run(["record", "new", "case-file", "--json", #"{"title": "x"}"#])
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains("needs the role officer"), "\(r)")
         #expect(int(try node.status()["entries"]) == 0)
+        // Neither a flag nor the environment names the writer.
+        let flagged = try node.run(["record", "new", "case-file", "--json", #"{"title": "x"}"#, "--officer", "PC 1"])
+        #expect(flagged.status == 64 && flagged.stderr.contains("unknown option '--officer'"), "\(flagged)")
+        let env = try node.run(["record", "new", "case-file", "--json", #"{"title": "x"}"#],
+                               environment: ["INTERFORCE_OFFICER": "PC 1"])
+        #expect(env.status == 1, "\(env)")
+        #expect(int(try node.status()["entries"]) == 0)
+        // The refusals are `deny` rows naming the account and the reason; the admin can still read the log.
+        try node.ok("officer", "add", currentAccountName, "--collar", "DS 9", "--name", "Auditor", "--role", "auditor")
+        let denies = try node.ok(["audit", "log", "--kind", "deny", "-o", "json"]).array()
+        #expect(denies.count == 2, "\(denies)")
+        #expect(denies.allSatisfy { $0["account"] as? String == currentAccountName && $0["reason"] as? String == "role" },
+                "\(denies)")
     }
 
     @Test func jsonOutputParses() throws {

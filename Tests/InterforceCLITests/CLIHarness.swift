@@ -35,11 +35,12 @@ final class Sandbox {
         String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
     }
 
-    /// Runs `executable` with `arguments`; `environment` entries are added to (or, when empty, removed from) the
-    /// sandbox environment.
+    /// Runs `executable` with `arguments` (as `account`, when given); `environment` entries are added to (or, when
+    /// empty, removed from) the sandbox environment.
     @discardableResult
     func exec(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-              stdin: String? = nil) throws -> RunResult {
+              stdin: String? = nil, as account: TestAccount? = nil, in directory: String? = nil) throws -> RunResult {
+        let (executable, arguments) = TestAccounts.command(executable, arguments, as: account)
         runs += 1
         let outPath = path(".run-\(runs).out"), errPath = path(".run-\(runs).err")
         _ = FileManager.default.createFile(atPath: outPath, contents: nil)
@@ -50,7 +51,7 @@ final class Sandbox {
         var env = baseEnvironment
         for (k, v) in environment { env[k] = v.isEmpty ? nil : v }
         process.environment = env
-        process.currentDirectoryURL = URL(fileURLWithPath: tmp.path)
+        process.currentDirectoryURL = URL(fileURLWithPath: directory ?? tmp.path)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         process.standardOutput = out
@@ -74,9 +75,9 @@ final class Sandbox {
 
     /// `interforce` with exactly the environment given (plus the sandbox's).
     @discardableResult
-    func interforce(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws
-        -> RunResult {
-        try exec(Fixtures.executable, arguments, environment: environment, stdin: stdin)
+    func interforce(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+                    as account: TestAccount? = nil, in directory: String? = nil) throws -> RunResult {
+        try exec(Fixtures.executable, arguments, environment: environment, stdin: stdin, as: account, in: directory)
     }
 
     /// Runs a Python 3 script (found with /usr/bin/env) written into the sandbox.
@@ -102,8 +103,9 @@ final class Sandbox {
     }
 }
 
-/// One initialised node in its own data directory (INTERFORCE_DATA), with a default officer and purpose in the
-/// environment unless a call says otherwise.
+/// One initialised node in its own data directory (INTERFORCE_DATA), owned by the test's own account, which is
+/// registered as an officer with every role and OFFICIAL-SENSITIVE clearance (unless `register` is false); a purpose
+/// is in the environment unless a call says otherwise.
 struct CLINode {
     let sandbox: Sandbox
     let data: String
@@ -111,10 +113,12 @@ struct CLINode {
     let feed: String
     let publicKey: String
 
-    static let officer = "DS 1701 Test"
-    static let purpose = "cli test: op ELM"
+    /// The collar number the test's account is registered with.
+    static let officer = "DS 1701"
+    static let purpose = "investigation: cli test op ELM"
 
-    init(_ sandbox: Sandbox, name: String = "node", force: String = "hampshire", groups: [String] = []) throws {
+    init(_ sandbox: Sandbox, name: String = "node", force: String = "hampshire", groups: [String] = [],
+         register: Bool = true) throws {
         self.sandbox = sandbox
         self.data = sandbox.path(name)
         self.force = force
@@ -124,21 +128,24 @@ struct CLINode {
         let info = try r.object()
         feed = try #require(info["feed"] as? String)
         publicKey = try #require(info["publicKey"] as? String)
+        if register {
+            let added = try sandbox.interforce(["officer", "add", currentAccountName, "--collar", Self.officer,
+                                                "--name", "Test Officer", "--role", "officer,analyst,supervisor,auditor",
+                                                "--clearance", "OFFICIAL-SENSITIVE"], environment: ["INTERFORCE_DATA": data])
+            try #require(added.status == 0, "officer add failed\n\(added)")
+        }
     }
 
     var store: String { data + "/store.db" }
 
-    /// Runs a command against this node. `identity: false` leaves officer and purpose unset.
+    /// Runs a command against this node (as `account`, when given). `purpose: false` leaves the purpose unset.
     @discardableResult
-    func run(_ arguments: [String], identity: Bool = true, environment: [String: String] = [:],
-             stdin: String? = nil) throws -> RunResult {
+    func run(_ arguments: [String], purpose: Bool = true, environment: [String: String] = [:],
+             stdin: String? = nil, as account: TestAccount? = nil, in directory: String? = nil) throws -> RunResult {
         var env = ["INTERFORCE_DATA": data]
-        if identity {
-            env["INTERFORCE_OFFICER"] = Self.officer
-            env["INTERFORCE_PURPOSE"] = Self.purpose
-        }
+        if purpose { env["INTERFORCE_PURPOSE"] = Self.purpose }
         env.merge(environment) { $1 }
-        return try sandbox.interforce(arguments, environment: env, stdin: stdin)
+        return try sandbox.interforce(arguments, environment: env, stdin: stdin, as: account, in: directory)
     }
 
     @discardableResult
@@ -176,8 +183,7 @@ struct CLINode {
 
     /// The whole audit log (as read by an auditor, which itself appends a row).
     func auditLog(_ extra: [String] = []) throws -> [[String: Any]] {
-        try ok(["audit", "log", "--limit", "100000", "-o", "json", "--officer", "Auditor 9", "--purpose", "audit check"]
-               + extra).array()
+        try ok(["audit", "log", "--limit", "100000", "-o", "json", "--purpose", "audit: cli check"] + extra).array()
     }
 }
 

@@ -104,7 +104,7 @@ import Testing
         for kind in ["write", "erase", "payloads-dropped", "read"] { #expect(kinds.contains(kind), "\(kinds)") }
         #expect(log.filter { $0["kind"] as? String == "write" }.count == 2)
         #expect(log.filter { ["write", "erase"].contains($0["kind"] as? String) }
-            .allSatisfy { $0["officer"] as? String == CLINode.officer })
+            .allSatisfy { $0["officer"] as? String == CLINode.officer && $0["account"] as? String == currentAccountName })
     }
 
     @Test func interviewNoteAppendsKeepTheirOrder() throws {
@@ -241,7 +241,7 @@ import Testing
         }
     }
 
-    @Test func everyReadAndQueryIsLoggedWithOfficerAndPurpose() throws {
+    @Test func everyReadAndQueryIsLoggedWithOfficerAccountAndPurpose() throws {
         let sandbox = Sandbox()
         let node = try CLINode(sandbox)
         let id = try node.new("case-file", Self.caseDocument).record
@@ -256,30 +256,35 @@ import Testing
             ("export", ["entries", "export"], nil, nil),
         ]
         for (n, read) in reads.enumerated() {
-            try node.ok(read.arguments + ["--officer", "PC \(n)", "--purpose", "incident \(n): “why”"])
+            try node.ok(read.arguments + ["--purpose", "investigation: incident \(n): “why”"])
         }
         let log = try node.auditLog()
         for (n, read) in reads.enumerated() {
-            let rows = log.filter { $0["officer"] as? String == "PC \(n)" }
+            let rows = log.filter { $0["purpose"] as? String == "investigation: incident \(n): “why”" }
             try #require(rows.count == 1, "\(read.arguments): \(rows)")
             let row = rows[0]
             #expect(row["kind"] as? String == read.kind, "\(read.arguments): \(row)")
-            #expect(row["purpose"] as? String == "incident \(n): “why”", "\(row)")
+            #expect(row["officer"] as? String == CLINode.officer && row["account"] as? String == currentAccountName,
+                    "the authenticated officer and account: \(row)")
             #expect(row["record"] as? String == read.record, "\(row)")
             if let view = read.view { #expect((row["detail"] as? [String: Any])?["view"] as? String == view, "\(row)") }
         }
-        let queryRow = try #require(log.first { $0["officer"] as? String == "PC 3" })
+        let queryRow = try #require(log.first { $0["purpose"] as? String == "investigation: incident 3: “why”" })
         let filters = (queryRow["detail"] as? [String: Any])?["filters"] as? [String: Any]
         #expect(filters?["text"] as? String == "burglary" && int((queryRow["detail"] as? [String: Any])?["results"]) == 1)
         let auditRow = try #require(log.last)
-        #expect(auditRow["kind"] as? String == "audit" && auditRow["officer"] as? String == "Auditor 9",
+        #expect(auditRow["kind"] as? String == "audit" && auditRow["purpose"] as? String == "audit: cli check",
                 "reading the log is itself logged first")
         let seqs = log.compactMap { int($0["seq"]) }
         #expect(seqs == Array(1...seqs.count), "the whole log, in order")
 
-        let byOfficer = try node.ok("audit", "log", "--by", "PC 2", "-o", "json").array()
-        #expect(byOfficer.count == 1 && byOfficer.first?["kind"] as? String == "read", "\(byOfficer)")
-        let failed = try node.run("record", "show", "cf-" + String(repeating: "0", count: 32), "--officer", "PC 99")
+        let byOfficer = try node.ok("audit", "log", "--by", CLINode.officer, "--kind", "read", "-o", "json").array()
+        #expect(byOfficer.count == 3, "show, show, history: \(byOfficer)")
+        let byAccount = try node.ok("audit", "log", "--account", currentAccountName, "--for", "investigation", "-o", "json")
+            .array()
+        // Every read above, and the two log reads since (made with the default purpose, an investigation too).
+        #expect(byAccount.count == reads.count + 2, "by account and purpose code: \(byAccount.count)")
+        let failed = try node.run("record", "show", "cf-" + String(repeating: "0", count: 32))
         #expect(failed.status == 1 && failed.stderr.contains("no record"), "\(failed)")
     }
 

@@ -1,8 +1,10 @@
 // A real federation on loopback for tests: every node is its own `interforce serve` process with its own data
 // directory, certificate (from Deploy/pki.sh) and port, under a membership the test's own authority signed, set
 // up exactly as Deploy/demo.sh does it with the CLI (init with federation flags, membership describe, create,
-// sign, install, serve). Tests then drive the nodes as an officer would (the CLI, forwarded to the running node
-// over its socket) and as a peer or an attacker would (PeerClient and curl against the HTTPS port).
+// sign, install, serve). Each node's own account (the test's) is registered as an officer with every role and
+// OFFICIAL-SENSITIVE clearance. Tests then drive the nodes as an officer would (the CLI, which talks to the running
+// node over its socket, as the test's account or as another Unix account) and as a peer or an attacker would
+// (PeerClient and curl against the HTTPS port).
 //
 // Every process is a child of the test: `serve` per node, `watch` when a test starts one, and short CLI runs.
 // Output goes to files in the federation's temporary directory (a file never blocks a chatty child the way a
@@ -58,7 +60,8 @@ final class Federation {
     }
 
     static let federationName = "interforce-test"
-    static let purpose = "federation test: op ELM"
+    static let purpose = "investigation: federation test op ELM"
+    /// The collar number the test's account is registered with at `force`'s node.
     static func officer(_ force: String) -> String { "DS 1 \(force)" }
 
     let tmp = TemporaryDirectory("ifed")
@@ -78,7 +81,8 @@ final class Federation {
     /// ways, `oneWay` from the first to the second only), issues and installs membership version 1, and starts
     /// every node unless `start` is false.
     init(_ nodes: [(force: String, groups: [String])], links: [(String, String)] = [],
-         oneWay: [(String, String)] = [], syncIntervalSeconds: Int = 2, start: Bool = true) throws {
+         oneWay: [(String, String)] = [], syncIntervalSeconds: Int = 2, socketGroup: String? = nil,
+         start: Bool = true) throws {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("INTERFORCE_") }
         env["HOME"] = tmp.path
         env["NO_COLOR"] = "1"
@@ -113,7 +117,10 @@ final class Federation {
                                 publicKey: try #require(info["publicKey"] as? String),
                                 certificate: certificate, key: key)
             members[node.force] = member
-            try setSyncInterval(member, seconds: syncIntervalSeconds)
+            try setConfig(member, ["syncIntervalSeconds": syncIntervalSeconds, "socketGroup": socketGroup])
+            try ok(node.force, ["officer", "add", currentAccountName, "--collar", Self.officer(node.force),
+                                "--name", "Test Officer", "--role", "officer,analyst,supervisor,auditor",
+                                "--clearance", "OFFICIAL-SENSITIVE"])
             let description = try ok(node.force, ["membership", "describe", "--name", "\(node.force) police",
                                                   "--endpoint", member.url]).stdout
             let file = tmp.file("\(node.force).member.json")
@@ -132,12 +139,14 @@ final class Federation {
 
     // MARK: Configuration and membership
 
-    /// Sets `syncIntervalSeconds` in the node's config.json (read by `serve` at start).
-    func setSyncInterval(_ member: Member, seconds: Int) throws {
+    /// Sets `settings` in the node's config.json (read by `serve` at start); a nil value removes the setting.
+    func setConfig(_ member: Member, _ settings: [String: Any?]) throws {
         let path = member.data + "/config.json"
         var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
                                   as? [String: Any])
-        config["syncIntervalSeconds"] = seconds
+        for (key, value) in settings {
+            if let value { config[key] = value } else { config.removeValue(forKey: key) }
+        }
         let bytes = try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys, .prettyPrinted])
         // Written in place, so the file keeps its owner-only mode.
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
@@ -201,6 +210,9 @@ final class Federation {
         if let process = servers[force] { kill(process.processIdentifier, signal) }
     }
 
+    /// The process id of the node's running `serve`.
+    func pid(_ force: String) -> Int32? { servers[force]?.processIdentifier }
+
     /// The stderr of the node's latest `serve`.
     func serveLog(_ force: String) -> String {
         let path = tmp.file("\(force).serve-\(starts[force] ?? 0).err")
@@ -234,22 +246,29 @@ final class Federation {
         return true
     }
 
-    /// Starts a child in the background, its output in `<label>.out` and `<label>.err`.
-    func launch(_ executable: String, _ arguments: [String], extra: [String: String] = [:], label: String) throws
-        -> Process {
+    /// Starts a child in the background (as `account`, when given), its output in `<label>.out` and `<label>.err`.
+    func launch(_ executable: String, _ arguments: [String], extra: [String: String] = [:], label: String,
+                as account: TestAccount? = nil, stdin: String? = nil, in directory: String? = nil) throws -> Process {
+        let (executable, arguments) = TestAccounts.command(executable, arguments, as: account)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var env = environment
         for (k, v) in extra { env[k] = v }
         process.environment = env
-        process.currentDirectoryURL = URL(fileURLWithPath: tmp.path)
+        process.currentDirectoryURL = URL(fileURLWithPath: directory ?? tmp.path)
         let out = tmp.file(label + ".out"), err = tmp.file(label + ".err")
         _ = FileManager.default.createFile(atPath: out, contents: nil)
         _ = FileManager.default.createFile(atPath: err, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-        process.standardInput = FileHandle.nullDevice
+        if let stdin {
+            let file = tmp.file(label + ".in")
+            try Data(stdin.utf8).write(to: URL(fileURLWithPath: file))
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         try process.run()
         children.append(process)
         return process
@@ -277,13 +296,15 @@ final class Federation {
         if !wait(process, seconds: 5) { kill(process.processIdentifier, SIGKILL); _ = wait(process, seconds: 5) }
     }
 
-    /// Runs a program to completion (at most `timeout` seconds, then SIGKILL) in the federation's directory.
+    /// Runs a program to completion (at most `timeout` seconds, then SIGKILL) in the federation's directory, as
+    /// `account` when given.
     @discardableResult
-    func run(_ executable: String, _ arguments: [String], extra: [String: String] = [:], timeout: Double = 60) throws
-        -> RunResult {
+    func run(_ executable: String, _ arguments: [String], extra: [String: String] = [:], timeout: Double = 60,
+             as account: TestAccount? = nil, stdin: String? = nil, in directory: String? = nil) throws -> RunResult {
         runs += 1
         let label = ".run-\(runs)"
-        let process = try launch(executable, arguments, extra: extra, label: label)
+        let process = try launch(executable, arguments, extra: extra, label: label, as: account, stdin: stdin,
+                                 in: directory)
         if !wait(process, seconds: timeout) {
             terminate(process)
             throw HarnessError("\(([executable] + arguments).joined(separator: " ")) did not finish in \(timeout) s")
@@ -306,14 +327,15 @@ final class Federation {
 
     /// The environment of an officer at `force`'s node.
     func officerEnvironment(_ force: String) -> [String: String] {
-        ["INTERFORCE_DATA": member(force).data, "INTERFORCE_OFFICER": Self.officer(force),
-         "INTERFORCE_PURPOSE": Self.purpose]
+        ["INTERFORCE_DATA": member(force).data, "INTERFORCE_PURPOSE": Self.purpose]
     }
 
-    /// `interforce ARGS` as an officer of `force` (forwarded to the running node when it serves).
+    /// `interforce ARGS` at `force`'s node (through its socket when it serves), as the test's account or `account`.
     @discardableResult
-    func cli(_ force: String, _ arguments: [String], timeout: Double = 60) throws -> RunResult {
-        try run(Fixtures.executable, arguments, extra: officerEnvironment(force), timeout: timeout)
+    func cli(_ force: String, _ arguments: [String], timeout: Double = 60, as account: TestAccount? = nil,
+             stdin: String? = nil, in directory: String? = nil, environment: [String: String] = [:]) throws -> RunResult {
+        try run(Fixtures.executable, arguments, extra: officerEnvironment(force).merging(environment) { $1 },
+                timeout: timeout, as: account, stdin: stdin, in: directory)
     }
 
     @discardableResult
@@ -329,10 +351,11 @@ final class Federation {
     func ok(_ force: String, _ arguments: String...) throws -> RunResult { try ok(force, arguments) }
 
     /// `record new TYPE --json DOC -o json`: the record id and entry hash.
-    func write(_ force: String, _ type: String, _ document: String, audience: String? = nil) throws
-        -> (record: String, entry: String) {
+    func write(_ force: String, _ type: String, _ document: String, audience: String? = nil,
+               classification: String? = nil) throws -> (record: String, entry: String) {
         var args = ["record", "new", type, "--json", document, "-o", "json"]
         if let audience { args += ["--audience", audience] }
+        if let classification { args += ["--classification", classification] }
         let o = try ok(force, args).object()
         return (try #require(o["record"] as? String), try #require(o["entry"] as? String))
     }

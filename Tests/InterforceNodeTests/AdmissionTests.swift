@@ -2,7 +2,7 @@
 // nothing (no entry, payload, record or feed head), and leaves a `reject` row in the audit log.
 
 import InterforceCore
-import InterforceNode
+@testable import InterforceNode
 import InterforceStore
 import InterforceTestSupport
 import Testing

@@ -14,7 +14,7 @@
 // Each schedule is replayable from its seed.
 
 import InterforceCore
-import InterforceNode
+@testable import InterforceNode
 import InterforceStore
 import InterforceTestSupport
 import Testing

@@ -1,8 +1,9 @@
 // The node's promises beyond admission: duplicates removed by natural key, lawful erasure that reaches every
-// copy, writes that order after what the officer saw, and reads that are logged with officer and purpose.
+// copy, writes that order after what the officer saw, and reads that are logged with officer, account and purpose.
 
+import Foundation
 import InterforceCore
-import InterforceNode
+@testable import InterforceNode
 import InterforceStore
 import InterforceTestSupport
 import Testing
@@ -102,20 +103,24 @@ struct NodeTests {
         #expect(try a.store.recordState(id)?.document["title"] == "Right")
     }
 
-    @Test func readsAreLoggedWithOfficerAndPurpose() throws {
+    @Test func readsThroughTheAPIAreLoggedWithOfficerAccountAndPurpose() throws {
         let (a, _) = try pair()
         let id = try a.create(type: .interviewNote, document: Fixtures.noteDocument(), classification: .officialSensitive,
                               audience: Fixtures.everyone, officer: "DC 42").header.record
-        let reader = try Reader(officer: "DS 9", purpose: "op ELM")
-        _ = try a.show(id, reader: reader)
-        _ = try a.history(id, reader: reader)
-        var q = RecordQuery()
-        q.text = "Interview"
-        #expect(try a.query(q, reader: reader).map(\.id) == [id])
-        let rows = try a.store.logRows().suffix(3)
-        #expect(rows.map(\.event.kind) == ["read", "read", "query"])
-        #expect(rows.allSatisfy { $0.event.officer == "DS 9" && $0.event.purpose == "op ELM" })
-        #expect(throws: NodeError.self) { try Reader(officer: "DS 9", purpose: "  ") }
+        let api = LocalNode(service: NodeService(a), replicator: nil).session(uid: geteuid())
+        _ = try api.addOfficer(OfficerAddRequest(requestId: RequestID.new(), account: currentAccountName, collar: "DS 9",
+                                                 name: "Test", force: nil, roles: [.analyst, .auditor],
+                                                 clearance: .officialSensitive))
+        let purpose = try Purpose(parsing: "investigation: op ELM")
+        _ = try api.show(RecordRequest(record: id, purpose: purpose))
+        _ = try api.history(RecordRequest(record: id, purpose: purpose))
+        #expect(try api.query(QueryRequest(text: "Interview", purpose: purpose)).records.map(\.id) == [id])
+        let rows = try api.auditLog(AuditLogRequest(filter: LogFilter(), purpose: try Purpose(parsing: "audit: check")))
+            .rows.suffix(4)
+        #expect(rows.map(\.event.kind) == ["read", "read", "query", "audit"])
+        #expect(rows.allSatisfy { $0.event.officer == "DS 9" && $0.event.account == currentAccountName })
+        #expect(rows.prefix(3).allSatisfy { $0.event.purpose == "investigation: op ELM" })
+        #expect(throws: NodeError.self) { try Purpose(parsing: "investigation:   ") }
     }
 
     @Test func removeNeedsAValueThatIsPresent() throws {

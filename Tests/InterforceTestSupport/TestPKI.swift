@@ -22,18 +22,9 @@ public struct TestPKI: Sendable {
     public var caCertificate: String { directory + "/ca.pem" }
 
     public static func pki(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Fixtures.packageRoot + "/Deploy/pki.sh")
-        process.arguments = arguments
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestPKIError(message: "pki.sh \(arguments.joined(separator: " ")) failed: "
-                               + String(decoding: message, as: UTF8.self))
+        let r = try ChildProcess.run(Fixtures.packageRoot + "/Deploy/pki.sh", arguments)
+        guard r.status == 0 else {
+            throw TestPKIError(message: "pki.sh \(arguments.joined(separator: " ")) failed: " + r.stderr)
         }
     }
 }

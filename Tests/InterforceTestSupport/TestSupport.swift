@@ -49,8 +49,6 @@ public enum Fixtures {
         }
     }
 
-    public static let reader = try! Reader(officer: "PC 1234", purpose: "test")
-
     /// The forces test nodes are made for, and an audience naming all of them.
     public static let forces = ["hampshire", "surrey", "sussex", "thames-valley", "kent"]
     public static let everyone = try! Audience(forces: forces)

@@ -81,11 +81,20 @@ enum GnuTLS {
         }
     }
 
+    /// The TLS client-authentication key purpose (`GNUTLS_KP_TLS_WWW_CLIENT`, id-kp-clientAuth).
+    static let clientAuthPurpose = "1.3.6.1.5.5.7.3.2"
+    /// The smallest RSA modulus accepted in a client certificate (112-bit security, NIST SP 800-57).
+    static let minimumRSABits: UInt32 = 2048
+    /// The smallest elliptic curve accepted in a client certificate (P-256).
+    static let minimumECBits: UInt32 = 256
+
     /// The client identity of a TLS session whose handshake has completed.
     ///
     /// Verification uses `gnutls_certificate_verify_peers` against the credentials MHD built from
-    /// `.HTTPS_MEM_TRUST` (the federation CA only), at the current time, and requires the TLS client
-    /// authentication key purpose.
+    /// `.HTTPS_MEM_TRUST` (the federation CA only), at the current time, with the TLS client authentication key
+    /// purpose. GnuTLS treats a certificate without an extended key usage extension as fit for every purpose; here
+    /// the extension must be present and list client authentication. The key must be RSA of at least
+    /// ``minimumRSABits`` bits, EC on a curve of at least ``minimumECBits`` bits, or Ed25519/Ed448.
     /// https://gnutls.org/manual/html_node/Verifying-a-certificate-in-the-context-of-TLS-session.html
     static func clientIdentity(session: OpaquePointer) -> ClientIdentity {
         var count: UInt32 = 0
@@ -95,18 +104,46 @@ enum GnuTLS {
         }
         let leaf = try? X509Certificate(der: chain[0])
         var status: UInt32 = 0
-        let code = "1.3.6.1.5.5.7.3.2".withCString { clientAuth in  // GNUTLS_KP_TLS_WWW_CLIENT
+        let code = clientAuthPurpose.withCString { clientAuth in
             var purpose = gnutls_typed_vdata_st(type: GNUTLS_DT_KEY_PURPOSE_OID,
                                                 data: UnsafeMutableRawPointer(mutating: clientAuth)
                                                     .assumingMemoryBound(to: UInt8.self),
                                                 size: 0)
             return gnutls_certificate_verify_peers(session, &purpose, 1, &status)
         }
-        let subject = leaf.map { " (subject \($0.subject))" } ?? ""
+        // The subject of a certificate from anywhere is the client's text: only its start goes into the reason
+        // (which is logged), however large the certificate.
+        let subject = leaf.map { " (subject \($0.subject.count > 200 ? $0.subject.prefix(200) + "…" : $0.subject))" }
+            ?? ""
         if code < 0 { return .rejected("verification failed: \(message(code))\(subject)") }
         if status != 0 { return .rejected(reasons(status).joined(separator: ", ") + subject) }
         guard let leaf, let peer = leaf.peerCertificate else { return .rejected("certificate cannot be read") }
+        if let weakness = keyWeakness(leaf.publicKey) { return .rejected(weakness + subject) }
+        guard let purposes = leaf.keyPurposes else {
+            return .rejected("no extended key usage: TLS client authentication (\(clientAuthPurpose)) must be listed"
+                             + subject)
+        }
+        guard purposes.contains(clientAuthPurpose) else {
+            return .rejected("not valid for TLS client authentication" + subject)
+        }
         return .verified(peer)
+    }
+
+    /// Why a client certificate's key is not accepted, or nil when it is.
+    static func keyWeakness(_ key: (algorithm: gnutls_pk_algorithm_t, bits: UInt32)) -> String? {
+        switch key.algorithm {
+        case GNUTLS_PK_RSA, GNUTLS_PK_RSA_PSS:
+            return key.bits < minimumRSABits
+                ? "RSA key of \(key.bits) bits; at least \(minimumRSABits) are required" : nil
+        case GNUTLS_PK_ECDSA:
+            return key.bits < minimumECBits
+                ? "EC key of \(key.bits) bits; a curve of at least \(minimumECBits) bits is required" : nil
+        case GNUTLS_PK_EDDSA_ED25519, GNUTLS_PK_EDDSA_ED448:
+            return nil
+        default:
+            let name = gnutls_pk_algorithm_get_name(key.algorithm).map { String(cString: $0) } ?? "unknown"
+            return "\(name) keys are not accepted (RSA, EC or EdDSA only)"
+        }
     }
 
     /// Names the verification failures in `status` (a `gnutls_certificate_status_t` bit set), most telling first.
@@ -167,6 +204,29 @@ final class X509Certificate {
         code = gnutls_x509_crt_get_dn_by_oid(handle, oid, 0, 0, &buffer, &size)
         guard code >= 0 else { return nil }
         return String(decoding: buffer.prefix(while: { $0 != 0 }), as: UTF8.self)
+    }
+
+    /// The public key's algorithm and size in bits (`gnutls_x509_crt_get_pk_algorithm`).
+    var publicKey: (algorithm: gnutls_pk_algorithm_t, bits: UInt32) {
+        var bits: UInt32 = 0
+        let algorithm = gnutls_x509_crt_get_pk_algorithm(handle, &bits)
+        return (gnutls_pk_algorithm_t(UInt32(bitPattern: max(algorithm, 0))), bits)
+    }
+
+    /// The extended key usage purposes (OIDs), or nil when the certificate has no such extension. Reading stops at
+    /// the first purpose that cannot be read (an OID longer than 127 bytes, an extension that does not parse).
+    var keyPurposes: [String]? {
+        var purposes: [String] = []
+        for index: UInt32 in 0..<64 {
+            var buffer = [CChar](repeating: 0, count: 128)
+            var size = buffer.count
+            let code = gnutls_x509_crt_get_key_purpose_oid(handle, index, &buffer, &size, nil)
+            if code == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE && index == 0 { return nil }
+            guard code >= 0 else { break }
+            purposes.append(String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) },
+                                   as: UTF8.self))
+        }
+        return purposes
     }
 
     var serialHex: String? {

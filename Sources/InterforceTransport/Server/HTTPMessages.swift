@@ -12,8 +12,23 @@ public enum ClientIdentity: Sendable, Equatable {
     /// A certificate was presented but does not verify; the reason names why ("expired", "not issued by the
     /// federation CA", ...) followed by the certificate's subject when it could be read.
     case rejected(String)
-    /// A connection on the local Unix socket: file permissions, not TLS, decide who may connect.
-    case local
+    /// A connection on the local Unix socket: file permissions, not TLS, decide who may connect, and the kernel
+    /// says who did (`SO_PEERCRED`). Nil only if the kernel could not be asked.
+    case local(LocalPeer?)
+}
+
+/// The credentials of the process at the other end of a Unix socket, as the kernel recorded them when it
+/// connected (`SO_PEERCRED`, unix(7)): not something the client states, so it can be trusted for identity.
+public struct LocalPeer: Sendable, Equatable {
+    public let uid: UInt32
+    public let gid: UInt32
+    public let pid: Int32
+
+    public init(uid: UInt32, gid: UInt32, pid: Int32) {
+        self.uid = uid
+        self.gid = gid
+        self.pid = pid
+    }
 }
 
 /// The parts of a verified client certificate the application binds identity and audit records to.
@@ -66,6 +81,12 @@ public struct HTTPRequest: Sendable {
         self.client = client
         self.remoteAddress = remoteAddress
     }
+
+    /// The same request with `body`.
+    func with(body: [UInt8]) -> HTTPRequest {
+        HTTPRequest(method: method, path: path, query: query, headers: headers, body: body, client: client,
+                    remoteAddress: remoteAddress)
+    }
 }
 
 /// A complete response. `Content-Length` is computed by the server; a handler-supplied one is ignored.
@@ -90,6 +111,24 @@ public struct HTTPResponse: Sendable {
         HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: bytes)
     }
 }
+
+/// What a server's gate decides about a request once its headers are in, before any byte of its body is read.
+public enum GateDecision: Sendable {
+    /// The client is a member (its certificate is one the application accepts): read the body and call the
+    /// handler, and count the connection and its source as a member's for connection slots
+    /// (``ServerLimits/reservedMemberConnections``, ``ServerLimits/admissionDeadlineSeconds``).
+    case member
+    /// Read the body and call the handler, without counting the client as a member (an open route such as a
+    /// health check).
+    case proceed
+    /// Answer with this response now: the body is not read, the handler not called, and the connection is closed
+    /// after the response.
+    case refuse(HTTPResponse)
+}
+
+/// Decides about a request from its head: `body` is empty, whatever the client declared. Called on a server thread,
+/// possibly on many at once; it must be quick (it holds a connection slot while it runs).
+public typealias RequestGate = @Sendable (HTTPRequest) -> GateDecision
 
 /// Turns a request into a response. Called on a server thread, possibly on many threads at once; it may block
 /// (a long poll) for up to the client's patience, holding only its own connection. It must not call

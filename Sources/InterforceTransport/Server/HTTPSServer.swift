@@ -7,6 +7,10 @@
 // blocks for up to ~25 s; in a thread pool that would stall every connection sharing the thread, here it holds only
 // its own. `ServerLimits.threadPerConnection = false` selects a pool of `ServerLimits.threads` instead.
 //
+// Limits beyond MHD's own (see `ServerLimits`): a gate sees each request's head before its body is read; a
+// `ConnectionGuard` keeps strangers to a share of the slots and closes connections that do not get a request
+// admitted in time; a `MemoryBudget` bounds the memory of all requests in flight together.
+//
 // Ownership: `Daemon` owns the `MHD_Daemon *`, the retained `ServerContext` and the C memory the options point to;
 // `HTTPSServer` keeps it behind a `Mutex` so `stop()` may be called from any thread, any number of times.
 // https://www.gnu.org/software/libmicrohttpd/manual/libmicrohttpd.html
@@ -22,17 +26,27 @@ public final class HTTPSServer: Sendable {
     /// The bound TCP port (useful with port 0); 0 for the Unix socket server.
     public let port: UInt16
     private let daemon: Mutex<Daemon?>
+    private let context: ServerContext
+
+    /// The default gate: every request proceeds to the handler, and one with a verified client certificate counts
+    /// as a member's.
+    public static let admitVerified: RequestGate = { request in
+        if case .verified = request.client { return .member }
+        return .proceed
+    }
 
     /// Starts listening on `bindAddress:port` (port 0 = ephemeral) with TLS required. Client certificates are
-    /// requested (not required) and verified against `tls.trustedCAPEM`: requests from clients without a valid
-    /// certificate still reach `handler`, with `client` = `.missing` or `.rejected`, and the handler decides the
-    /// status. TLS versions outside `tls.priorities` (by default anything before 1.2) fail the handshake.
+    /// requested (not required) and verified against `tls.trustedCAPEM`. Each request's head goes to `gate`
+    /// first, with `client` = `.verified`, `.missing` or `.rejected`; unless the gate refuses it, the body is read
+    /// and the request goes to `handler`, which decides the status. TLS versions outside `tls.priorities` (by
+    /// default anything before 1.2) fail the handshake.
     public init(bindAddress: String = "127.0.0.1", port: UInt16, tls: TLSServerConfig,
-                limits: ServerLimits = ServerLimits(), handler: @escaping HTTPHandler) throws {
+                limits: ServerLimits = ServerLimits(), gate: @escaping RequestGate = HTTPSServer.admitVerified,
+                handler: @escaping HTTPHandler) throws {
         try limits.validate()
         try GnuTLS.validate(tls)
         let address = try TCPBindAddress(host: bindAddress, port: port)
-        let context = ServerContext(handler: handler, limits: limits, transport: .tls)
+        let context = ServerContext(handler: handler, gate: gate, limits: limits, transport: .tls)
         var flags = MHD_USE_TLS.rawValue
         if address.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
         let started = try Daemon(flags: flags, context: context, limits: limits, unixListener: nil) { options in
@@ -47,21 +61,29 @@ public final class HTTPSServer: Sendable {
         }
         self.port = started.boundPort
         self.daemon = Mutex(started)
+        self.context = context
     }
 
-    /// A plain-HTTP server on a Unix domain socket for the local CLI; every request has `client` = `.local`.
-    /// The socket file is created mode 0600; a stale socket file (nobody listening) is replaced, a live one or a
+    /// A plain-HTTP server on a Unix domain socket for the local CLI; every request has `client` = `.local` with
+    /// the connecting process's uid, gid and pid from the kernel. The socket file is created mode 0600, or 0660
+    /// owned by `group` when one is given; a stale socket file (nobody listening) is replaced, a live one or a
     /// non-socket file at `unixSocketPath` is an error. The file is removed by `stop()`.
-    public init(unixSocketPath: String, limits: ServerLimits = ServerLimits(), handler: @escaping HTTPHandler) throws {
+    public init(unixSocketPath: String, group: UInt32? = nil, limits: ServerLimits = ServerLimits(),
+                handler: @escaping HTTPHandler) throws {
         try limits.validate()
-        let listener = try UnixListener.bind(path: unixSocketPath, backlog: Int32(min(limits.maxConnections, 128)))
-        let context = ServerContext(handler: handler, limits: limits, transport: .local)
+        let listener = try UnixListener.bind(path: unixSocketPath, backlog: Int32(min(limits.maxConnections, 128)),
+                                             group: group)
+        let context = ServerContext(handler: handler, gate: { _ in .proceed }, limits: limits, transport: .local)
         let started = try Daemon(flags: 0, context: context, limits: limits, unixListener: listener) { options in
             options.add(.LISTEN_SOCKET, Int(listener.descriptor))
         }
         self.port = 0
         self.daemon = Mutex(started)
+        self.context = context
     }
+
+    /// What the server has refused since it started, and what it holds now.
+    public var statistics: ServerStatistics { context.statistics }
 
     /// Stops accepting, closes every connection and waits for running handlers to return (`MHD_stop_daemon`), then
     /// releases the server's context. Idempotent; also done on deinit. Must not be called from a handler.
@@ -78,10 +100,23 @@ public final class HTTPSServer: Sendable {
 extension ServerLimits {
     func validate() throws {
         let named = [("maxConnections", maxConnections), ("maxConnectionsPerIP", maxConnectionsPerIP),
+                     ("maxStrangerConnectionsPerSource", maxStrangerConnectionsPerSource),
+                     ("admissionDeadlineSeconds", admissionDeadlineSeconds),
+                     ("requestDeadlineSeconds", requestDeadlineSeconds),
                      ("connectionTimeoutSeconds", connectionTimeoutSeconds), ("maxBodyBytes", maxBodyBytes),
+                     ("memoryBudgetBytes", memoryBudgetBytes), ("bodyMemoryFactor", bodyMemoryFactor),
                      ("memoryPerConnectionBytes", memoryPerConnectionBytes), ("threads", threads)]
         for (name, value) in named where value <= 0 || value > Int(Int32.max) {
             throw ServerError("ServerLimits.\(name) must be between 1 and \(Int32.max), not \(value)")
+        }
+        guard (0..<maxConnections).contains(reservedMemberConnections) else {
+            throw ServerError("ServerLimits.reservedMemberConnections must be between 0 and maxConnections - 1 "
+                              + "(\(maxConnections - 1)), not \(reservedMemberConnections)")
+        }
+        guard maxBodyBytes.multipliedReportingOverflow(by: bodyMemoryFactor).partialValue <= memoryBudgetBytes,
+              !maxBodyBytes.multipliedReportingOverflow(by: bodyMemoryFactor).overflow else {
+            throw ServerError("ServerLimits.memoryBudgetBytes (\(memoryBudgetBytes)) must hold one body of "
+                              + "maxBodyBytes × bodyMemoryFactor (\(maxBodyBytes) × \(bodyMemoryFactor))")
         }
     }
 }
@@ -105,6 +140,12 @@ final class Daemon {
         options.add(.EXTERNAL_LOGGER, unsafeBitCast(logger, to: Int.self), pointer: cls)
         let completed: MHD_RequestCompletedCallback = mhdRequestCompleted
         options.add(.NOTIFY_COMPLETED, unsafeBitCast(completed, to: Int.self), pointer: cls)
+        var acceptPolicy: MHD_AcceptPolicyCallback? = nil
+        if context.connections != nil {
+            let notify: MHD_NotifyConnectionCallback = mhdNotifyConnection
+            options.add(.NOTIFY_CONNECTION, unsafeBitCast(notify, to: Int.self), pointer: cls)
+            acceptPolicy = mhdAcceptPolicy
+        }
         options.add(.CONNECTION_LIMIT, limits.maxConnections)
         options.add(.CONNECTION_TIMEOUT, limits.connectionTimeoutSeconds)
         options.add(.CONNECTION_MEMORY_LIMIT, limits.memoryPerConnectionBytes)
@@ -118,7 +159,7 @@ final class Daemon {
         configure(options)
 
         let started = options.withTerminatedArray { items in
-            cmhd_start_daemon(flags, 0, mhdAccessHandler, cls, items)
+            cmhd_start_daemon(flags, 0, acceptPolicy, cls, mhdAccessHandler, cls, items)
         }
         guard let started else {
             let reason = context.lastLogLine ?? "no reason given"
@@ -131,12 +172,14 @@ final class Daemon {
         self.options = options
         self.unixListener = unixListener
         boundPort = cmhd_daemon_info(started, .DAEMON_INFO_BIND_PORT)?.pointee.port ?? 0
+        context.connections?.start()
     }
 
     func stop() {
         guard let running = handle else { return }
         handle = nil
         MHD_stop_daemon(running)  // joins every MHD thread: no callback runs after this
+        context.takeUnretainedValue().connections?.stop()
         context.release()
         unixListener?.removeFile()
     }

@@ -6,36 +6,67 @@
 // which MHD calls exactly once for every request that reached the access handler, however it ended. The server's
 // `ServerContext` is the `cls` of every callback; `Daemon` retains it before `MHD_start_daemon` and releases it
 // only after `MHD_stop_daemon` returns, when no callback can run any more.
+//
+// On the first call, before any body byte is read, the request's head goes to the gate (which may answer at once,
+// without the body), then the declared length is checked against the per-request cap and reserved from the memory
+// budget; both refusals are answered before the body, so MHD never asks for it ("100 Continue") and closes the
+// connection after the answer. What was reserved is returned in the request-completed callback.
+// TLS servers also take MHD's accept-policy and connection callbacks for the `ConnectionGuard`.
 // https://www.gnu.org/software/libmicrohttpd/manual/html_node/microhttpd_002dcb.html
 
 import Foundation
 internal import CMicroHTTPD
 import Synchronization
 
-/// What every callback of one server shares. Immutable apart from the last MHD log line, so it is used from all
-/// MHD threads at once.
+/// What every callback of one server shares. Immutable apart from the last MHD log line and the guard's, budget's
+/// and counters' own synchronised state, so it is used from all MHD threads at once.
 final class ServerContext: Sendable {
     enum Transport: Sendable { case tls, local }
 
     let handler: HTTPHandler
+    let gate: RequestGate
     let limits: ServerLimits
     let transport: Transport
+    let budget: MemoryBudget
+    let counters = ServerCounters()
+    /// Connection slots and deadlines; TLS servers only.
+    let connections: ConnectionGuard?
     private let lastLog = Mutex<String?>(nil)
 
-    init(handler: @escaping HTTPHandler, limits: ServerLimits, transport: Transport) {
+    init(handler: @escaping HTTPHandler, gate: @escaping RequestGate, limits: ServerLimits, transport: Transport) {
         self.handler = handler
+        self.gate = gate
         self.limits = limits
         self.transport = transport
+        budget = MemoryBudget(capacity: limits.memoryBudgetBytes)
+        connections = transport == .tls ? ConnectionGuard(limits: limits, counters: counters) : nil
     }
 
     /// MHD's error log goes nowhere but here: the last line explains a failed `MHD_start_daemon`.
     func noteLog(_ line: String) { lastLog.withLock { $0 = line } }
     var lastLogLine: String? { lastLog.withLock { $0 } }
+
+    var statistics: ServerStatistics {
+        var statistics = ServerStatistics()
+        counters.fill(&statistics)
+        connections?.fill(&statistics)
+        (statistics.memoryReservedBytes, statistics.memoryReservedPeakBytes) = budget.reserved
+        statistics.memoryBudgetBytes = budget.capacity
+        return statistics
+    }
 }
 
 /// One request's state between access-handler calls. Only the thread serving the connection touches it.
 final class RequestState {
+    /// The request as the gate saw it (no body yet).
+    var head: HTTPRequest?
+    /// The connection's id in the `ConnectionGuard` (0: not tracked).
+    var connection = 0
     var body: [UInt8] = []
+    /// Body bytes whose memory is reserved (the declared length, or what has arrived of a chunked body).
+    var covered = 0
+    /// Bytes reserved from the memory budget, returned when the request completes.
+    var reserved = 0
     /// The body exceeded the limit; the rest is discarded and the request answered 413.
     var tooLarge = false
     /// Bytes dropped since the body went over the limit.
@@ -53,15 +84,13 @@ func mhdAccessHandler(cls: UnsafeMutableRawPointer?, connection: OpaquePointer?,
                       reqCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> MHD_Result {
     guard let cls, let connection, let uploadDataSize, let reqCls else { return .NO }
     let context = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+    let limits = context.limits
     guard let existing = reqCls.pointee else {
         let state = RequestState()
         reqCls.pointee = Unmanaged.passRetained(state).toOpaque()  // released in mhdRequestCompleted
-        if declaredLengthExceeds(connection, context.limits.maxBodyBytes) {
-            // Queued before the body is read: MHD sends no "100 Continue" and closes the connection after replying.
-            state.responded = true
-            return queue(.tooLarge(context.limits.maxBodyBytes), on: connection)
-        }
-        return .YES
+        state.connection = connectionID(of: connection)
+        return admit(head(of: connection, method: method, url: url, transport: context.transport), state, context,
+                     connection)
     }
     let state = Unmanaged<RequestState>.fromOpaque(existing).takeUnretainedValue()
     let size = uploadDataSize.pointee
@@ -71,43 +100,131 @@ func mhdAccessHandler(cls: UnsafeMutableRawPointer?, connection: OpaquePointer?,
             // MHD 0.9.75 refuses a response queued mid-body, so the rest is read and dropped before the 413 goes
             // out; a client that keeps sending far past the limit is disconnected instead.
             state.discarded += size
-            return state.discarded > max(context.limits.maxBodyBytes, 1 << 20) ? .NO : .YES
+            return state.discarded > max(limits.maxBodyBytes, 1 << 20) ? .NO : .YES
         }
-        guard state.body.count + size <= context.limits.maxBodyBytes, let uploadData else {
+        guard state.body.count + size <= limits.maxBodyBytes, let uploadData else {
             // Counted while receiving (a chunked body has no Content-Length to check up front).
             state.tooLarge = true
             state.discarded = state.body.count + size
             state.body = []
             return .YES
         }
+        // A chunked body reserves as it arrives; over budget mid-body the connection is closed (no answer can be
+        // queued mid-body).
+        let uncovered = state.body.count + size - state.covered
+        if uncovered > 0 {
+            guard reserve(uncovered * limits.bodyMemoryFactor, state, context) else { return .NO }
+            state.covered += uncovered
+        }
         state.body.append(contentsOf: UnsafeRawBufferPointer(start: uploadData, count: size))
         return .YES
     }
     if state.responded { return .YES }
     state.responded = true
-    if state.tooLarge { return queue(.tooLarge(context.limits.maxBodyBytes), on: connection) }
+    if state.tooLarge {
+        context.counters.count(.refusedTooLarge)
+        return queue(.tooLarge(limits.maxBodyBytes), on: connection)
+    }
+    guard let head = state.head else { return .NO }  // set on the first call unless the gate answered
 
-    let request = HTTPRequest(
-        method: method.map { String(cString: $0) } ?? "",
-        path: url.map { String(cString: $0) } ?? "/",
-        query: Dictionary(values(of: connection, kind: .GET_ARGUMENT_KIND), uniquingKeysWith: { _, last in last }),
-        headers: Dictionary(values(of: connection, kind: .HEADER_KIND).map { ($0.0.lowercased(), $0.1) },
-                            uniquingKeysWith: { first, next in first + ", " + next }),
-        body: state.body,
-        client: identity(of: connection, transport: context.transport),
-        remoteAddress: describePeer(cmhd_connection_info(connection, .CONNECTION_INFO_CLIENT_ADDRESS)?
-                                        .pointee.client_addr.map { UnsafePointer($0) }))
+    context.connections?.handling(state.connection, true)
+    let response = context.handler(head.with(body: state.body))
+    context.connections?.handling(state.connection, false)
     state.body = []
-    return queue(context.handler(request), on: connection)
+    // The response stays in MHD's memory until sent: it is covered by what the request reserved, or reserves the rest.
+    guard reserve(response.body.count - state.reserved, state, context) else {
+        return queue(.overBudget, on: connection)
+    }
+    return queue(response, on: connection)
 }
 
-/// `MHD_RequestCompletedCallback`: balances the retain of the first access-handler call.
+/// The first call for a request, its headers in: the gate, then the declared length, then the memory budget.
+private func admit(_ head: HTTPRequest, _ state: RequestState, _ context: ServerContext,
+                   _ connection: OpaquePointer) -> MHD_Result {
+    switch context.gate(head) {
+    case .refuse(let response):
+        state.responded = true
+        context.counters.count(.refusedByGate)
+        var closing = response
+        closing.headers.removeAll { $0.0.lowercased() == "connection" }
+        closing.headers.append(("Connection", "close"))
+        return queue(closing, on: connection)
+    case .member:
+        context.connections?.admitted(state.connection)
+    case .proceed:
+        break
+    }
+    let declared = declaredLength(connection)
+    if declared > context.limits.maxBodyBytes {
+        // Queued before the body is read: MHD sends no "100 Continue" and closes the connection after replying.
+        state.responded = true
+        context.counters.count(.refusedTooLarge)
+        return queue(.tooLarge(context.limits.maxBodyBytes), on: connection)
+    }
+    if declared > 0 {
+        guard reserve(declared * context.limits.bodyMemoryFactor, state, context) else {
+            state.responded = true
+            return queue(.overBudget, on: connection)
+        }
+        state.covered = declared
+        state.body.reserveCapacity(declared)
+    }
+    state.head = head
+    context.connections?.requestBegan(state.connection)
+    return .YES
+}
+
+/// Reserves `bytes` (nothing when not positive) for the request; counts a refusal.
+private func reserve(_ bytes: Int, _ state: RequestState, _ context: ServerContext) -> Bool {
+    guard bytes > 0 else { return true }
+    guard context.budget.reserve(bytes) else {
+        context.counters.count(.refusedOverBudget)
+        return false
+    }
+    state.reserved += bytes
+    return true
+}
+
+/// `MHD_RequestCompletedCallback`: balances the retain of the first access-handler call and returns what the
+/// request reserved.
 func mhdRequestCompleted(cls: UnsafeMutableRawPointer?, connection: OpaquePointer?,
                          reqCls: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                          termination: MHD_RequestTerminationCode) {
-    guard let reqCls, let state = reqCls.pointee else { return }
-    Unmanaged<RequestState>.fromOpaque(state).release()
+    guard let cls, let reqCls, let pointer = reqCls.pointee else { return }
+    let context = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+    let state = Unmanaged<RequestState>.fromOpaque(pointer).takeRetainedValue()
     reqCls.pointee = nil
+    context.connections?.requestEnded(state.connection)
+    state.body = []
+    context.budget.release(state.reserved)
+    if state.reserved >= MemoryBudget.trimAfterBytes { MemoryBudget.returnFreedMemory() }
+}
+
+/// `MHD_AcceptPolicyCallback`: the `ConnectionGuard` decides, before MHD takes the connection.
+func mhdAcceptPolicy(cls: UnsafeMutableRawPointer?, address: UnsafePointer<sockaddr>?, length: socklen_t)
+    -> MHD_Result {
+    guard let cls, let address else { return .NO }
+    let context = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+    return context.connections?.mayAccept(address) ?? true ? .YES : .NO
+}
+
+/// `MHD_NotifyConnectionCallback`: a connection's start and end, for the `ConnectionGuard`; the connection's id is
+/// kept in MHD's `socket_context`.
+func mhdNotifyConnection(cls: UnsafeMutableRawPointer?, connection: OpaquePointer?,
+                         socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                         code: MHD_ConnectionNotificationCode) {
+    guard let cls, let connection, let socketContext else { return }
+    let context = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+    guard let guarded = context.connections else { return }
+    if code == .CONNECTION_NOTIFY_STARTED {
+        let descriptor = cmhd_connection_info(connection, .CONNECTION_INFO_CONNECTION_FD)?.pointee.connect_fd ?? -1
+        let address = cmhd_connection_info(connection, .CONNECTION_INFO_CLIENT_ADDRESS)?.pointee.client_addr
+        let id = guarded.opened(descriptor: descriptor, address: address.map { UnsafePointer($0) })
+        socketContext.pointee = UnsafeMutableRawPointer(bitPattern: id)
+    } else {
+        guarded.closed(Int(bitPattern: socketContext.pointee))
+        socketContext.pointee = nil
+    }
 }
 
 /// `MHD_LogCallback`: keeps MHD's messages off stderr, remembering the last one for start-up errors.
@@ -126,14 +243,40 @@ private extension HTTPResponse {
     static func tooLarge(_ limit: Int) -> HTTPResponse {
         .text(413, "request body larger than \(limit) bytes\n")
     }
+
+    /// The memory budget is in use: try again shortly, on a new connection.
+    static let overBudget = HTTPResponse(
+        status: 503, headers: [("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "1"),
+                               ("Connection", "close")],
+        body: Array("server busy: the memory for requests in flight is in use; retry later\n".utf8))
 }
 
-/// True when the request declares a Content-Length above `limit` (one too large to parse counts as above).
-private func declaredLengthExceeds(_ connection: OpaquePointer, _ limit: Int) -> Bool {
-    guard let value = MHD_lookup_connection_value(connection, .HEADER_KIND, "Content-Length") else { return false }
+/// The request's Content-Length: 0 when none is declared (or it is not digits: MHD answers 400), `Int.max` when too
+/// large to parse.
+private func declaredLength(_ connection: OpaquePointer) -> Int {
+    guard let value = MHD_lookup_connection_value(connection, .HEADER_KIND, "Content-Length") else { return 0 }
     let text = String(cString: value).trimmingCharacters(in: .whitespaces)
-    guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }  // MHD answers 400
-    return (Int(text) ?? .max) > limit
+    guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return 0 }
+    return Int(text) ?? .max
+}
+
+/// The request as far as its headers go, with an empty body.
+private func head(of connection: OpaquePointer, method: UnsafePointer<CChar>?, url: UnsafePointer<CChar>?,
+                  transport: ServerContext.Transport) -> HTTPRequest {
+    HTTPRequest(
+        method: method.map { String(cString: $0) } ?? "",
+        path: url.map { String(cString: $0) } ?? "/",
+        query: Dictionary(values(of: connection, kind: .GET_ARGUMENT_KIND), uniquingKeysWith: { _, last in last }),
+        headers: Dictionary(values(of: connection, kind: .HEADER_KIND).map { ($0.0.lowercased(), $0.1) },
+                            uniquingKeysWith: { first, next in first + ", " + next }),
+        client: identity(of: connection, transport: transport),
+        remoteAddress: describePeer(cmhd_connection_info(connection, .CONNECTION_INFO_CLIENT_ADDRESS)?
+                                        .pointee.client_addr.map { UnsafePointer($0) }))
+}
+
+/// The connection's id in the `ConnectionGuard`, from MHD's socket context (0 when not tracked).
+private func connectionID(of connection: OpaquePointer) -> Int {
+    Int(bitPattern: cmhd_connection_info(connection, .CONNECTION_INFO_SOCKET_CONTEXT)?.pointee.socket_context)
 }
 
 /// Collects (key, value) pairs during `MHD_get_connection_values_n`.
@@ -161,7 +304,10 @@ private func text(_ pointer: UnsafePointer<CChar>, _ count: Int) -> String {
 private func identity(of connection: OpaquePointer, transport: ServerContext.Transport) -> ClientIdentity {
     switch transport {
     case .local:
-        return .local
+        guard let fd = cmhd_connection_info(connection, .CONNECTION_INFO_CONNECTION_FD)?.pointee.connect_fd else {
+            return .local(nil)
+        }
+        return .local(peerCredentials(fd))
     case .tls:
         guard let session = cmhd_connection_info(connection, .CONNECTION_INFO_GNUTLS_SESSION)?.pointee.tls_session
         else { return .missing }

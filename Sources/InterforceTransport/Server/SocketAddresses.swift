@@ -1,7 +1,8 @@
 // The sockets the server listens on, prepared before MHD sees them: a TCP address for .SOCK_ADDR, and a
 // Unix domain socket bound by us (MHD cannot bind one) and handed over with .LISTEN_SOCKET. The Unix
-// socket is the local CLI's door into the node, so its file is created mode 0600 and a stale file from a crashed
-// node is replaced, but a live node's socket never is.
+// socket is the local CLI's door into the node, so its file is created mode 0600 (or 0660 for a named group of
+// officers) and a stale file from a crashed node is replaced, but a live node's socket never is. Who connected
+// is read from the kernel (`SO_PEERCRED`), never from the request.
 
 import Foundation
 #if canImport(Glibc)
@@ -48,7 +49,9 @@ struct UnixListener {
     /// The socket's own inode (`fstat` on the descriptor), to tell whether MHD closed it on a failed start.
     let socketInode: UInt64
 
-    static func bind(path: String, backlog: Int32) throws -> UnixListener {
+    /// Binds and listens on `path`. The file is 0600; with `group`, it is given to that group and made 0660 (the
+    /// group is set before the mode widens, so the file is never open to more than owner and group).
+    static func bind(path: String, backlog: Int32, group: UInt32? = nil) throws -> UnixListener {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
@@ -76,6 +79,17 @@ struct UnixListener {
             let error = posix("chmod 0600", path)
             unlink(path)
             throw error
+        }
+        if let group {
+            // A process already running in that group (systemd's Group=) needs no chown, which a system-call filter
+            // may forbid.
+            var created = stat()
+            let inGroup = lstat(path, &created) == 0 && created.st_gid == group
+            guard inGroup || chown(path, UInt32.max, group) == 0, chmod(path, 0o660) == 0 else {
+                let error = posix("chown/chmod 0660 for group \(group)", path)
+                unlink(path)
+                throw error
+            }
         }
         let flags = fcntl(fd, F_GETFL)
         guard flags >= 0, fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0, listen(fd, backlog) == 0 else {
@@ -156,4 +170,14 @@ func describePeer(_ address: UnsafePointer<sockaddr>?) -> String {
         return "unknown"
     }
     return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// The kernel's record of who connected on a Unix socket: `getsockopt(SO_PEERCRED)` fills a `struct ucred`
+/// {pid, uid, gid} (unix(7)). Declared here as three 32-bit fields because Glibc exposes `struct ucred` only under
+/// _GNU_SOURCE. Nil if the call fails (not a Unix socket).
+func peerCredentials(_ fd: Int32) -> LocalPeer? {
+    var credentials: (pid: Int32, uid: UInt32, gid: UInt32) = (0, 0, 0)
+    var size = socklen_t(MemoryLayout.size(ofValue: credentials))
+    guard size == 12, getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &size) == 0, size == 12 else { return nil }
+    return LocalPeer(uid: credentials.uid, gid: credentials.gid, pid: credentials.pid)
 }

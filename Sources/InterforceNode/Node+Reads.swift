@@ -1,0 +1,177 @@
+// Reads for an authenticated caller: every record passes the policy (Policy.swift) before anything of it is
+// returned, every read is logged with the officer, account and purpose before its result leaves the node, and a
+// refusal is a `deny` row.
+//
+// A query never reveals that a hidden record exists: records the caller may not read are left out before the
+// limit is counted (the store is asked for further pages until the limit is filled or the matches run out), and
+// the logged result count is what the caller saw. An entries export replaces each entry of a record the caller may
+// not read by its withheld marker (hash and audience, no content), so the exported feeds stay gap-free.
+
+import Foundation
+public import InterforceCore
+public import InterforceStore
+
+extension Node {
+    /// Appends the read's log row (its officer and account come from the store's actor).
+    func logRead(_ kind: String, _ purpose: Purpose, record: String?, detail: JSONValue) throws {
+        try store.transaction {
+            try store.appendLog(
+                LogEvent(kind: kind, purpose: purpose.logged, record: record, detail: detail), at: now())
+        }
+    }
+
+    /// Logs a refusal and returns the error to throw.
+    func deny(
+        _ reason: String, _ message: String, operation: LocalOperation, purpose: Purpose?,
+        record: String? = nil
+    ) throws -> APIError {
+        try store.transaction {
+            try store.appendLog(
+                LogEvent(
+                    kind: "deny", purpose: purpose?.logged, record: record, reason: reason,
+                    detail: ["operation": .string(operation.rawValue), "message": .string(message)]),
+                at: now())
+        }
+        return APIError(.denied, message)
+    }
+
+    /// Throws (after logging) unless the policy allows.
+    func enforce(
+        _ caller: Caller, _ permission: Permission, _ operation: LocalOperation, purpose: Purpose?,
+        record: (id: String, facts: RecordFacts)? = nil
+    ) throws {
+        if case .deny(let reason, let message) = Policy.decide(caller, permission, record: record?.facts) {
+            throw try deny(
+                reason, record.map { "record \($0.id): " + message } ?? message, operation: operation,
+                purpose: purpose, record: record?.id)
+        }
+    }
+
+    /// A record held here that the caller may act on with `permission`; refused and logged otherwise.
+    func visibleRecord(
+        _ id: String, _ caller: Caller, _ permission: Permission, _ operation: LocalOperation,
+        purpose: Purpose?
+    ) throws -> RecordState {
+        let state = try heldRecord(id)
+        try enforce(caller, permission, operation, purpose: purpose, record: (id, RecordFacts(state)))
+        return state
+    }
+
+    func mayRead(_ caller: Caller, _ state: RecordState) -> Bool {
+        Policy.decide(caller, .readRecords, record: RecordFacts(state)) == .allow
+    }
+
+    // MARK: Records
+
+    func show(_ id: String, _ caller: Caller, _ purpose: Purpose) throws -> RecordState {
+        let state = try visibleRecord(id, caller, .readRecords, .recordShow, purpose: purpose)
+        try logRead("read", purpose, record: id, detail: ["view": "show"])
+        return state
+    }
+
+    func history(_ id: String, _ caller: Caller, _ purpose: Purpose) throws -> [EntryEnvelope] {
+        _ = try visibleRecord(id, caller, .readRecords, .recordHistory, purpose: purpose)
+        try logRead("read", purpose, record: id, detail: ["view": "history"])
+        return try store.entries(record: id).map(\.envelope)
+    }
+
+    /// The first `q.limit` matches the caller may read, newest update first.
+    func query(_ q: RecordQuery, _ caller: Caller, _ purpose: Purpose) throws -> [RecordState] {
+        var results: [RecordState] = []
+        var page = q
+        page.limit = max(q.limit, 200)  // pages large enough that many hidden records cost few round trips
+        while results.count < q.limit {
+            let batch = try store.search(page)
+            results += batch.filter { mayRead(caller, $0) }.prefix(q.limit - results.count)
+            guard batch.count == page.limit, let last = batch.last else { break }
+            page.after = (last.updated?.clock.time ?? 0, last.id)
+        }
+        var filters: [String: JSONValue] = ["limit": .int(Int64(q.limit))]
+        if let t = q.text { filters["text"] = .string(t) }
+        if let t = q.type { filters["type"] = .string(t.rawValue) }
+        if let f = q.force { filters["force"] = .string(f) }
+        if let c = q.classification { filters["classification"] = .string(c.rawValue) }
+        if let s = q.updatedSince { filters["since"] = .int(s) }
+        if let u = q.updatedUntil { filters["until"] = .int(u) }
+        try logRead(
+            "query", purpose, record: nil,
+            detail: [
+                "filters": .object(filters),
+                "results": .int(Int64(results.count)),
+            ])
+        return results
+    }
+
+    // MARK: Pages
+
+    /// Entries of `feeds[index...]` from `after`, at most `limit` items or about `maxBytes` of JSON; entries of
+    /// records the caller may not read become withheld markers. Returns the items and where to continue (nil: done).
+    func exportPage(
+        feeds: [String], index: Int, after: Int64, caller: Caller, limit: Int,
+        maxBytes: Int = 4 << 20
+    ) throws -> (items: [Delivery], next: (index: Int, after: Int64)?) {
+        var items: [Delivery] = []
+        var bytes = 0
+        var index = index
+        var after = after
+        var readable: [String: Bool] = [:]
+        while index < feeds.count {
+            let want = limit - items.count
+            let batch = try store.entries(author: feeds[index], after: after, limit: want)
+            for stored in batch {
+                let record = stored.entry.header.record
+                if readable[record] == nil {
+                    readable[record] = try store.recordState(record).map { mayRead(caller, $0) } ?? false
+                }
+                let item: Delivery =
+                    readable[record]!
+                    ? .entry(try envelopeForSending(stored))
+                    : .withheld(WithheldMarker(stored))
+                items.append(item)
+                bytes += item.json.canonicalBytes.count
+                after = stored.entry.header.seq
+                if items.count >= limit || bytes >= maxBytes { return (items, (index, after)) }
+            }
+            if batch.count < want { (index, after) = (index + 1, 0) }
+        }
+        return (items, nil)
+    }
+
+    /// Log rows after `after` up to `until`, at most `limit`.
+    func logPage(after: Int64, until: Int64, limit: Int) throws -> (rows: [LogRow], next: Int64?) {
+        let rows = try store.logRows(after: after, kinds: nil, limit: limit).filter { $0.seq <= until }
+        guard let last = rows.last, last.seq < until else { return (rows, nil) }
+        return (rows, last.seq)
+    }
+
+    /// Entries written or accepted after log row `after` (of one record, or all), as the caller may see them: events
+    /// of records they may not read are left out. Returns the events and the log row to continue after.
+    func watchPage(
+        after: Int64, record: String?, caller: Caller, limit: Int = 200
+    ) throws
+        -> (events: [WatchEvent], head: Int64)
+    {
+        let rows = try store.logRows(after: after, kinds: nil, limit: limit)
+        var events: [WatchEvent] = []
+        for row in rows where ["write", "accept", "erase"].contains(row.event.kind) {
+            guard let hash = row.event.entry, record == nil || row.event.record == record,
+                let stored = try store.storedEntry(hash: hash),
+                let state = try store.recordState(stored.entry.header.record), mayRead(caller, state)
+            else { continue }
+            let h = stored.entry.header
+            events.append(
+                WatchEvent(
+                    at: h.clock.time, force: h.force, record: h.record, type: h.type.rawValue,
+                    op: h.op.rawValue, seq: h.seq, entry: hash, change: stored.payload))
+        }
+        return (events, rows.last?.seq ?? after)
+    }
+
+}
+
+extension Node {
+    /// Runs `body` in one store transaction: many writes, one commit (bulk loads and benchmarks). The node's own
+    /// writes inside it nest as savepoints.
+    @discardableResult
+    public func transaction<T>(_ body: () throws -> T) throws -> T { try store.transaction(body) }
+}

@@ -1,0 +1,76 @@
+// Refused requests leave evidence without letting a flood write the log. Each refusal has a key — the client's
+// address, the route, and the refusal's code (`certificate-required`, `not-a-member`, `too-many-rejections`, ...) —
+// and time is cut into minutes of the node's clock. The first refusal of a key in a minute is logged in full, with
+// its message; the others in that minute are only counted, and once the minute is over (noticed on the next request,
+// or when `serve` stops) one `refused-summary` row per key says how many more there were, between which times.
+// So a flood from one address at one route costs two rows a minute, whatever its rate, and the log still says who
+// was refused, where, why and how often.
+//
+// A minute holds at most `maxKeys` keys; refusals with further keys (a flood from many addresses) are counted
+// under the address "other", route and code kept, and not logged one by one.
+
+import Foundation
+import Synchronization
+
+final class RefusalSummary: Sendable {
+    static let maxKeys = 256
+    static let otherSources = "other"
+
+    struct Key: Hashable, Sendable {
+        let remote: String
+        let path: String
+        let code: String
+        /// The member force, for refusals of a member (throttled batches); nil for strangers.
+        let peer: String?
+    }
+
+    /// Refusals of one key in one minute not logged in full (all but the first; all, for "other"): how many, and
+    /// when the first and last of them came.
+    struct Tally: Sendable {
+        var count = 0
+        var from: Int64 = 0
+        var until: Int64 = 0
+    }
+
+    private struct Window {
+        var minute: Int64
+        var tallies: [Key: Tally] = [:]
+    }
+
+    private let window = Mutex<Window?>(nil)
+
+    /// Notes a refusal at `now` (Unix ms). Returns whether to log it in full, and the tallies of a minute that
+    /// has ended, to be logged as summaries.
+    func note(_ key: Key, at now: Int64) -> (inFull: Bool, ended: [(Key, Tally)]) {
+        window.withLock { window in
+            let ended = Self.close(&window, before: now)
+            if window == nil { window = Window(minute: Self.minute(now)) }
+            var key = key
+            let overflow = window!.tallies[key] == nil && window!.tallies.count >= Self.maxKeys
+            if overflow { key = Key(remote: Self.otherSources, path: key.path, code: key.code, peer: nil) }
+            guard var tally = window!.tallies[key] else {
+                window!.tallies[key] = overflow ? Tally(count: 1, from: now, until: now) : Tally()
+                return (!overflow, ended)  // the first of its kind this minute is logged in full
+            }
+            if tally.count == 0 { tally.from = now }
+            tally.count += 1
+            tally.until = now
+            window!.tallies[key] = tally
+            return (false, ended)
+        }
+    }
+
+    /// The tallies of a minute that has ended by `now`; with `now` = `.max`, of the current minute too.
+    func ended(before now: Int64) -> [(Key, Tally)] {
+        window.withLock { Self.close(&$0, before: now) }
+    }
+
+    private static func close(_ window: inout Window?, before now: Int64) -> [(Key, Tally)] {
+        guard let current = window, now == .max || minute(now) != current.minute else { return [] }
+        window = nil
+        return current.tallies.filter { $0.value.count > 0 }.sorted { ($0.key.remote, $0.key.path, $0.key.code)
+            < ($1.key.remote, $1.key.path, $1.key.code) }
+    }
+
+    static func minute(_ millis: Int64) -> Int64 { millis / 60_000 }
+}

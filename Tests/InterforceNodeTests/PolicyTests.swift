@@ -1,0 +1,156 @@
+// The policy function, table-driven: every role (alone, none, all) × clearance × marking × relationship (named on
+// the record or not) for each record permission, and every role for each permission not about a record. The table's
+// expectations are written out here from docs/SECURITY.md §5, not computed from the code's role sets, so a change to
+// either shows up.
+
+import InterforceCore
+import InterforceTestSupport
+import Testing
+
+@testable import InterforceNode
+
+struct PolicyTests {
+    static let roleSets: [Set<Role>] = [[]] + Role.allCases.map { [$0] } + [Set(Role.allCases)]
+
+    static func caller(
+        _ roles: Set<Role>, clearance: Classification, collar: String = "PC 7",
+        nodeAccount: Bool = false
+    ) throws -> Caller {
+        let standing: Caller.Standing =
+            roles.isEmpty
+            ? .unregistered
+            : .registered(
+                try Officer(
+                    account: "alice", uid: 1001, collar: collar, name: "Alice", force: "sussex",
+                    roles: roles, clearance: clearance))
+        return Caller(uid: 1001, account: "alice", standing: standing, isNodeAccount: nodeAccount)
+    }
+
+    /// The expected answer, from the documented rules.
+    static func expected(
+        _ roles: Set<Role>, _ permission: Permission, clearance: Classification,
+        marking: Classification, named: Bool
+    ) -> String {
+        if roles.isEmpty { return "not-registered" }
+        let granted: Bool =
+            switch permission {
+            case .readRecords: !roles.isDisjoint(with: [.officer, .analyst, .supervisor])
+            case .writeRecords: roles.contains(.officer)
+            case .eraseRecords: roles.contains(.supervisor)
+            default: false
+            }
+        guard granted else { return "role" }
+        if marking == .officialSensitive && clearance == .official && !named { return "need-to-know" }
+        return "allow"
+    }
+
+    static func verdict(_ d: Decision) -> String {
+        if case .deny(let reason, _) = d { return reason }
+        return "allow"
+    }
+
+    struct Case: CustomTestStringConvertible, Sendable {
+        let roles: Set<Role>
+        let permission: Permission
+        let clearance: Classification
+        let marking: Classification
+        let named: Bool
+        var testDescription: String {
+            "\(roles.sorted().map(\.rawValue).joined(separator: "+").nonEmpty ?? "none") \(permission.rawValue) "
+                + "clearance \(clearance.rawValue) marking \(marking.rawValue) \(named ? "named" : "not named")"
+        }
+    }
+
+    static let recordCases: [Case] = roleSets.flatMap { roles in
+        [Permission.readRecords, .writeRecords, .eraseRecords].flatMap { permission in
+            Classification.allCases.flatMap { clearance in
+                Classification.allCases.flatMap { marking in
+                    [false, true].map {
+                        Case(
+                            roles: roles, permission: permission, clearance: clearance,
+                            marking: marking, named: $0)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test(arguments: recordCases)
+    func recordPermission(_ c: Case) throws {
+        let who = try Self.caller(c.roles, clearance: c.clearance)
+        // Named as the record writes it: another spacing and case of the same collar number.
+        let facts = RecordFacts(marking: c.marking, named: c.named ? ["pc  7", "DC 42"] : ["DC 42"])
+        #expect(
+            Self.verdict(Policy.decide(who, c.permission, record: facts))
+                == Self.expected(c.roles, c.permission, clearance: c.clearance, marking: c.marking, named: c.named))
+    }
+
+    @Test func recordCasesCoverEveryCombination() {
+        #expect(Self.recordCases.count == 7 * 3 * 2 * 2 * 2)
+    }
+
+    /// Permissions not about a record: which roles grant them.
+    static let granting: [Permission: Set<Role>] = [
+        .status: [.auditor, .admin], .readLog: [.auditor], .verify: [.auditor, .admin], .administer: [.admin],
+        .readRecords: [.officer, .analyst, .supervisor], .writeRecords: [.officer], .eraseRecords: [.supervisor],
+    ]
+
+    @Test(arguments: Permission.allCases)
+    func rolesForEachPermission(_ permission: Permission) throws {
+        for roles in Self.roleSets {
+            let who = try Self.caller(roles, clearance: .official)
+            let expected =
+                roles.isEmpty
+                ? "not-registered"
+                : (roles.isDisjoint(with: Self.granting[permission]!) ? "role" : "allow")
+            #expect(Self.verdict(Policy.decide(who, permission)) == expected, "\(roles) \(permission)")
+        }
+    }
+
+    @Test func theNodesOwnAccountIsAlwaysAnAdminAndReadsOnlyWithAReadingRole() throws {
+        let unregistered = Caller(uid: 0, account: "root", standing: .unregistered, isNodeAccount: true)
+        #expect(Policy.decide(unregistered, .administer) == .allow)
+        #expect(Policy.decide(unregistered, .status) == .allow)
+        #expect(Self.verdict(Policy.decide(unregistered, .readRecords)) == "role")
+        #expect(Self.verdict(Policy.decide(unregistered, .readLog)) == "role")
+        let officer = try Officer(
+            account: "root", uid: 0, collar: "DS 1", name: "Root", force: "kent", roles: [.analyst],
+            clearance: .official)
+        let disabled = Caller(uid: 0, account: "root", standing: .disabled(officer), isNodeAccount: true)
+        #expect(Policy.decide(disabled, .administer) == .allow, "disabling its registration cannot lock a node out")
+        #expect(Self.verdict(Policy.decide(disabled, .readRecords)) == "role")
+    }
+
+    @Test func standingOtherThanRegisteredIsRefusedWithItsReason() throws {
+        let officer = try Officer(
+            account: "alice", uid: 1001, collar: "PC 7", name: "Alice", force: "kent",
+            roles: Set(Role.allCases), clearance: .officialSensitive)
+        for (standing, reason) in [
+            (Caller.Standing.disabled(officer), "disabled"),
+            (.uidChanged(officer), "account-changed"), (.unregistered, "not-registered"),
+        ] {
+            let who = Caller(uid: 1001, account: "alice", standing: standing, isNodeAccount: false)
+            for permission in Permission.allCases {
+                #expect(Self.verdict(Policy.decide(who, permission)) == reason)
+            }
+        }
+    }
+
+    @Test func namesOnTheRecordAreTakenFromItsOfficerFields() throws {
+        var state = RecordState(id: "in-" + String(repeating: "0", count: 32), type: .interviewNote)
+        #expect(RecordFacts(state).marking == .official && RecordFacts(state).named.isEmpty)
+        let node = try Fixtures.memoryNode(force: "kent", clock: TestClock())
+        let entry = try node.create(
+            type: .interviewNote,
+            document: ["interviewee": "A", "interviewer": "dc 42", "officers": ["PC 7", "PC  8 "]],
+            classification: .officialSensitive, audience: .authorForceOnly, officer: "x")
+        state = try #require(try node.store.recordState(entry.header.record))
+        let facts = RecordFacts(state)
+        #expect(facts.marking == .officialSensitive)
+        #expect(facts.named == ["DC 42", "PC 7", "PC 8"])
+    }
+}
+
+extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
+}

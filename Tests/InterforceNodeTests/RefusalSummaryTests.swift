@@ -1,0 +1,40 @@
+// The rule that keeps refused requests from flooding the log (RefusalSummary): the first refusal per address, route,
+// code and minute is logged in full, the rest of the minute counted and handed back as a summary once the minute
+// has ended; past 256 keys a minute, refusals are counted under the address "other" and never logged one by one.
+
+@testable import InterforceNode
+import Testing
+
+@Suite struct RefusalSummaryTests {
+    static func key(_ remote: String, code: String = "certificate-required") -> RefusalSummary.Key {
+        .init(remote: remote, path: "/v1/feeds", code: code, peer: nil)
+    }
+
+    @Test func theFirstOfAMinuteIsLoggedInFullAndTheRestSummarisedAfterTheMinute() {
+        let summary = RefusalSummary()
+        let minute: Int64 = 29_833_333 * 60_000  // the start of a minute, in Unix ms
+        #expect(summary.note(Self.key("192.0.2.1"), at: minute + 10).inFull)
+        for i in 1...999 { #expect(!summary.note(Self.key("192.0.2.1"), at: minute + 10 + Int64(i)).inFull) }
+        // Another code from the same address is a kind of its own.
+        #expect(summary.note(Self.key("192.0.2.1", code: "not-a-member"), at: minute + 2000).inFull)
+        #expect(summary.ended(before: minute + 59_999).isEmpty, "the minute has not ended")
+
+        let next = summary.note(Self.key("192.0.2.1"), at: minute + 60_000)
+        #expect(next.inFull, "a new minute logs the first again")
+        #expect(next.ended.count == 1, "only keys with refusals beyond the first are summarised")
+        let (key, tally) = next.ended[0]
+        #expect(key == Self.key("192.0.2.1"))
+        #expect(tally.count == 999 && tally.from == minute + 11 && tally.until == minute + 1009)
+        #expect(summary.ended(before: .max).isEmpty, "nothing beyond the first in the new minute")
+    }
+
+    @Test func pastTheKeyLimitRefusalsAreCountedUnderOtherAndNeverLoggedOneByOne() {
+        let summary = RefusalSummary()
+        let now: Int64 = 1_790_000_000_000
+        for i in 0..<RefusalSummary.maxKeys { #expect(summary.note(Self.key("10.0.\(i / 256).\(i % 256)"), at: now).inFull) }
+        for i in 0..<500 { #expect(!summary.note(Self.key("10.1.\(i / 256).\(i % 256)"), at: now + Int64(i)).inFull) }
+        let ended = summary.ended(before: .max)
+        #expect(ended.count == 1 && ended[0].0.remote == "other" && ended[0].1.count == 500, "\(ended)")
+        #expect(ended[0].1.from == now && ended[0].1.until == now + 499)
+    }
+}
