@@ -33,12 +33,15 @@ extension PeerAPI {
 
     /// `POST /v1/evidence` with `{"forks": [...]}` (at most ``maxEvidence``): each fork checked and kept.
     /// `{"results": [{"outcome": "recorded" | "duplicate"} | {"outcome": "rejected", "reason", "message"}]}`.
+    /// Every row a refusal here writes counts against the member's allowance of rejection rows, as for entries.
     func receiveEvidence(_ request: HTTPRequest, from peer: String) throws -> HTTPResponse {
-        guard let body = try? JSONValue(parsing: request.body), body.object?.count == 1, let items = body["forks"]?.array
-        else { return try malformed("evidence must be {\"forks\": [...]}", peer: peer) }
-        guard items.count <= Self.maxEvidence else {
-            return try malformed("at most \(Self.maxEvidence) forks per request", peer: peer)
+        func refused(_ message: String) throws -> HTTPResponse {
+            charge(peer, rows: 1)
+            return try malformed(message, peer: peer)
         }
+        guard let body = try? JSONValue(parsing: request.body), body.object?.count == 1, let items = body["forks"]?.array
+        else { return try refused("evidence must be {\"forks\": [...]}") }
+        guard items.count <= Self.maxEvidence else { return try refused("at most \(Self.maxEvidence) forks per request") }
         var results = [JSONValue?](repeating: nil, count: items.count)
         var parsed: [(Int, ForkEvidence)] = []
         for (i, item) in items.enumerated() {
@@ -55,6 +58,7 @@ extension PeerAPI {
                 results[i] = ["outcome": "rejected", "reason": .string(r.code.rawValue), "message": .string(r.message)]
             }
         }
+        charge(peer, rows: results.filter { $0?["outcome"] == "rejected" }.count)
         return Self.ok(["results": .array(results.map { $0 ?? .null })])
     }
 }

@@ -4,8 +4,8 @@
 // needs a member certificate.
 //
 // The server's gate (`gate`) decides on each request's head, before its body is read: unknown routes and methods,
-// clients without a member certificate, and pushes from a member whose pushes this minute already caused
-// `maxRejectionRowsPerMinute` rows for entries not accepted, are answered there. Refusals are counted by reason in
+// clients without a member certificate, and pushes (of entries or of fork evidence) from a member whose pushes this
+// minute already caused `maxRejectionRowsPerMinute` rows for items not accepted, are answered there. Refusals are counted by reason in
 // /metrics and logged through a `RefusalSummary`: the first of each kind per address, route and minute in full,
 // the rest as one summary row.
 
@@ -23,9 +23,10 @@ public final class PeerAPI: Sendable {
         ("POST", "/v1/evidence"),
     ]
     public static let maxBatch = 500
-    /// Log rows a member's pushes may cause in a minute for entries that were not accepted (rejected or duplicate
-    /// items, malformed batches, batches with nothing accepted). Past it, its pushes are refused with 429
-    /// `too-many-rejections` until the minute is over, without being read.
+    /// Log rows a member's pushes may cause in a minute for items that were not accepted (rejected or duplicate
+    /// entries, malformed batches, batches with nothing accepted, rejected fork evidence). Past it, its pushes
+    /// (`POST /v1/entries` and `POST /v1/evidence`) are refused with 429 `too-many-rejections` until the minute is
+    /// over, without being read.
     public static let maxRejectionRowsPerMinute = 500
     /// The refusal codes of authentication, always present in /metrics.
     static let authenticationCodes = ["certificate-required", "certificate-rejected", "forbidden", "not-a-member"]
@@ -73,8 +74,8 @@ public final class PeerAPI: Sendable {
             case .failure(let response):
                 return .refuse(response)
             case .success(let force):
-                if head.path == "/v1/entries", let (rows, wait) = throttled(force) {
-                    let message = "\(force)'s pushes caused \(rows) log rows for entries not accepted this minute "
+                if head.method == "POST", let (rows, wait) = throttled(force) {
+                    let message = "\(force)'s pushes caused \(rows) log rows for items not accepted this minute "
                         + "(at most \(Self.maxRejectionRowsPerMinute)); pushes are refused for \(wait) s"
                     var response = try refuse(head, 429, "too-many-rejections", message, peer: force)
                     response.headers.append(("Retry-After", String(wait)))
@@ -230,8 +231,8 @@ public final class PeerAPI: Sendable {
         }
     }
 
-    /// Counts rows a push by `peer` caused for entries not accepted.
-    private func charge(_ peer: String, rows: Int) {
+    /// Counts rows a push by `peer` caused for items not accepted.
+    func charge(_ peer: String, rows: Int) {
         let minute = RefusalSummary.minute(now())
         rejectionRows.withLock { state in
             if state.minute != minute { state = (minute, [:]) }

@@ -17,6 +17,7 @@
 import Foundation
 import InterforceCore
 import InterforceTestSupport
+import InterforceTransport
 import Testing
 
 #if canImport(Glibc)
@@ -204,7 +205,7 @@ import Glibc
         #expect(processed >= 5 && processed <= 5 * minutes, "\(report)")
         let answer = report["throttled"] as? [String: Any]
         #expect(answer?["error"] as? String == "too-many-rejections", "\(report)")
-        #expect((answer?["message"] as? String)?.hasPrefix("surrey's pushes caused 505 log rows for entries not accepted "
+        #expect((answer?["message"] as? String)?.hasPrefix("surrey's pushes caused 505 log rows for items not accepted "
                                                             + "this minute (at most 500); pushes are refused for ") == true,
                 "\(report)")
         #expect(Int(report["retryAfter"] as? String ?? "") != nil, "\(report)")
@@ -224,6 +225,45 @@ import Glibc
         #expect(throttledInFull + throttledCounted == throttled, "every refused push is in the log, in full or counted")
         #expect(throttledInFull <= minutes)
         #expect(added <= processed * 101 + 2 * minutes + 3, "\(added) rows")
+    }
+
+    /// Fork evidence is pushed like entries (issue 6's `POST /v1/evidence`): each rejected fork's row counts against
+    /// the same allowance, and past it the member's pushes of either kind are refused unread.
+    @Test func aMembersRejectedEvidenceCountsAgainstTheSameAllowance() throws {
+        let fed = try Federation([("hampshire", Self.southEast), ("surrey", Self.southEast)])
+        let surrey = fed.member("surrey")
+        // 16 forks (the most one request may hold) that each fail to parse: 16 reject rows per push.
+        let batch = fed.tmp.file("evidence.json")
+        try Data(("{\"forks\":[" + Array(repeating: "{}", count: 16).joined(separator: ",") + "]}").utf8)
+            .write(to: URL(fileURLWithPath: batch))
+        let pushes = 50
+        let started = nowMillis()
+        let report = try Self.attack(fed, ["push", String(fed.member("hampshire").port), fed.caCertificate,
+                                           "--cert", surrey.certificate, "--key", surrey.key, "--body", batch,
+                                           "--requests", String(pushes), "--path", "/v1/evidence"])
+        let ended = nowMillis()
+        let minutes = Int((ended / 60_000) - (started / 60_000)) + 1
+        let statuses = Self.statuses(report)
+        let processed = statuses["200"] ?? 0, throttled = statuses["429"] ?? 0
+        #expect(processed + throttled == pushes, "\(report)")
+        // 500 rows a minute: the 32nd push reaches it (512), the 33rd is refused.
+        #expect(processed >= 32 && processed <= 32 * minutes, "\(report)")
+        let answer = report["throttled"] as? [String: Any]
+        #expect((answer?["message"] as? String)?.hasPrefix("surrey's pushes caused 512 log rows for items not accepted "
+                                                            + "this minute (at most 500)") == true, "\(report)")
+        // Pushes of entries are refused too while the minute lasts (unless it has just ended).
+        var status = 0
+        do { status = try fed.pushRaw(#"{"items":[]}"#, to: "hampshire", as: "surrey").status } catch {
+            status = (error as? TransportError)?.status ?? -1   // a 429 is an error once the retries are spent
+        }
+        #expect(status == 429 || nowMillis() / 60_000 != ended / 60_000, "entries push answered \(status)")
+        try fed.stop("hampshire")
+        let rejected = Int(try fed.sqlite("hampshire", """
+            SELECT count(*) FROM log WHERE kind = 'reject' AND reason = 'malformed' AND peer = 'surrey'
+            """)) ?? -1
+        print("ATTACK member evidence flood, \(pushes) pushes of 16 malformed forks: \(processed) processed, "
+              + "\(throttled) refused unread (429); \(rejected) reject rows for \(pushes * 16) forks")
+        #expect(rejected == processed * 16, "every processed fork's rejection is logged")
     }
 
     // MARK: TLS

@@ -12,8 +12,8 @@ object with what happened, and exits 0 unless it could not run at all.
       server closes is reopened at once.
   refused  PORT CA --sources A,B,.. --requests N
       N requests without a certificate (GET /v1/feeds), one connection each, round-robin over the sources.
-  push     PORT CA --cert C --key K --body FILE --requests N
-      N POSTs of FILE to /v1/entries as a member, one connection, reconnecting when closed.
+  push     PORT CA --cert C --key K --body FILE --requests N [--path /v1/evidence]
+      N POSTs of FILE to /v1/entries (or PATH) as a member, one connection, reconnecting when closed.
 """
 import argparse, http.client, json, random, socket, ssl, sys, threading, time
 
@@ -42,7 +42,7 @@ def memory(a):
         while time.monotonic() < stop:
             try:
                 c = c or connection(a.port, ctx, source)
-                c.request("POST", "/v1/entries", body=body, headers={"Content-Type": "application/json"})
+                c.request("POST", a.path, body=body, headers={"Content-Type": "application/json"})
                 r = c.getresponse()
                 r.read()
                 with lock:
@@ -148,7 +148,7 @@ def push(a):
     for _ in range(a.requests):
         try:
             c = c or connection(a.port, ctx, "127.0.0.1")
-            c.request("POST", "/v1/entries", body=body, headers={"Content-Type": "application/json"})
+            c.request("POST", a.path, body=body, headers={"Content-Type": "application/json"})
             r = c.getresponse()
             text = r.read()
             statuses[r.status] = statuses.get(r.status, 0) + 1
@@ -182,6 +182,7 @@ def main():
     p.add_argument("--key")
     p.add_argument("--body")
     p.add_argument("--body-mib", type=int, default=8)
+    p.add_argument("--path", default="/v1/entries")
     a = p.parse_args()
     result = {"memory": memory, "slow": slow, "refused": refused, "push": push}[a.mode](a)
     print(json.dumps(result, sort_keys=True))
