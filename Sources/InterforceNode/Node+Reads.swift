@@ -53,12 +53,15 @@ extension Node {
         purpose: Purpose?
     ) throws -> RecordState {
         let state = try heldRecord(id)
-        try enforce(caller, permission, operation, purpose: purpose, record: (id, RecordFacts(state)))
+        try enforce(caller, permission, operation, purpose: purpose, record: (id, facts(state)))
         return state
     }
 
+    /// What the policy needs of `state`, as this node judges it (Policy.swift: names by the owner or this force).
+    func facts(_ state: RecordState) -> RecordFacts { RecordFacts(state, at: config.force) }
+
     func mayRead(_ caller: Caller, _ state: RecordState) -> Bool {
-        Policy.decide(caller, .readRecords, record: RecordFacts(state)) == .allow
+        Policy.decide(caller, .readRecords, record: facts(state)) == .allow
     }
 
     // MARK: Records

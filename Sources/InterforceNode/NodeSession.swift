@@ -140,7 +140,7 @@ public struct NodeSession: NodeAPI, Sendable {
                         if let existing {
                             try node.enforce(
                                 caller, .writeRecords, .recordNew, purpose: nil,
-                                record: (existing.id, RecordFacts(existing)))
+                                record: (existing.id, node.facts(existing)))
                         }
                     }
                 ) {

@@ -18,6 +18,10 @@
 // 3. Need-to-know, for a permission on an existing record: an OFFICIAL-SENSITIVE record only for a caller cleared
 //    OFFICIAL-SENSITIVE, or named on the record (in `officers`, `leadOfficer`, `interviewer` or `capturingOfficer`,
 //    compared with the collar number ignoring case and repeated spaces). OFFICIAL records need nothing more.
+//    The marking is the record's classification as the merge decides it (the owner's; on a shared record the
+//    highest any contributor chose). A name counts only if the record's owner wrote it, or this node's own force
+//    (on a shared record, any contributor): another force's entries can add names to a record, but, as with its
+//    audience (DATA-MODEL.md, ownership), they cannot widen who may read what the owner wrote.
 // Writing a new record needs only the role: its author is not restricted by the marking they give it.
 
 public import InterforceCore
@@ -59,15 +63,25 @@ public struct RecordFacts: Sendable, Equatable {
     /// The fields that name officers on a record.
     public static let officerFields = ["officers", "leadOfficer", "interviewer", "capturingOfficer"]
 
-    public init(_ state: RecordState) {
-        let marking = state.classification ?? .official
+    /// The facts of `state` as the node of `force` judges them: names count only where the record's owner, `force`
+    /// itself, or (on a shared record) any contributor wrote them.
+    public init(_ state: RecordState, at force: String) {
+        func counts(_ writer: String) -> Bool { state.owner == nil || writer == state.owner || writer == force }
         var named: Set<String> = []
-        let document = state.document
-        for field in Self.officerFields {
-            if let s = document[field]?.string { named.insert(s) }
-            for v in document[field]?.array ?? [] { if let s = v.string { named.insert(s) } }
+        func name(_ value: JSONValue) {
+            if let s = value.string { named.insert(s) }
+            for v in value.array ?? [] { if let s = v.string { named.insert(s) } }
         }
-        self.init(marking: marking, named: named)
+        for field in Self.officerFields {
+            for (writer, c) in state.contributions where counts(writer) {
+                if let r = c.registers[field] { name(r.value) }
+            }
+            for element in state.present(field) where element.adds.contains(where: { counts($0.force) }) {
+                name(element.value)
+            }
+            for item in state.items(field) where counts(item.stamp.force) { name(item.value) }
+        }
+        self.init(marking: state.classification ?? .official, named: named)
     }
 
     /// Upper case, single spaces, trimmed: `dc  42` and `DC 42` name the same officer.

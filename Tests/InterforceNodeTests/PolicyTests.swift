@@ -138,16 +138,56 @@ struct PolicyTests {
 
     @Test func namesOnTheRecordAreTakenFromItsOfficerFields() throws {
         var state = RecordState(id: "in-" + String(repeating: "0", count: 32), type: .interviewNote)
-        #expect(RecordFacts(state).marking == .official && RecordFacts(state).named.isEmpty)
+        #expect(RecordFacts(state, at: "kent").marking == .official && RecordFacts(state, at: "kent").named.isEmpty)
         let node = try Fixtures.memoryNode(force: "kent", clock: TestClock())
         let entry = try node.create(
             type: .interviewNote,
             document: ["interviewee": "A", "interviewer": "dc 42", "officers": ["PC 7", "PC  8 "]],
             classification: .officialSensitive, audience: .authorForceOnly, officer: "x")
         state = try #require(try node.store.recordState(entry.header.record))
-        let facts = RecordFacts(state)
+        let facts = RecordFacts(state, at: "kent")
         #expect(facts.marking == .officialSensitive)
         #expect(facts.named == ["DC 42", "PC 7", "PC 8"])
+    }
+
+    /// Ownership and need-to-know together: another force may add names to a record it does not own, but they do
+    /// not open the owner's OFFICIAL-SENSITIVE record to those names anywhere but at that force's own node; on a
+    /// shared record every contributor's names count.
+    @Test func onlyTheOwnerOrThisNodesForceNamesOfficersWhoMayRead() throws {
+        let clock = TestClock()
+        let kent = try Fixtures.memoryNode(force: "kent", clock: clock)
+        let surrey = try Fixtures.memoryNode(force: "surrey", clock: clock)
+        try Fixtures.trustAll([kent, surrey])
+        func exchange() throws {
+            for (to, from) in [(kent, surrey), (surrey, kent)] {
+                var all: [EntryEnvelope] = []
+                try from.store.forEachEntry { all.append($0.envelope) }
+                _ = try to.ingest(all, peer: from.config.force)
+            }
+        }
+        let both = try Audience(forces: ["kent", "surrey"])
+        let note = try kent.create(
+            type: .interviewNote, document: ["interviewee": "A", "interviewer": "DC 42"],
+            classification: .officialSensitive, audience: both, officer: "x").header.record
+        try exchange()
+        _ = try surrey.update(recordID: note, patch: ["add": ["officers": ["PC 9"]]], officer: "y")
+        try exchange()
+        let atKent = try #require(try kent.store.recordState(note)), atSurrey = try #require(try surrey.store.recordState(note))
+        #expect(atKent.document["officers"] == ["PC 9"], "the name is part of the record everywhere")
+        #expect(kent.facts(atKent).named == ["DC 42"], "Surrey's name does not open Kent's record at Kent")
+        #expect(surrey.facts(atSurrey).named == ["DC 42", "PC 9"], "at Surrey, Surrey's own name counts")
+        let uncleared = try Self.caller([.officer], clearance: .official, collar: "PC 9")
+        #expect(Self.verdict(Policy.decide(uncleared, .readRecords, record: kent.facts(atKent))) == "need-to-know")
+        #expect(Policy.decide(uncleared, .readRecords, record: surrey.facts(atSurrey)) == .allow)
+
+        // A shared record (a crime reference): no owner, so Surrey's names count at Kent too.
+        let shared = try kent.create(
+            type: .caseFile, document: ["title": "Burglary", "crimeReference": "44/7/26"],
+            classification: .officialSensitive, audience: both, officer: "x").header.record
+        try exchange()
+        _ = try surrey.update(recordID: shared, patch: ["set": ["leadOfficer": "PC 9"]], officer: "y")
+        try exchange()
+        #expect(kent.facts(try #require(try kent.store.recordState(shared))).named == ["PC 9"])
     }
 }
 
