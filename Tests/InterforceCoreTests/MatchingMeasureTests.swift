@@ -73,6 +73,7 @@ struct PartialDateTests {
         ("1985-03-12", "1958-03-12", .keyingError),  // two adjacent digits exchanged
         ("1985-03-12", "1990-07-01", .conflict),
         ("1985-03-12", "1985-03-21", .keyingError),
+        ("2008-11-22", "2008-12-12", .keyingError),  // adjacent digits exchanged across month and day
         ("1985-03-12", "1986-04-12", .conflict),  // two digits wrong
         ("1985-03", "1985-03-12", .yearAndMonth),
         ("1985", "1985-03-12", .yearOnly),

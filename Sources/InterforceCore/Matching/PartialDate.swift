@@ -111,7 +111,7 @@ public struct PartialDate: Sendable, Hashable, CustomStringConvertible {
         if a.isComplete && b.isComplete {
             if a == b { return .exact }
             if a.year == b.year, a.day == b.month, a.month == b.day { return .dayMonthSwapped }
-            return oneKeyingError(Array(a.description.utf8), Array(b.description.utf8)) ? .keyingError : .conflict
+            return oneKeyingError(a.digits, b.digits) ? .keyingError : .conflict
         }
         // Compare what both hold. A missing year makes month-and-day-only records too weak to call.
         guard let ya = a.year, let yb = b.year else { return .missing }
@@ -121,7 +121,12 @@ public struct PartialDate: Sendable, Hashable, CustomStringConvertible {
         return .yearAndMonth
     }
 
-    /// Whether two equal-length strings (complete dates, so the hyphens line up) differ in exactly one position, or by one swap of adjacent positions.
+    /// The eight digits YYYYMMDD of a complete date, as they are keyed (the separators are not keys).
+    private var digits: [UInt8] {
+        Array(String((year ?? 0) * 10_000 + (month ?? 0) * 100 + (day ?? 0)).utf8)
+    }
+
+    /// Whether two digit strings of one length differ in exactly one place, or by one swap of adjacent digits.
     private static func oneKeyingError(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         let differ = a.indices.filter { a[$0] != b[$0] }
         if differ.count == 1 { return true }
