@@ -22,9 +22,13 @@ public struct UKAddress: Sendable, Hashable, CustomStringConvertible {
     public let locality: [String]
     public let postcode: Postcode?
 
+    /// Characters of an address read; the rest is ignored (no real address is longer).
+    public static let maximumCharacters = 512
+
     /// `postcode`, when given, overrides one found in `text` (records often hold it in its own field).
     public init(_ text: String, postcode given: String? = nil) {
-        var parts = Self.splitLines(text).map(TextFold.tokens).filter { !$0.isEmpty }
+        var parts = Self.splitLines(String(text.prefix(Self.maximumCharacters))).map(TextFold.tokens)
+            .filter { !$0.isEmpty }
         var found = Self.extractPostcode(&parts)
         if let given, let p = Postcode(given) { found = p }
         postcode = found
@@ -112,8 +116,10 @@ public struct UKAddress: Sendable, Hashable, CustomStringConvertible {
         guard let a, let b, !a.isEmpty, !b.isEmpty else { return .missing }
         let postcodes: Relation
         if let pa = a.postcode, let pb = b.postcode {
-            postcodes = pa == pb ? .agree
-                : StringSimilarity.editDistance(pa.description, pb.description) <= 1 ? .unknown : .disagree
+            // One slip changes the outward or the inward code, never both.
+            let slip = pa.outward == pb.outward ? StringSimilarity.editDistance(pa.inward, pb.inward) <= 1
+                : pa.inward == pb.inward && StringSimilarity.editDistance(pa.outward, pb.outward) <= 1
+            postcodes = pa == pb ? .agree : slip ? .unknown : .disagree
         } else {
             postcodes = .unknown
         }
