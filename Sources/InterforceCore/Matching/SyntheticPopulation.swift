@@ -120,7 +120,8 @@ struct SyntheticPopulation {
             }
             if withChildren {
                 for _ in 0..<random.int(in: 1...3) {
-                    let born = birth((motherBorn.0 + 18)...min(motherBorn.0 + 42, 2012))
+                    let eldest = motherBorn.0 + 18
+                    let born = birth(eldest...max(eldest, min(motherBorn.0 + 42, 2015)))
                     let twins = random.chance(0.015)
                     for _ in 0..<(twins ? 2 : 1) {
                         let sex: Sex = random.chance(0.5) ? .male : .female
@@ -148,7 +149,7 @@ struct SyntheticPopulation {
     }
 
     private mutating func birth(_ years: ClosedRange<Int>) -> (Int, Int, Int) {
-        let year = random.int(in: years.lowerBound...max(years.lowerBound, years.upperBound))
+        let year = random.int(in: years)
         let month = random.int(in: 1...12)
         return (year, month, random.int(in: 1...PartialDate.daysIn(month: month, year: year)))
     }

@@ -53,16 +53,17 @@ struct SyntheticRecording {
         var middle = p.middleName.flatMap { random.chance(0.4) ? $0 : nil }
 
         let f = random.unit()
-        if f < 0.08, let forms = Self.nicknames[p.forename] {
-            forename = random.pick(forms); damage.append(.nickname)
-        } else if f < 0.11, let forms = Self.variants[p.forename] {
-            forename = random.pick(forms); damage.append(.forenameVariant)
+        // Each kind has its own slice of f, so a name without a nickname is not mistyped more often instead.
+        if f < 0.08 {
+            if let forms = Self.nicknames[p.forename] { forename = random.pick(forms); damage.append(.nickname) }
+        } else if f < 0.11 {
+            if let forms = Self.variants[p.forename] { forename = random.pick(forms); damage.append(.forenameVariant) }
         } else if f < 0.14 {
             forename = typo(forename); damage.append(.forenameTypo)
         } else if f < 0.16 {
             forename = String(forename.prefix(1)) + (random.chance(0.5) ? "." : ""); damage.append(.initialOnly)
-        } else if f < 0.18, let m = p.middleName {
-            forename = m; middle = nil; damage.append(.middleNameAsForename)
+        } else if f < 0.18 {
+            if let m = p.middleName { forename = m; middle = nil; damage.append(.middleNameAsForename) }
         }
 
         if let former = p.formerSurname, random.chance(0.04) {
@@ -74,8 +75,8 @@ struct SyntheticRecording {
         let s = random.unit()
         if s < 0.03 {
             surname = typo(surname); damage.append(.surnameTypo)
-        } else if s < 0.045, let forms = Self.variants[surname] {
-            surname = random.pick(forms); damage.append(.surnameVariant)
+        } else if s < 0.045 {
+            if let forms = Self.variants[surname] { surname = random.pick(forms); damage.append(.surnameVariant) }
         }
         surname = punctuation(surname)
         forename = Self.plain(forename, drop: random.chance(0.5))
