@@ -13,6 +13,8 @@
 //
 // `interforce-bench replication` is a second mode (ReplicationRun.swift): two `interforce serve` processes
 // federated over mutual TLS, bulk replication rate, peak RSS and one-hop propagation latency.
+// `interforce-bench dedup` is a third (DedupRun.swift): the duplicate scan's precision, recall and time on synthetic
+// people with known duplicates.
 
 import Foundation
 import InterforceCore
@@ -26,6 +28,7 @@ struct Options {
     static let usage = """
         USAGE: interforce-bench [--sizes N,N...] [--dir PATH] [--durable-max N] [--queries N]
                interforce-bench replication [--entries N] [--writes M] [--interforce PATH]   (see replication --help)
+               interforce-bench dedup [--sizes N,N...] [--seed S] [--threshold T]             (see dedup --help)
 
         Authors N records on a file-backed node, ingests them into a second node, measures raw Ed25519 on the same
         entries, then times queries, record show and the state digest. Prints one aligned table to stdout;
@@ -212,6 +215,7 @@ func report(_ results: [SizeResult], options: Options, directory: String, loadAt
 
 func main(_ argv: [String]) -> Int32 {
     if argv.first == "replication" { return replicationMain(Array(argv.dropFirst())) }
+    if argv.first == "dedup" { return dedupMain(Array(argv.dropFirst())) }
     let options: Options
     do {
         guard let parsed = try Options.parse(argv) else {
