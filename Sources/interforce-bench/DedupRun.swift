@@ -39,14 +39,7 @@ struct DedupOptions {
         while i < args.count {
             switch args[i] {
             case "-h", "--help": return nil
-            case "--sizes":
-                let text = try value("--sizes")
-                var sizes: [Int] = []
-                for part in text.split(separator: ",") { sizes.append(try positiveInteger("--sizes", String(part))) }
-                guard !sizes.isEmpty, sizes.allSatisfy({ $0 <= 2_000_000 }) else {
-                    throw BenchError("--sizes: expected N,N... each at most 2000000")
-                }
-                o.sizes = sizes
+            case "--sizes": o.sizes = try sizeList(try value("--sizes"), maximum: 2_000_000)
             case "--seed":
                 let text = try value("--seed")
                 guard let s = UInt64(text) else { throw BenchError("--seed: expected a non-negative integer") }
@@ -103,7 +96,8 @@ func dedupMain(_ argv: [String]) -> Int32 {
         let (matcher, report) = scan
         progress("dedup N=\(n): scoring against the truth")
         let quality = MatchQuality(report: report, people: people, blocked: blockingCheck(matcher))
-        showExamples(people: people, matcher: matcher, report: report, options: options, print: progress)
+        showExamples(people: people, matcher: matcher, report: report, quality: quality, options: options,
+                     print: progress)
         results.append(DedupResult(n: n, people: Set(people.personOf).count, quality: quality, report: report,
                                    generateSeconds: generateSeconds, scanSeconds: scanSeconds))
     }
@@ -112,15 +106,16 @@ func dedupMain(_ argv: [String]) -> Int32 {
 }
 
 /// Prints missed pairs and false proposals, for finding out why; the records are synthetic.
-func showExamples(people: SyntheticPeople, matcher: PersonMatcher, report: ScanReport, options: DedupOptions,
-                  print: (String) -> Void) {
+func showExamples(people: SyntheticPeople, matcher: PersonMatcher, report: ScanReport, quality: MatchQuality,
+                  options: DedupOptions, print: (String) -> Void) {
     guard options.showMissed > 0 || options.showFalse > 0 else { return }
     for block in report.skippedBlocks.prefix(20) { print("skipped block \(block.key): \(block.size) records") }
     func describe(_ i: Int) -> String {
         let r = people.records[i]
-        return "  \(r.id): \(r.forenames) | \(r.surname) | \(r.dateOfBirth?.description ?? "-") | \(r.sex?.rawValue ?? "-")"
-            + " | \(r.address ?? "-") | \(r.postcode ?? "-") | pnc \(r.pncID ?? "-")"
-            + " | damage: \(people.damage[i].map(\.rawValue).joined(separator: ","))"
+        let fields = [r.forenames, r.surname, r.dateOfBirth?.description ?? "-", r.sex?.rawValue ?? "-",
+                      r.address ?? "-", r.postcode ?? "-", "pnc \(r.pncID ?? "-")"]
+        return "  \(r.id): \(fields.joined(separator: " | ")) | damage: "
+            + people.damage[i].map(\.rawValue).joined(separator: ",")
     }
     func explain(_ pair: RecordPair, _ title: String) {
         let a = matcher.assess(pair.first, pair.second)
@@ -130,16 +125,8 @@ func showExamples(people: SyntheticPeople, matcher: PersonMatcher, report: ScanR
         print(describe(pair.second))
         for e in a.evidence { print("    \(e)") }
     }
-    var index: [String: Int] = [:]
-    for (i, r) in people.records.enumerated() { index[r.id] = i }
-    let proposed = Set(report.proposals.compactMap { p in index[p.first].flatMap { i in index[p.second].map { RecordPair(i, $0) } } })
-    let truth = people.duplicatePairs()
-    for pair in truth.filter({ !proposed.contains($0) }).prefix(options.showMissed) { explain(pair, "missed") }
-    let truthSet = Set(truth)
-    for pair in proposed.sorted(by: { ($0.first, $0.second) < ($1.first, $1.second) })
-        .filter({ !truthSet.contains($0) }).prefix(options.showFalse) {
-        explain(pair, "false proposal")
-    }
+    for pair in quality.missedPairs.prefix(options.showMissed) { explain(pair, "missed") }
+    for pair in quality.falseProposals.prefix(options.showFalse) { explain(pair, "false proposal") }
 }
 
 /// Whether two records share a key whose block the scan expanded.
@@ -148,7 +135,9 @@ func blockingCheck(_ matcher: PersonMatcher) -> (RecordPair) -> Bool {
     for i in 0..<matcher.count { for k in Set(matcher.blockingKeys(i)) { sizes[k, default: 0] += 1 } }
     return { pair in
         let a = Set(matcher.blockingKeys(pair.first))
-        return matcher.blockingKeys(pair.second).contains { a.contains($0) && (sizes[$0] ?? 0) <= DuplicateScan.maximumBlock }
+        return matcher.blockingKeys(pair.second).contains {
+            a.contains($0) && (sizes[$0] ?? 0) <= DuplicateScan.maximumBlock
+        }
     }
 }
 

@@ -54,12 +54,7 @@ struct Options {
         while i < args.count {
             switch args[i] {
             case "-h", "--help": return nil
-            case "--sizes":
-                let text = try value("--sizes")
-                var sizes: [Int] = []
-                for part in text.split(separator: ",") { sizes.append(try positiveInteger("--sizes", String(part))) }
-                guard !sizes.isEmpty else { throw BenchError("--sizes: expected N,N...") }
-                o.sizes = sizes
+            case "--sizes": o.sizes = try sizeList(try value("--sizes"))
             case "--dir": o.directory = try value("--dir")
             case "--durable-max": o.durableMax = try positiveInteger("--durable-max", try value("--durable-max"))
             case "--queries": o.queries = try positiveInteger("--queries", try value("--queries"))
@@ -76,6 +71,16 @@ func nextValue(_ args: [String], _ i: inout Int, _ flag: String) throws(BenchErr
     i += 1
     guard i < args.count else { throw BenchError("\(flag) needs a value") }
     return args[i]
+}
+
+/// "N,N,..." for --sizes: positive integers, at most `maximum` each.
+func sizeList(_ text: String, maximum: Int = Int.max) throws(BenchError) -> [Int] {
+    var sizes: [Int] = []
+    for part in text.split(separator: ",") { sizes.append(try positiveInteger("--sizes", String(part))) }
+    guard !sizes.isEmpty, sizes.allSatisfy({ $0 <= maximum }) else {
+        throw BenchError("--sizes: expected N,N...\(maximum == Int.max ? "" : " each at most \(maximum)")")
+    }
+    return sizes
 }
 
 func positiveInteger(_ flag: String, _ text: String) throws(BenchError) -> Int {

@@ -30,7 +30,8 @@ public enum Misreads {
         var notes: [String] = []
         for i in x.indices where x[i] != y[i] {
             guard representative[Int(x[i])] == representative[Int(y[i])] else { return nil }
-            notes.append("position \(i + 1): \(Character(Unicode.Scalar(x[i]))) read as \(Character(Unicode.Scalar(y[i])))")
+            let (read, other) = (Character(Unicode.Scalar(x[i])), Character(Unicode.Scalar(y[i])))
+            notes.append("position \(i + 1): \(read) read as \(other)")
         }
         return notes
     }

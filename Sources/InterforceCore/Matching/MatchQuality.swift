@@ -11,8 +11,11 @@ public struct MatchQuality: Sendable {
     public let truePairs: Int
     public let proposed: Int
     public let truePositives: Int
-    public var falsePositives: Int { proposed - truePositives }
-    public var missed: Int { truePairs - truePositives }
+    public var falsePositives: Int { falseProposals.count }
+    public var missed: Int { missedPairs.count }
+    /// Proposed pairs that are not records of one person, and true pairs not proposed, as record indices in order.
+    public let falseProposals: [RecordPair]
+    public let missedPairs: [RecordPair]
     public var precision: Double { proposed == 0 ? 1 : Double(truePositives) / Double(proposed) }
     public var recall: Double { truePairs == 0 ? 1 : Double(truePositives) / Double(truePairs) }
     /// "twins", "same-household", "strangers".
@@ -26,10 +29,12 @@ public struct MatchQuality: Sendable {
     public init(report: ScanReport, people: SyntheticPeople, blocked: (RecordPair) -> Bool) {
         var index: [String: Int] = [:]
         for (i, r) in people.records.enumerated() { index[r.id] = i }
-        let truth = Set(people.duplicatePairs())
+        let truthInOrder = people.duplicatePairs()
+        let truth = Set(truthInOrder)
         var hits = 0
         var relations: [String: Int] = [:]
         var proposedPairs = Set<RecordPair>()
+        var falseProposals: [RecordPair] = []
         for p in report.proposals {
             guard let i = index[p.first], let j = index[p.second] else { continue }
             let pair = RecordPair(i, j)
@@ -38,6 +43,7 @@ public struct MatchQuality: Sendable {
                 hits += 1
                 continue
             }
+            falseProposals.append(pair)
             let a = people.people[people.personOf[i]], b = people.people[people.personOf[j]]
             let relation = a.household != b.household ? "strangers"
                 : a.isTwin && b.isTwin && a.year == b.year && a.month == b.month && a.day == b.day ? "twins"
@@ -46,7 +52,8 @@ public struct MatchQuality: Sendable {
         }
         var byDamage: [String: Int] = [:]
         var unblocked = 0
-        for pair in truth where !proposedPairs.contains(pair) {
+        let missedPairs = truthInOrder.filter { !proposedPairs.contains($0) }
+        for pair in missedPairs {
             if !blocked(pair) { unblocked += 1 }
             let kinds = Set(people.damage[pair.first] + people.damage[pair.second])
             if kinds.isEmpty { byDamage["none", default: 0] += 1 }
@@ -55,6 +62,8 @@ public struct MatchQuality: Sendable {
         truePairs = truth.count
         proposed = report.proposals.count
         truePositives = hits
+        self.falseProposals = falseProposals.sorted { ($0.first, $0.second) < ($1.first, $1.second) }
+        self.missedPairs = missedPairs
         falsePositivesByRelation = relations
         missedByBlocking = unblocked
         missedByDamage = byDamage

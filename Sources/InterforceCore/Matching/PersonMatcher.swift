@@ -197,7 +197,9 @@ public struct PersonMatcher: DuplicateMatcher {
     /// A veto when both records hold a national identifier: different ones mean different people, the same one
     /// means one record already (not a suspected duplicate).
     private func identifierVeto(_ a: Profile, _ b: Profile) -> Evidence? {
-        if let x = a.pnc, let y = b.pnc { return Evidence("pnc-id", x == y ? "shared-key" : "different", x, y, weight: 0) }
+        if let x = a.pnc, let y = b.pnc {
+            return Evidence("pnc-id", x == y ? "shared-key" : "different", x, y, weight: 0)
+        }
         if let x = a.cro, let y = b.cro {
             return Evidence("cro-number", x == y ? "shared-key" : "different", x, y, weight: 0)
         }

@@ -163,7 +163,8 @@ public struct UKAddress: Sendable, Hashable, CustomStringConvertible {
         for p in parts.indices.reversed() {
             let tokens = parts[p]
             for i in tokens.indices.reversed() {
-                if i > 0, tokens[i].utf8.count == 3, let pc = Postcode(compact: Array((tokens[i - 1] + tokens[i]).utf8)) {
+                if i > 0, tokens[i].utf8.count == 3,
+                   let pc = Postcode(compact: Array((tokens[i - 1] + tokens[i]).utf8)) {
                     parts[p].removeSubrange((i - 1)...i)
                     return pc
                 }
