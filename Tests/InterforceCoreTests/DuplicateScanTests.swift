@@ -15,6 +15,7 @@ func finding(_ a: Assessment, _ field: String) -> String? { a.evidence.first { $
 struct PersonMatchingTests {
     let threshold = PersonMatcher.defaultThreshold
 
+    /// The worked example of docs/MATCHING.md.
     @Test func nicknameSwappedDateAndAnotherAddressFormatArePutToAnOfficer() {
         let a = assess(
             PersonRecord(id: "p1", forenames: "Robert", surname: "Smith", dateOfBirth: date("1985-03-04"), sex: .male,
@@ -26,8 +27,15 @@ struct PersonMatchingTests {
         #expect(finding(a, "date-of-birth") == "day-month-swapped")
         #expect(finding(a, "address") == "same")
         #expect(a.score == a.evidence.reduce(0) { $0 + $1.weight })
-        let dob = a.evidence.first { $0.field == "date-of-birth" }
-        #expect(dob?.description == "date-of-birth: day-month-swapped, 1985-03-04 / 1985-04-03, +7.0")
+        // The worked example of docs/MATCHING.md, line for line.
+        #expect(a.score == 200)
+        #expect(a.evidence.map(\.description) == [
+            "surname: exact, SMITH / SMITH, +3.0",
+            "forename: nickname, ROBERT / BOB, +4.0",
+            "date-of-birth: day-month-swapped, 1985-03-04 / 1985-04-03, +7.0",
+            "address: same, FLAT 3, 12 HIGH STREET, BEESTON, NG9 2JL / FLAT 3, 12 HIGH STREET, BEESTON, NG9 2JL, +5.0",
+            "sex: exact, male / male, +1.0",
+        ])
     }
 
     @Test func twinsAreNeverProposed() {
@@ -40,6 +48,19 @@ struct PersonMatchingTests {
         #expect(!a.isProposed(threshold: threshold))
         #expect(a.veto?.field == "forename")
         #expect(a.veto?.finding == "different")
+    }
+
+    @Test func namesThatOnlyShareAPhoneticKeyAreDifferent() {
+        // NYSIIS gives JOHN and JAMES the same key (JAN); SEAN and SHAWN share one and are one name spelt two ways.
+        #expect(NYSIIS.key("John") == NYSIIS.key("James"))
+        let home = "2 Mill Lane, Corby NN17 1AB"
+        func person(_ id: String, _ forename: String) -> PersonRecord {
+            PersonRecord(id: id, forenames: forename, surname: "Walsh", dateOfBirth: date("1990-01-02"), address: home)
+        }
+        #expect(assess(person("a", "John"), person("b", "James")).veto?.finding == "different")
+        let sean = assess(person("a", "Sean"), person("b", "Shawn"))
+        #expect(finding(sean, "forename") == "phonetic")
+        #expect(sean.isProposed(threshold: threshold))
     }
 
     @Test func aFatherAndTheSonNamedAfterHimAreTwoPeople() {

@@ -289,8 +289,12 @@ public struct PersonMatcher: DuplicateMatcher {
         // Different names standing for a common formal name: Bob and Robert, Bob and Robbie.
         if a.formal.contains(where: b.formal.contains) { return ("nickname", Weight.forenameNickname) }
         if Self.oneSlip(a.scalars, b.scalars, jaroWinkler: 0.93) { return ("spelling", Weight.forenameSpelling) }
-        // Spellings of one name that sound the same: Sean and Shawn, Amy and Aimee, Mohammed and Muhammad.
-        if a.code == b.code, a.scalars.first == b.scalars.first { return ("phonetic", Weight.forenamePhonetic) }
+        // Spellings of one name that sound the same and are written nearly the same: Sean and Shawn, Mohammed and
+        // Muhammad. NYSIIS alone is too coarse for forenames (John, James, Jane and Joan are all JAN).
+        if a.code == b.code, a.scalars.first == b.scalars.first,
+           StringSimilarity.editDistance(a.scalars, b.scalars) <= 2 {
+            return ("phonetic", Weight.forenamePhonetic)
+        }
         return nil
     }
 
