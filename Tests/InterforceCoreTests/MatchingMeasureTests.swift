@@ -11,6 +11,7 @@ struct NYSIISTests {
         ("Catherine", "CATARAN"), ("Katherine", "CATARAN"), ("Thompson", "TANPSAN"), ("Thomson", "TANSAN"),
         ("O'Daniel", "ODANAL"), ("Phillips", "FALAP"), ("Schmidt", "SNAD"), ("Evans", "EVAN"), ("Stevens", "STAFAN"),
         ("Hughes", "HAG"), ("Wright", "WRAGT"), ("Brown", "BRAN"), ("Lee", "LY"), ("", ""), ("123", ""),
+        ("Mohammed", "MAHANAD"), ("Muhammad", "MAHANAD"),
     ])
     func key(_ name: String, _ expected: String) {
         #expect(NYSIIS.key(name) == expected)

@@ -3,7 +3,7 @@
 // The New York State Identification and Intelligence System code (R. L. Taft, "Name Search Techniques", 1970) was
 // designed for surnames in criminal-justice files, which is what we match. Unlike Soundex it keeps vowel positions
 // (as A) and handles English spellings such as MAC, KN, PH and SCH, so it splits fewer unrelated names into one
-// block while still joining Catherine/Katherine or Thomson/Thompson. Written from the published description of the
+// block while still joining Catherine/Katherine or Mohammed/Muhammad. Written from the published description of the
 // rules; the key is not truncated (Taft's 6-character limit only made blocks coarser).
 //
 // The key is used to find candidates and as evidence ("sounds the same"), never as a proof: names within one key

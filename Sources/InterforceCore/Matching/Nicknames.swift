@@ -101,9 +101,9 @@ public enum Nicknames {
     /// The formal names a folded forename can stand for, sorted; `[name]` when the table does not know it.
     public static func formalNames(_ name: String) -> [String] { formsOf[name] ?? [name] }
 
-    /// Whether two different folded forenames can name the same person (Bob and Robert; Bob and Robbie).
+    /// Whether two folded forenames can name the same person (Bob and Robert; Bob and Robbie): their formal names
+    /// meet. PersonMatcher applies the same test to formal names it computed once per record.
     public static func equivalent(_ a: String, _ b: String) -> Bool {
-        guard let fa = formsOf[a], let fb = formsOf[b] else { return false }
-        return fa.contains { fb.contains($0) }
+        formalNames(a).contains(where: formalNames(b).contains)
     }
 }
