@@ -13,6 +13,8 @@
 //
 // `interforce-bench replication` is a second mode (ReplicationRun.swift): two `interforce serve` processes
 // federated over mutual TLS, bulk replication rate, peak RSS and one-hop propagation latency.
+// `interforce-bench dedup` is a third (DedupRun.swift): the duplicate scan's precision, recall and time on synthetic
+// people with known duplicates.
 
 import Foundation
 import InterforceCore
@@ -26,6 +28,7 @@ struct Options {
     static let usage = """
         USAGE: interforce-bench [--sizes N,N...] [--dir PATH] [--durable-max N] [--queries N]
                interforce-bench replication [--entries N] [--writes M] [--interforce PATH]   (see replication --help)
+               interforce-bench dedup [--sizes N,N...] [--seed S] [--threshold T]             (see dedup --help)
 
         Authors N records on a file-backed node, ingests them into a second node, measures raw Ed25519 on the same
         entries, then times queries, record show and the state digest. Prints one aligned table to stdout;
@@ -51,12 +54,7 @@ struct Options {
         while i < args.count {
             switch args[i] {
             case "-h", "--help": return nil
-            case "--sizes":
-                let text = try value("--sizes")
-                var sizes: [Int] = []
-                for part in text.split(separator: ",") { sizes.append(try positiveInteger("--sizes", String(part))) }
-                guard !sizes.isEmpty else { throw BenchError("--sizes: expected N,N...") }
-                o.sizes = sizes
+            case "--sizes": o.sizes = try sizeList(try value("--sizes"))
             case "--dir": o.directory = try value("--dir")
             case "--durable-max": o.durableMax = try positiveInteger("--durable-max", try value("--durable-max"))
             case "--queries": o.queries = try positiveInteger("--queries", try value("--queries"))
@@ -73,6 +71,16 @@ func nextValue(_ args: [String], _ i: inout Int, _ flag: String) throws(BenchErr
     i += 1
     guard i < args.count else { throw BenchError("\(flag) needs a value") }
     return args[i]
+}
+
+/// "N,N,..." for --sizes: positive integers, at most `maximum` each.
+func sizeList(_ text: String, maximum: Int = Int.max) throws(BenchError) -> [Int] {
+    var sizes: [Int] = []
+    for part in text.split(separator: ",") { sizes.append(try positiveInteger("--sizes", String(part))) }
+    guard !sizes.isEmpty, sizes.allSatisfy({ $0 <= maximum }) else {
+        throw BenchError("--sizes: expected N,N...\(maximum == Int.max ? "" : " each at most \(maximum)")")
+    }
+    return sizes
 }
 
 func positiveInteger(_ flag: String, _ text: String) throws(BenchError) -> Int {
@@ -212,6 +220,7 @@ func report(_ results: [SizeResult], options: Options, directory: String, loadAt
 
 func main(_ argv: [String]) -> Int32 {
     if argv.first == "replication" { return replicationMain(Array(argv.dropFirst())) }
+    if argv.first == "dedup" { return dedupMain(Array(argv.dropFirst())) }
     let options: Options
     do {
         guard let parsed = try Options.parse(argv) else {
