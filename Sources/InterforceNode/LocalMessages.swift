@@ -155,15 +155,17 @@ func requestID(_ f: Fields) throws(NodeError) -> String {
     return id
 }
 
+/// `classification` and `audience` nil: OFFICIAL for this force only for a new record; for a record this node
+/// already holds by the document's natural key, what this force's entries to it carry now.
 public struct CreateRequest: LocalMessage {
     public let requestId: String
     public let type: RecordType
     public let document: JSONValue
-    public let classification: Classification
-    public let audience: Audience
+    public let classification: Classification?
+    public let audience: Audience?
     public init(
-        requestId: String, type: RecordType, document: JSONValue, classification: Classification,
-        audience: Audience
+        requestId: String, type: RecordType, document: JSONValue, classification: Classification?,
+        audience: Audience?
     ) {
         self.requestId = requestId
         self.type = type
@@ -174,7 +176,7 @@ public struct CreateRequest: LocalMessage {
     public var json: JSONValue {
         [
             "requestId": .string(requestId), "type": .string(type.rawValue), "document": document,
-            "classification": .string(classification.rawValue), "audience": audience.json,
+            "classification": opt(classification?.rawValue), "audience": audience?.json ?? .null,
         ]
     }
     public init(json: JSONValue) throws(NodeError) {
@@ -183,12 +185,10 @@ public struct CreateRequest: LocalMessage {
         do { type = try RecordType(validating: try f.string("type")) } catch let e as ModelError {
             throw NodeError("record-new.type: \(e.message)")
         } catch { throw NodeError("\(error)") }
-        guard let audience = try parseAudience(try f.require("audience"), "record-new.audience") else {
-            throw NodeError("record-new.audience: missing")
-        }
         self.init(
             requestId: try requestID(f), type: type, document: try f.require("document"),
-            classification: try f.classification("classification"), audience: audience)
+            classification: try f.optionalClassification("classification"),
+            audience: try parseAudience(f.value("audience"), "record-new.audience"))
     }
 }
 

@@ -64,11 +64,24 @@ extension Node {
         return try Audience(forces: contributors)
     }
 
+    /// Whether a write to `state` given this marking and audience lowers the marking, or widens the audience, that
+    /// this node's entries to the record carry by default (`writeClassification`, `writeAudience`): what the
+    /// policy's `declassify` decides. This force itself is always in its own audience; names are compared as
+    /// written, so a group that holds only forces already named still counts as wider.
+    func loosens(_ state: RecordState, classification: Classification?, audience: Audience?) throws -> Bool {
+        if let classification, classification < writeClassification(state) { return true }
+        guard let audience else { return false }
+        let current = try writeAudience(state)
+        return !Set(audience.forces).subtracting([config.force]).isSubset(of: current.forces)
+            || !Set(audience.groups).isSubset(of: current.groups)
+    }
+
     // MARK: Logging what an admitted entry did
 
     /// Drops the payloads the new state no longer keeps and logs the entry's effect: `payloads-dropped` for an
     /// erase, an `ignored` row (reason `not-owner`) when a force erases a record another force owns, then the
-    /// `accept` (or local `write`/`erase`) row with the entry's rights. Inside the admitting transaction.
+    /// `accept` (or local `write`/`erase`) row with the entry's rights, and the marking and audience before and
+    /// after it. Inside the admitting transaction.
     func logAdmitted(_ entry: Entry, before: RecordState, after state: RecordState, peer: String?, officer: String?,
                      at: Int64) throws {
         let h = entry.header
@@ -85,6 +98,14 @@ extension Node {
         let rights = state.owner == nil ? "shared" : state.owner == h.force ? "owner" : "contributor"
         var detail: [String: JSONValue] = ["seq": .int(h.seq), "op": .string(h.op.rawValue), "rights": .string(rights)]
         if let owner = state.owner { detail["owner"] = .string(owner) }
+        // What the entry did to the marking (the record's, as the merge decides it) and to its force's audience.
+        detail["marking"] = [
+            "from": before.classification.map { .string($0.rawValue) } ?? .null,
+            "to": state.classification.map { .string($0.rawValue) } ?? .null,
+        ]
+        detail["audience"] = [
+            "from": before.audience(of: h.force)?.json ?? .null, "to": state.audience(of: h.force)?.json ?? .null,
+        ]
         if h.op == .erase { detail["effect"] = .string(rights == "owner" ? "tombstone" : "withdraw") }
         if let owner = state.owner, owner != h.force, h.op == .erase {
             try store.appendLog(LogEvent(

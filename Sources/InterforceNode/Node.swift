@@ -154,18 +154,21 @@ public final class Node {
     // MARK: Authoring
 
     /// Creates a record from a whole document. A record with a natural key that this node already holds (the same
-    /// image, the same crime reference) is not duplicated: the new entry merges into it.
+    /// image, the same crime reference) is not duplicated: the new entry merges into it, and without a
+    /// `classification` or `audience` keeps what this node's entries to it carry (Node+Ownership.swift); a new
+    /// record is by default OFFICIAL, for this force only.
     @discardableResult
-    public func create(type: RecordType, document: JSONValue, classification: Classification,
-                       audience: Audience, officer: String) throws -> Entry {
+    public func create(type: RecordType, document: JSONValue, classification: Classification? = nil,
+                       audience: Audience? = nil, officer: String) throws -> Entry {
         let schema = RecordSchema.of(type)
         do { try schema.validateDocument(document) } catch { throw NodeError(error.message) }
         let (id, origin) = RecordID.forNewRecord(type: type, document: document, force: config.force)
         let held = try store.recordState(id)
         if let held { try checkCanWrite(held) }
         return try author(record: id, type: type, op: .write, ops: Operations(document: document, schema: schema),
-                          classification: classification, audience: audience, origin: origin ?? held?.origin,
-                          officer: officer)
+                          classification: classification ?? held.map(writeClassification) ?? .official,
+                          audience: try audience ?? held.map(writeAudience) ?? .authorForceOnly,
+                          origin: origin ?? held?.origin, officer: officer)
     }
 
     /// Applies a patch `{"set": {...}, "add": {...}, "remove": {field: [value]}, "append": {...}}` to a record this

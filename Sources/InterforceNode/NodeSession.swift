@@ -89,6 +89,15 @@ public struct NodeSession: NodeAPI, Sendable {
         }
     }
 
+    /// A write that lowers the marking of `state` or widens its audience needs `declassify` as well.
+    private func declassifying(
+        _ node: Node, _ caller: Caller, _ state: RecordState, _ classification: Classification?,
+        _ audience: Audience?, _ operation: LocalOperation
+    ) throws {
+        guard try node.loosens(state, classification: classification, audience: audience) else { return }
+        try node.enforce(caller, .declassify, operation, purpose: nil, record: (state.id, node.facts(state)))
+    }
+
     /// Wakes the replication workers after a write that added entries.
     private func pushed<T>(_ value: T) -> T {
         local.replicator?.notify()
@@ -141,6 +150,8 @@ public struct NodeSession: NodeAPI, Sendable {
                             try node.enforce(
                                 caller, .writeRecords, .recordNew, purpose: nil,
                                 record: (existing.id, node.facts(existing)))
+                            try declassifying(
+                                node, caller, existing, request.classification, request.audience, .recordNew)
                         }
                     }
                 ) {
@@ -160,7 +171,9 @@ public struct NodeSession: NodeAPI, Sendable {
                 try once(
                     .recordUpdate, request.requestId, request.json, node, caller,
                     check: {
-                        _ = try node.visibleRecord(request.record, caller, .writeRecords, .recordUpdate, purpose: nil)
+                        let state = try node.visibleRecord(
+                            request.record, caller, .writeRecords, .recordUpdate, purpose: nil)
+                        try declassifying(node, caller, state, request.classification, request.audience, .recordUpdate)
                     }
                 ) {
                     WriteResult(

@@ -9,6 +9,8 @@
 //                                                        including records the caller may not read)
 //      readRecords     officer, analyst, supervisor     (show, history, query, watch, entries export)
 //      writeRecords    officer                          (record new, record update)
+//      declassify      officer                          (a write that lowers a record's marking or widens the
+//                                                        audience of this force's entries to it)
 //      eraseRecords    supervisor                       (record erase)
 //      readLog         auditor                          (audit log, audit export)
 //      verify          auditor, admin                   (audit verify)
@@ -22,19 +24,22 @@
 //    highest any contributor chose). A name counts only if the record's owner wrote it, or this node's own force
 //    (on a shared record, any contributor): another force's entries can add names to a record, but, as with its
 //    audience (DATA-MODEL.md, ownership), they cannot widen who may read what the owner wrote.
+// 4. Clearance: `declassify` also needs a caller cleared OFFICIAL-SENSITIVE, named on the record or not, since
+//    lowering a marking opens everything the record holds to uncleared officers, and widening an audience sends what
+//    this force writes next to forces that did not receive it.
 // Writing a new record needs only the role: its author is not restricted by the marking they give it.
 
 public import InterforceCore
 
 public enum Permission: String, CaseIterable, Sendable {
-    case status, readRecords, writeRecords, eraseRecords, readLog, verify, administer
+    case status, readRecords, writeRecords, declassify, eraseRecords, readLog, verify, administer
 
     /// The roles that grant it.
     public var roles: Set<Role> {
         switch self {
         case .status: [.auditor, .admin]
         case .readRecords: [.officer, .analyst, .supervisor]
-        case .writeRecords: [.officer]
+        case .writeRecords, .declassify: [.officer]
         case .eraseRecords: [.supervisor]
         case .readLog: [.auditor]
         case .verify: [.auditor, .admin]
@@ -93,7 +98,7 @@ public struct RecordFacts: Sendable, Equatable {
 public enum Decision: Sendable, Equatable {
     case allow
     /// `reason` is a short code for the log (`not-registered`, `disabled`, `account-changed`, `role`,
-    /// `need-to-know`); `message` says it to the caller.
+    /// `need-to-know`, `clearance`); `message` says it to the caller.
     case deny(reason: String, message: String)
 }
 
@@ -134,6 +139,12 @@ public enum Policy {
                     message: "the record is OFFICIAL-SENSITIVE and \(caller.label) is "
                         + "neither cleared for OFFICIAL-SENSITIVE nor named on it")
             }
+        }
+        if permission == .declassify, caller.clearance < .officialSensitive {
+            return .deny(
+                reason: "clearance",
+                message: "\(caller.label) may not lower a record's marking or widen its audience: that needs "
+                    + "clearance for OFFICIAL-SENSITIVE")
         }
         return .allow
     }

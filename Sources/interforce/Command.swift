@@ -191,11 +191,6 @@ func parseAudience(_ args: ParsedArguments) throws -> Audience? {
     do { return try Audience(parsing: text) } catch { throw UsageError(error.message) }
 }
 
-let classificationOption = OptionSpec(name: "classification", help: "OFFICIAL (default) or OFFICIAL-SENSITIVE",
-                                      valueName: "MARKING")
-let audienceOption = OptionSpec(name: "audience", help: "who may receive it: force:NAME,group:NAME,... (default: this force only)",
-                                valueName: "LIST")
-
 /// Lines to stdout or to a new 0600 file (never overwritten); on a terminal, escaped like JSON.
 final class LineSink {
     let handle: FileHandle

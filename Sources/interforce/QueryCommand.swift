@@ -14,7 +14,8 @@ enum QueryCommand: Command {
         OptionSpec(name: "force", help: "records a force wrote to", valueName: "SLUG"),
         OptionSpec(name: "since", help: "updated at or after", valueName: "TIME"),
         OptionSpec(name: "until", help: "updated before", valueName: "TIME"),
-        classificationOption,
+        OptionSpec(name: "classification", help: "only records so marked: OFFICIAL or OFFICIAL-SENSITIVE (default: "
+                        + "any)", valueName: "MARKING"),
         OptionSpec(name: "limit", help: "at most N results (default 50, max 10000)", valueName: "N"),
         purposeOption, outputOption,
     ]

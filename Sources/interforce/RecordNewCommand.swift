@@ -10,13 +10,19 @@ enum RecordNewCommand: Command {
     static let discussion = """
         TYPE is case-file, interview-note or image-ref; the document's fields are in Schemas/records/.
         An image-ref's id derives from its imageHash and a case-file's from its crimeReference, so the same
-        image or crime recorded twice (here or at another force) becomes one record. The write is logged under
-        the officer the node knows the calling Unix account as.
+        image or crime recorded twice (here or at another force) becomes one record. Merged into a record this
+        node holds, the write keeps this force's marking and audience for it unless --classification or
+        --audience says otherwise; lowering the marking or widening the audience needs clearance for
+        OFFICIAL-SENSITIVE. The write is logged under the officer the node knows the calling Unix account as.
         """
     static let options = [
         OptionSpec(name: "json", help: "the record document as JSON text", valueName: "DOC"),
         OptionSpec(name: "file", help: "read the document from a file ('-' for stdin)", valueName: "PATH"),
-        classificationOption, audienceOption, requestIDOption, outputOption,
+        OptionSpec(name: "classification", help: "OFFICIAL or OFFICIAL-SENSITIVE (default: OFFICIAL for a new "
+                        + "record, this force's current marking for one merged into)", valueName: "MARKING"),
+        OptionSpec(name: "audience", help: "who may receive it: force:NAME,group:NAME,... (default: this force only "
+                        + "for a new record, this force's current audience for one merged into)", valueName: "LIST"),
+        requestIDOption, outputOption,
     ]
     static let role = roleLine(.writeRecords)
 
@@ -27,8 +33,7 @@ enum RecordNewCommand: Command {
         let format = try OutputFormat.from(args)
         let request = CreateRequest(requestId: try context.requestID(args), type: type,
                                     document: try readJSONInput(args, what: "record document"),
-                                    classification: try parseClassification(args) ?? .official,
-                                    audience: try parseAudience(args) ?? .authorForceOnly)
+                                    classification: try parseClassification(args), audience: try parseAudience(args))
         let result = try context.api(args).create(request)
         printWritten(result, format: format, note: result.merged ? "merged into the existing record with the same natural key" : nil)
         return ExitCode.success

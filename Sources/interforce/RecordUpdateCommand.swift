@@ -10,6 +10,9 @@ enum RecordUpdateCommand: Command {
     static let discussion = """
         PATCH is {"set": {field: value}, "add": {field: [values]}, "remove": {field: [values]}, "append": {field: [texts]}}.
         --set/--add/--remove take string values; --append adds a paragraph to an interview note.
+        Without --classification or --audience the entry keeps this force's current marking and audience for the
+        record; lowering the marking or widening the audience needs clearance for OFFICIAL-SENSITIVE, and only the
+        record's owner can change either (a shared record: each force its own part).
         """
     static let options = [
         OptionSpec(name: "json", help: "the patch as JSON text", valueName: "PATCH"),
@@ -19,7 +22,11 @@ enum RecordUpdateCommand: Command {
         OptionSpec(name: "remove", help: "remove a text element from a set field", valueName: "FIELD=VALUE",
                    repeatable: true),
         OptionSpec(name: "append", help: "append a paragraph to an interview note", valueName: "TEXT", repeatable: true),
-        classificationOption, audienceOption, requestIDOption, outputOption,
+        OptionSpec(name: "classification", help: "OFFICIAL or OFFICIAL-SENSITIVE (default: the current marking)",
+                   valueName: "MARKING"),
+        OptionSpec(name: "audience", help: "who may receive it: force:NAME,group:NAME,... (default: the current "
+                        + "audience)", valueName: "LIST"),
+        requestIDOption, outputOption,
     ]
     static let role = roleLine(.writeRecords)
 

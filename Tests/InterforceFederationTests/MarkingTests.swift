@@ -142,4 +142,77 @@ struct MarkingTests {
         #expect(pc.status == 1 && !pc.stdout.contains("informant"), "\(pc)")
         #expect(try s.fed.rows("kent", kind: "deny").last?["account"] as? String == s.alice.name)
     }
+
+    // MARK: M1: lowering a marking or widening an audience
+
+    @Test func m1LoweringAMarkingOrWideningAnAudienceNeedsClearanceAndIsLogged() throws {
+        let s = try Setup()
+        // A sensitive case at Kent, for Kent only, naming the uncleared PC 7, who may therefore read and update it.
+        let heron = #"{"title": "Op Heron", "crimeReference": "44/88888/26""#
+        let record = try s.write("kent", ["record", "new", "case-file", "--json",
+                                          heron + #", "officers": ["PC 7"], "summary": "Surveillance of the depot"}"#,
+                                          "--classification", "OFFICIAL-SENSITIVE"]).record
+        #expect(try s.show("kent", record, as: s.alice).status == 0)
+
+        // PC 7 cannot lower its marking or widen its audience, by update or by recording the crime reference again.
+        let attempts = [
+            ["record", "update", record, "--set", "status=open", "--classification", "OFFICIAL"],
+            ["record", "update", record, "--set", "status=open", "--audience", "force:surrey"],
+            ["record", "new", "case-file", "--json", heron + "}", "--classification", "OFFICIAL"],
+            ["record", "new", "case-file", "--json", heron + "}", "--audience", "group:south-east"],
+        ]
+        for arguments in attempts {
+            let r = try s.fed.cli("kent", arguments, as: s.alice)
+            #expect(r.status == 1 && r.stderr.contains(
+                "PC 7 (\(s.alice.name)) may not lower a record's marking or widen its audience: that needs clearance "
+                    + "for OFFICIAL-SENSITIVE"), "\(arguments)\n\(r)")
+        }
+        let denies = try s.fed.rows("kent", kind: "deny")
+        #expect(denies.count == attempts.count && denies.allSatisfy {
+            $0["reason"] as? String == "clearance" && $0["record"] as? String == record
+                && $0["account"] as? String == s.alice.name && $0["officer"] as? String == "PC 7"
+        }, "\(denies)")
+        #expect(denies.compactMap { Self.detail($0)["operation"] as? String }
+                == ["record-update", "record-update", "record-new", "record-new"])
+        #expect(try s.fed.rows("kent", kind: "write").filter { $0["account"] as? String == s.alice.name }.isEmpty,
+                "nothing was written")
+
+        // Writing at the record's own marking needs nothing more; the write row says the marking stayed.
+        let plain = try s.write("kent", ["record", "update", record, "--set", "status=open"], as: s.alice)
+        #expect(try s.header("kent", plain.entry)["classification"] == "OFFICIAL-SENSITIVE")
+        let unchanged = Self.detail(try s.row("kent", "write", entry: plain.entry))
+        #expect(unchanged["marking"] as? [String: String] == ["from": "OFFICIAL-SENSITIVE", "to": "OFFICIAL-SENSITIVE"],
+                "\(unchanged)")
+        #expect(Self.same(unchanged["audience"], ["from": Self.kentOnly, "to": Self.kentOnly]), "\(unchanged)")
+
+        // A cleared officer recording the crime reference again with `record new` and no flags keeps its marking
+        // and audience (the CLI's defaults used to make it OFFICIAL, for Kent only).
+        let again = try s.write("kent", ["record", "new", "case-file", "--json", heron + #", "tags": ["depot"]}"#],
+                                as: s.bob)
+        #expect(again.record == record)
+        #expect(try s.header("kent", again.entry)["classification"] == "OFFICIAL-SENSITIVE")
+        #expect(try #require(try s.fed.show("kent", record))["classification"] as? String == "OFFICIAL-SENSITIVE")
+
+        // The cleared officer lowers it and shares it only when told to, and the rows say so, here and at Surrey.
+        let lowered = try s.write("kent", ["record", "update", record, "--set", "status=closed", "--classification",
+                                           "OFFICIAL", "--audience", "force:surrey"], as: s.bob)
+        let change = Self.detail(try s.row("kent", "write", entry: lowered.entry))
+        let toSurrey: [String: [String]] = ["forces": ["surrey"], "groups": []]
+        #expect(change["marking"] as? [String: String] == ["from": "OFFICIAL-SENSITIVE", "to": "OFFICIAL"], "\(change)")
+        #expect(Self.same(change["audience"], ["from": Self.kentOnly, "to": toSurrey]), "\(change)")
+        let arrived = Self.detail(try s.row("surrey", "accept", entry: lowered.entry))
+        #expect(Self.same(arrived["marking"], ["from": NSNull(), "to": "OFFICIAL"]), "Surrey held none of it: \(arrived)")
+
+        // `--help` states the real defaults.
+        let help = try s.fed.cli("kent", ["record", "update", "--help"])
+        #expect(help.status == 0 && !help.stdout.contains("OFFICIAL (default)")
+                && help.stdout.contains("(default: the current marking)"), "\(help)")
+    }
+
+    static let kentOnly: [String: [String]] = ["forces": [], "groups": []]
+
+    /// Whether a parsed JSON object equals `expected`, member by member.
+    static func same(_ value: Any?, _ expected: [String: Any]) -> Bool {
+        (value as? NSDictionary)?.isEqual(to: expected) ?? false
+    }
 }

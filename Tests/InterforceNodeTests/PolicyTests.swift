@@ -35,12 +35,14 @@ struct PolicyTests {
         let granted: Bool =
             switch permission {
             case .readRecords: !roles.isDisjoint(with: [.officer, .analyst, .supervisor])
-            case .writeRecords: roles.contains(.officer)
+            case .writeRecords, .declassify: roles.contains(.officer)
             case .eraseRecords: roles.contains(.supervisor)
             default: false
             }
         guard granted else { return "role" }
         if marking == .officialSensitive && clearance == .official && !named { return "need-to-know" }
+        // Lowering a marking or widening an audience: only with clearance, named on the record or not.
+        if permission == .declassify && clearance == .official { return "clearance" }
         return "allow"
     }
 
@@ -62,7 +64,7 @@ struct PolicyTests {
     }
 
     static let recordCases: [Case] = roleSets.flatMap { roles in
-        [Permission.readRecords, .writeRecords, .eraseRecords].flatMap { permission in
+        [Permission.readRecords, .writeRecords, .declassify, .eraseRecords].flatMap { permission in
             Classification.allCases.flatMap { clearance in
                 Classification.allCases.flatMap { marking in
                     [false, true].map {
@@ -86,19 +88,20 @@ struct PolicyTests {
     }
 
     @Test func recordCasesCoverEveryCombination() {
-        #expect(Self.recordCases.count == 7 * 3 * 2 * 2 * 2)
+        #expect(Self.recordCases.count == 7 * 4 * 2 * 2 * 2)
     }
 
     /// Permissions not about a record: which roles grant them.
     static let granting: [Permission: Set<Role>] = [
         .status: [.auditor, .admin], .readLog: [.auditor], .verify: [.auditor, .admin], .administer: [.admin],
         .readRecords: [.officer, .analyst, .supervisor], .writeRecords: [.officer], .eraseRecords: [.supervisor],
+        .declassify: [.officer],
     ]
 
     @Test(arguments: Permission.allCases)
     func rolesForEachPermission(_ permission: Permission) throws {
         for roles in Self.roleSets {
-            let who = try Self.caller(roles, clearance: .official)
+            let who = try Self.caller(roles, clearance: .officialSensitive)
             let expected =
                 roles.isEmpty
                 ? "not-registered"
@@ -188,6 +191,51 @@ struct PolicyTests {
         _ = try surrey.update(recordID: shared, patch: ["set": ["leadOfficer": "PC 9"]], officer: "y")
         try exchange()
         #expect(kent.facts(try #require(try kent.store.recordState(shared))).named == ["PC 9"])
+    }
+}
+
+extension PolicyTests {
+    /// What asks for `declassify`: a write whose marking is below, or whose audience names a force or group beyond,
+    /// what this force's entries to the record carry by default.
+    @Test func loweringAMarkingOrWideningAnAudienceIsWhatNeedsDeclassify() throws {
+        let clock = TestClock()
+        let kent = try Fixtures.memoryNode(force: "kent", clock: clock)
+        let surrey = try Fixtures.memoryNode(force: "surrey", clock: clock)
+        try Fixtures.trustAll([kent, surrey])
+        let owned = try kent.create(
+            type: .caseFile, document: ["title": "Op Heron"], classification: .officialSensitive,
+            audience: try Audience(forces: ["surrey"]), officer: "x")
+        let state = try #require(try kent.store.recordState(owned.header.record))
+        let cases: [(Classification?, Audience?, Bool)] = [
+            (nil, nil, false), (.officialSensitive, nil, false), (.official, nil, true),
+            (nil, try Audience(forces: ["surrey"]), false), (nil, .authorForceOnly, false),
+            (nil, try Audience(forces: ["kent"]), false), (nil, try Audience(forces: ["kent", "surrey"]), false),
+            (nil, try Audience(forces: ["surrey", "sussex"]), true), (nil, try Audience(groups: ["south-east"]), true),
+        ]
+        for (classification, audience, expected) in cases {
+            #expect(
+                try kent.loosens(state, classification: classification, audience: audience) == expected,
+                "\(classification?.rawValue ?? "-") \(audience?.summary ?? "-")")
+        }
+        // A shared record: Kent's own part is OFFICIAL and Surrey's OFFICIAL-SENSITIVE. Kent writing OFFICIAL keeps
+        // its own marking; Sussex, which never wrote to it, would lower the highest.
+        let shared = try surrey.create(
+            type: .caseFile, document: ["title": "Op Kite", "crimeReference": "44/9/26"],
+            classification: .officialSensitive, audience: try Audience(forces: ["kent", "sussex"]), officer: "y")
+        var all: [EntryEnvelope] = []
+        try surrey.store.forEachEntry { all.append($0.envelope) }
+        _ = try kent.ingest(all, peer: "surrey")
+        _ = try kent.create(
+            type: .caseFile, document: ["title": "Op Kite", "crimeReference": "44/9/26"], classification: .official,
+            officer: "x")
+        let merged = try #require(try kent.store.recordState(shared.header.record))
+        #expect(merged.classification == .officialSensitive)
+        #expect(try !kent.loosens(merged, classification: .official, audience: nil))
+        let sussex = try Fixtures.memoryNode(force: "sussex", clock: clock)
+        try Fixtures.trustAll([sussex, surrey, kent])
+        _ = try sussex.ingest(all, peer: "surrey")
+        let atSussex = try #require(try sussex.store.recordState(shared.header.record))
+        #expect(try sussex.loosens(atSussex, classification: .official, audience: nil))
     }
 }
 
