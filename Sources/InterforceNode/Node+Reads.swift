@@ -2,7 +2,8 @@
 // returned, every read is logged with the officer, account and purpose before its result leaves the node, and a
 // refusal is a `deny` row.
 //
-// A query never reveals that a hidden record exists: records the caller may not read are left out before the
+// A lookup by id never tells a record that is not held here from one the caller may not see: both end in ``Unseen``,
+// which the session answers and logs alike (UnseenLookups.swift). A query never reveals that a hidden record exists: records the caller may not read are left out before the
 // limit is counted (the store is asked for further pages until the limit is filled or the matches run out), and
 // the logged result count is what the caller saw. An entries export replaces each entry of a record the caller may
 // not read by its withheld marker (hash and audience, no content), so the exported feeds stay gap-free.
@@ -47,13 +48,19 @@ extension Node {
         }
     }
 
-    /// A record held here that the caller may act on with `permission`; refused and logged otherwise.
+    /// A record held here that the caller may act on with `permission`. Throws ``Unseen`` when none is held or
+    /// need-to-know refuses it (its `deny` row is the session's to write); other refusals as `enforce`.
     func visibleRecord(
         _ id: String, _ caller: Caller, _ permission: Permission, _ operation: LocalOperation,
         purpose: Purpose?
     ) throws -> RecordState {
-        let state = try heldRecord(id)
-        try enforce(caller, permission, operation, purpose: purpose, record: (id, facts(state)))
+        guard Identifiers.isRecordID(id) else { throw NodeError("'\(id.prefix(60))' is not a record id") }
+        guard let state = try store.recordState(id) else { throw Unseen(record: id, refusal: nil) }
+        let facts = facts(state)
+        if case .deny(reason: "need-to-know", let message) = Policy.decide(caller, permission, record: facts) {
+            throw Unseen(record: id, refusal: "record \(id): " + message)
+        }
+        try enforce(caller, permission, operation, purpose: purpose, record: (id, facts))
         return state
     }
 
@@ -170,6 +177,28 @@ extension Node {
         return (events, rows.last?.seq ?? after)
     }
 
+}
+
+/// A lookup of a record that is not held here, or that the caller may not see (`refusal` is then need-to-know's
+/// message, for the `deny` row): the caller is told the same either way (``Unseen/answer(to:)``).
+struct Unseen: Error {
+    let record: String
+    let refusal: String?
+
+    /// The answer, on its way out of the node's lock to be held until ``LocalNode/unseenAnswerNanoseconds``.
+    struct Answer: Error { let error: APIError }
+
+    /// The one answer to both: what a caller cleared for everything is told of a record not held, and for anyone
+    /// else the two possibilities together.
+    func answer(to caller: Caller) -> APIError {
+        guard caller.clearance < .officialSensitive else {
+            return APIError(.notFound, "no record \(record) on this node")
+        }
+        return APIError(
+            .notFound,
+            "no record \(record) that \(caller.label) may see: none is held here, or it is OFFICIAL-SENSITIVE and "
+                + "\(caller.label) is neither cleared for OFFICIAL-SENSITIVE nor named on it")
+    }
 }
 
 extension Node {

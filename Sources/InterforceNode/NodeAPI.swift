@@ -119,11 +119,13 @@ public struct APIError: Error, CustomStringConvertible, Sendable, Equatable {
         case malformed
         /// The policy refused it (a `deny` row was written).
         case denied
-        /// The node refused it for what it asks (no such record, bad document, ...); nothing was stored.
+        /// The node refused it for what it asks (bad document, a step ownership does not allow, ...); nothing was
+        /// stored.
         case failed
         /// The request id was used before for a different request.
         case conflict
-        /// The operation does not exist, or the cursor is unknown, expired or not the caller's.
+        /// The operation does not exist, the cursor is unknown, expired or not the caller's, or the record asked
+        /// for is not held here or not the caller's to see (answered alike, Node+Reads.swift).
         case notFound = "not-found"
         /// Something went wrong inside the node.
         case `internal`

@@ -26,6 +26,8 @@ public final class LocalNode: Sendable {
     /// Items per page of an export (entries also stop at about 4 MiB).
     let pageLimit: Int
     let cursors = Mutex(CursorTable())
+    /// Lookups of records not seen, per account and minute (UnseenLookups.swift).
+    let unseen = RefusalSummary(inFullPerKey: LocalNode.unseenInFullPerMinute)
 
     public init(service: NodeService, replicator: Replicator?, nodeAccount: UInt32 = geteuid(), pageLimit: Int = 1000) {
         self.service = service
@@ -36,6 +38,12 @@ public final class LocalNode: Sendable {
 
     /// The API as the process `uid` sees it.
     public func session(uid: UInt32) -> NodeSession { NodeSession(local: self, uid: uid) }
+
+    /// Logs the lookups of records not seen that are only counted so far (when `serve` stops).
+    public func flush() throws {
+        let ended = unseen.ended(before: .max)
+        if !ended.isEmpty { try service.with { try $0.logUnseenSummaries(ended) } }
+    }
 }
 
 /// Remembered request results are kept this long (a retry comes within seconds; an officer checking later
@@ -46,19 +54,34 @@ public struct NodeSession: NodeAPI, Sendable {
     let local: LocalNode
     public let uid: UInt32
 
-    /// Runs `body` under the node's lock for the authenticated caller, after the policy allowed `operation`.
+    /// Runs `body` under the node's lock for the authenticated caller, after the policy allowed `operation`. A
+    /// record looked up by id that is not held, or that the caller may not see, is answered alike (``Unseen``).
     private func run<T: Sendable>(
         _ operation: LocalOperation, purpose: Purpose? = nil,
         _ body: (Node, Caller) throws -> T
     ) throws -> T {
-        try local.service.with { node in
-            let caller = try node.authenticate(uid: uid, nodeAccount: local.nodeAccount)
-            node.store.actor = caller.actor
-            defer { node.store.actor = nil }
-            if let permission = operation.permission {
-                try node.enforce(caller, permission, operation, purpose: purpose)
+        let began = DispatchTime.now().uptimeNanoseconds
+        do {
+            return try local.service.with { node in
+                try node.logUnseenSummaries(local.unseen.ended(before: node.now()))
+                let caller = try node.authenticate(uid: uid, nodeAccount: local.nodeAccount)
+                node.store.actor = caller.actor
+                defer { node.store.actor = nil }
+                if let permission = operation.permission {
+                    try node.enforce(caller, permission, operation, purpose: purpose)
+                }
+                do {
+                    return try body(node, caller)
+                } catch let unseen as Unseen {
+                    try node.logUnseen(unseen, caller, operation, purpose: purpose, in: local.unseen)
+                    throw Unseen.Answer(error: unseen.answer(to: caller))
+                }
             }
-            return try body(node, caller)
+        } catch let answer as Unseen.Answer {
+            // Outside the lock: both kinds take as long to answer, whatever finding and logging them cost.
+            let ready = began + LocalNode.unseenAnswerNanoseconds, now = DispatchTime.now().uptimeNanoseconds
+            if ready > now { Thread.sleep(forTimeInterval: Double(ready - now) / 1e9) }
+            throw answer.error
         }
     }
 

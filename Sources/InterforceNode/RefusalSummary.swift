@@ -7,7 +7,8 @@
 // was refused, where, why and how often.
 //
 // A minute holds at most `maxKeys` keys; refusals with further keys (a flood from many addresses) are counted
-// under the address "other", route and code kept, and not logged one by one.
+// under the address "other", route and code kept, and not logged one by one. A summary may log more than the first
+// of a key in full (`inFullPerKey`): the local API's lookups of records not seen log the first 20 of an account.
 
 import Foundation
 import Synchronization
@@ -22,6 +23,8 @@ final class RefusalSummary: Sendable {
         let code: String
         /// The member force, for refusals of a member (throttled batches); nil for strangers.
         let peer: String?
+        /// The Unix account, for the local API's lookups of records not seen (remote `local`).
+        var account: String? = nil
     }
 
     /// Refusals of one key in one minute not logged in full (all but the first; all, for "other"): how many, and
@@ -30,6 +33,8 @@ final class RefusalSummary: Sendable {
         var count = 0
         var from: Int64 = 0
         var until: Int64 = 0
+        /// How many of the key this minute were logged in full.
+        var inFull = 0
     }
 
     private struct Window {
@@ -38,6 +43,10 @@ final class RefusalSummary: Sendable {
     }
 
     private let window = Mutex<Window?>(nil)
+    /// How many refusals of a key a minute are logged in full before the rest are counted.
+    let inFullPerKey: Int
+
+    init(inFullPerKey: Int = 1) { self.inFullPerKey = max(1, inFullPerKey) }
 
     /// Notes a refusal at `now` (Unix ms). Returns whether to log it in full, and the tallies of a minute that
     /// has ended, to be logged as summaries.
@@ -49,8 +58,13 @@ final class RefusalSummary: Sendable {
             let overflow = window!.tallies[key] == nil && window!.tallies.count >= Self.maxKeys
             if overflow { key = Key(remote: Self.otherSources, path: key.path, code: key.code, peer: nil) }
             guard var tally = window!.tallies[key] else {
-                window!.tallies[key] = overflow ? Tally(count: 1, from: now, until: now) : Tally()
+                window!.tallies[key] = overflow ? Tally(count: 1, from: now, until: now) : Tally(inFull: 1)
                 return (!overflow, ended)  // the first of its kind this minute is logged in full
+            }
+            if key.remote != Self.otherSources, tally.inFull < inFullPerKey {
+                tally.inFull += 1
+                window!.tallies[key] = tally
+                return (true, ended)
             }
             if tally.count == 0 { tally.from = now }
             tally.count += 1

@@ -61,7 +61,8 @@ enum ServeCommand: Command {
                                      tls: try TLSServerConfig(certificateFile: cert, privateKeyFile: key, trustedCAFile: ca),
                                      gate: { api.gate($0) }, handler: { api.handle($0) })
         api.observe { [weak server] in server?.statistics }
-        let localAPI = LocalAPIServer(local: LocalNode(service: service, replicator: replicator))
+        let localNode = LocalNode(service: service, replicator: replicator)
+        let localAPI = LocalAPIServer(local: localNode)
         let local = try HTTPSServer(unixSocketPath: dir.socket, group: group, handler: { localAPI.handle($0) })
         try service.with { try $0.logLifecycle("serve-start", detail: ["listen": .string("\(host):\(server.port)"),
                                                                        "peers": .array(config.peers.map { .string($0) })]) }
@@ -79,6 +80,7 @@ enum ServeCommand: Command {
         server.stop()
         local.stop()
         try api.flush()  // the summaries of refusals only counted so far
+        try localNode.flush()  // and of lookups of records not held
         try service.with { try $0.logLifecycle("serve-stop", detail: ["signal": .int(Int64(received))]) }
         return ExitCode.success
     }

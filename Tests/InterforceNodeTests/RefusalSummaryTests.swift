@@ -37,4 +37,16 @@ import Testing
         #expect(ended.count == 1 && ended[0].0.remote == "other" && ended[0].1.count == 500, "\(ended)")
         #expect(ended[0].1.from == now && ended[0].1.until == now + 499)
     }
+
+    @Test func aSummaryMayLogTheFirstFewOfAKeyInFull() {
+        let summary = RefusalSummary(inFullPerKey: 20)
+        let minute: Int64 = 29_833_333 * 60_000
+        let alice = RefusalSummary.Key.unseen("alice")
+        for i in 0..<20 { #expect(summary.note(alice, at: minute + Int64(i)).inFull, "\(i)") }
+        for i in 20..<100 { #expect(!summary.note(alice, at: minute + Int64(i)).inFull, "\(i)") }
+        #expect(summary.note(.unseen("bob"), at: minute + 100).inFull, "each account has its own allowance")
+        let ended = summary.ended(before: .max)
+        #expect(ended.count == 1 && ended[0].0 == alice && ended[0].1.count == 80 && ended[0].1.from == minute + 20
+                && ended[0].1.until == minute + 99, "\(ended)")
+    }
 }

@@ -1,0 +1,114 @@
+// What an account in the officers' group could still learn or hold against a running node, from the live attack on
+// issue 8, each attack repeated with real Unix accounts against `serve` and shown refused or harmless, with its log
+// rows: probing which computed record ids exist (M2), holding every connection slot of the local socket (DoS),
+// and an account that takes over a deleted account's uid using what that account left open (uid reuse).
+// Needs root to create the accounts.
+
+import Foundation
+import InterforceCore
+import InterforceTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite(.enabled(if: TestAccounts.available, "\(TestAccounts.unavailableReason ?? "")"))
+struct OfficerProbeTests {
+    typealias Setup = OfficerAccessTests.Setup
+
+    /// Sends each `[operation, body]` to the node's socket as `account`, one connection each, from Python (so that
+    /// what a client sees on the wire is read by code that is not ours): `[[status, body, seconds], ...]`, the
+    /// seconds from the request sent to the answer read.
+    static let rawClient = #"""
+        import json, socket, sys, time
+        out = []
+        for operation, body in json.loads(sys.argv[2]):
+            data = json.dumps(body).encode()
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(sys.argv[1])
+            began = time.monotonic()
+            s.sendall(b"POST /local/v1/%s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: %d\r\nConnection: close\r\n\r\n" % (operation.encode(), len(data)) + data)
+            raw = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                raw += chunk
+            s.close()
+            head, _, answer = raw.partition(b"\r\n\r\n")
+            out.append([int(head.split(b" ")[1]), answer.decode(), time.monotonic() - began])
+        print(json.dumps(out))
+        """#
+
+    static func raw(_ s: Setup, as account: TestAccount, _ requests: [(String, [String: Any])]) throws
+        -> [(status: Int, body: String, seconds: Double)] {
+        let list = try JSONSerialization.data(withJSONObject: requests.map { [$0.0, $0.1] })
+        let r = try s.fed.run("/usr/bin/env", ["python3", "-c", rawClient, s.fed.member("sussex").socket,
+                                               String(decoding: list, as: UTF8.self)], as: account)
+        try #require(r.status == 0, "\(r)")
+        let answers = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[Any]])
+        return answers.map { (($0[0] as? Int) ?? 0, ($0[1] as? String) ?? "", ($0[2] as? Double) ?? 0) }
+    }
+
+    static var purpose: [String: Any] { ["code": "investigation", "text": "op ELM 44/1/26"] }
+
+    // MARK: M2: probing record ids
+
+    @Test func m2ARecordNotHeldAndOneTheCallerMayNotSeeAreAnsweredAndLoggedAlikeAndTheLoggingIsBounded() throws {
+        let s = try Setup()
+        // A sensitive case file whose id anyone can compute from its crime reference.
+        let hidden = try s.fed.write("sussex", "case-file", #"{"title": "Op Kestrel", "crimeReference": "44/55555/26"}"#,
+                                     classification: "OFFICIAL-SENSITIVE").record
+        #expect(hidden == RecordID.natural(type: .caseFile, key: "44/55555/26"))
+        let cli = try s.cli(s.alice, ["record", "show", hidden, "--purpose", "investigation: op ELM"])
+        #expect(cli.status == 1 && cli.stderr.contains("none is held here, or it is OFFICIAL-SENSITIVE"), "\(cli)")
+
+        // PC 7 (uncleared) asks about it and about 40 ids that are not held, every way there is, as fast as a
+        // client can.
+        let absent = (0..<40).map { RecordID.natural(type: .caseFile, key: "44/5554\($0 / 10)\($0 % 10)/26") }
+        func requests(_ id: String) -> [(String, [String: Any])] {
+            [("record-show", ["record": id, "purpose": Self.purpose]),
+             ("record-history", ["record": id, "purpose": Self.purpose]),
+             ("watch", ["record": id, "purpose": Self.purpose]),
+             ("record-update", ["requestId": UUID().uuidString, "record": id, "patch": ["set": ["status": "open"]]])]
+        }
+        let answers = try Self.raw(s, as: s.alice, requests(hidden) + absent.flatMap(requests))
+        let seen = Set(answers.enumerated().map { n, a in
+            "\(a.status) " + a.body.replacingOccurrences(of: n < 4 ? hidden : absent[n / 4 - 1], with: "ID")
+        })
+        #expect(seen == ["404 " + #"{"error":"not-found","message":"no record ID that PC 7 (\#(s.alice.name)) may see: "#
+                            + "none is held here, or it is OFFICIAL-SENSITIVE and PC 7 (\(s.alice.name)) is neither "
+                            + #"cleared for OFFICIAL-SENSITIVE nor named on it"}"#], "one answer for both: \(seen)")
+        // And none comes sooner than 10 ms after it was asked, whatever finding and logging it cost.
+        #expect(answers.allSatisfy { $0.seconds >= 0.010 }, "\(answers.map(\.seconds).min() ?? 0) s")
+
+        // The log: each of the account's first 20 such lookups a minute is a row — `deny` for the hidden record,
+        // `not-found` for one not held —, the rest of the minute counted in one summary row (written at the
+        // latest when the node stops).
+        try s.fed.stop("sussex")
+        let log = try s.fed.auditLog("sussex")
+        let lookups = 1 + answers.count
+        let denies = log.filter { $0["kind"] as? String == "deny" }
+        #expect(denies.count == 5 && denies.allSatisfy {
+            $0["record"] as? String == hidden && $0["reason"] as? String == "need-to-know"
+                && $0["account"] as? String == s.alice.name && $0["officer"] as? String == "PC 7"
+        }, "the first lookups of the minute are all in full: \(denies)")
+        #expect(denies.compactMap { OfficerAccessTests.detail($0)["operation"] as? String }
+                == ["record-show", "record-show", "record-history", "watch", "record-update"])
+        let notFound = log.filter { $0["kind"] as? String == "not-found" }
+        #expect((15...35).contains(notFound.count) && notFound.allSatisfy {
+            $0["account"] as? String == s.alice.name && $0["officer"] as? String == "PC 7"
+        }, "\(notFound.count) rows")
+        #expect(notFound.first?["record"] as? String == absent[0]
+                && OfficerAccessTests.detail(notFound[0])["operation"] as? String == "record-show"
+                && notFound.first?["purpose"] as? String == "investigation: op ELM 44/1/26", "\(notFound.first ?? [:])")
+        let summaries = log.filter { $0["kind"] as? String == "unseen-summary" }
+        let counted = summaries.reduce(0) { $0 + (int(OfficerAccessTests.detail($1)["count"]) ?? 0) }
+        #expect(denies.count + notFound.count + counted == lookups && (1...2).contains(summaries.count)
+                && summaries.allSatisfy { $0["account"] as? String == s.alice.name && $0["officer"] as? String == "PC 7" },
+                "every lookup is in full or counted, in one row per minute: \(summaries)")
+        #expect(try s.fed.cli("sussex", ["audit", "verify"]).status == 0)
+    }
+}
