@@ -3,15 +3,51 @@
 // kernel reports for the connection; a connection whose credentials cannot be read is refused. The same
 // dispatch (`perform`) serves any `NodeAPI`, so a test can put the wire's encoding between a client and an
 // in-process session without a socket.
+//
+// The server shuts down a connection of an account that already holds its share of the socket's connections
+// (`ServerLimits.maxConnectionsPerAccount`, AccountConnections.swift) and tells `refusedConnection`, which logs it
+// through a `RefusalSummary`: the first of an account in a minute as a `local-refused` row, the rest of the minute
+// as one `refused-summary` row. The rows are written on a queue of their own, since the server calls from the thread
+// that accepts every connection of the socket.
 
+import Foundation
 public import InterforceCore
 import InterforceStore
 public import InterforceTransport
 
 public final class LocalAPIServer: Sendable {
     let local: LocalNode
+    let maxConnectionsPerAccount: Int
+    let refusals = RefusalSummary()
+    let logging = DispatchQueue(label: "interforce-local-refusals")
+    let now: @Sendable () -> Int64
 
-    public init(local: LocalNode) { self.local = local }
+    public init(local: LocalNode, maxConnectionsPerAccount: Int = ServerLimits().maxConnectionsPerAccount) throws {
+        self.local = local
+        self.maxConnectionsPerAccount = maxConnectionsPerAccount
+        now = try local.service.with { $0.now }
+    }
+
+    /// The server shut down a new connection of `peer`'s account, which held its share of connections already.
+    public func refusedConnection(_ peer: LocalPeer) {
+        let key = RefusalSummary.Key(remote: "uid \(peer.uid)", path: "node.sock", code: "too-many-connections", peer: nil)
+        let (inFull, ended) = refusals.note(key, at: now())
+        guard inFull || !ended.isEmpty else { return }
+        logging.async { [self] in
+            try? local.service.with { node in
+                try node.logLocalRefusals(ended)
+                if inFull { try node.logLocalRefusal(uid: peer.uid, limit: maxConnectionsPerAccount) }
+            }
+        }
+    }
+
+    /// Writes what is queued, and the summaries of refusals only counted so far (when `serve` stops, after the
+    /// server has).
+    public func flush() throws {
+        logging.sync {}
+        let ended = refusals.ended(before: .max)
+        if !ended.isEmpty { try local.service.with { try $0.logLocalRefusals(ended) } }
+    }
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         guard case .local(let peer?) = request.client else {
@@ -115,5 +151,49 @@ extension NodeAPI {
             _ = try decode(Empty.self)
             return try listOfficers().json
         }
+    }
+}
+
+extension Node {
+    /// The first connection of an account refused in a minute, in full, under that account and its officer.
+    func logLocalRefusal(uid: UInt32, limit: Int) throws {
+        let account = Self.accountName(uid: uid)
+        try store.transaction {
+            try store.appendLog(
+                LogEvent(
+                    kind: "local-refused", officer: try registeredCollar(account), account: account,
+                    reason: "too-many-connections",
+                    detail: [
+                        "uid": .int(Int64(uid)), "limit": .int(Int64(limit)),
+                        "message": .string(
+                            "account \(account) already held \(limit) connections to the local socket, the most "
+                                + "one account may; the new one was closed unread"),
+                    ]), at: now())
+        }
+    }
+
+    /// One `refused-summary` row per account of an ended minute: how many more of its connections were refused.
+    func logLocalRefusals(_ ended: [(RefusalSummary.Key, RefusalSummary.Tally)]) throws {
+        guard !ended.isEmpty else { return }
+        try store.transaction {
+            for (key, tally) in ended {
+                let uid = key.remote.hasPrefix("uid ") ? UInt32(key.remote.dropFirst(4)) : nil
+                let account = uid.map { Self.accountName(uid: $0) }
+                try store.appendLog(
+                    LogEvent(
+                        kind: "refused-summary", officer: try account.flatMap(registeredCollar), account: account,
+                        reason: "too-many-connections",
+                        detail: [
+                            "remote": "local", "path": .string(key.path), "code": .string(key.code),
+                            "uid": uid.map { .int(Int64($0)) } ?? .null, "count": .int(Int64(tally.count)),
+                            "from": .int(tally.from), "until": .int(tally.until),
+                        ]), at: now())
+            }
+        }
+    }
+
+    /// The collar number registered for `account`, if any.
+    func registeredCollar(_ account: String) throws -> String? {
+        try store.officer(account: account).flatMap { try? Officer(json: $0.registration).collar }
     }
 }

@@ -66,8 +66,7 @@ extension Node {
         defer { store.actor = actor }
         try store.transaction {
             for (key, tally) in ended {
-                let officer = try key.account.flatMap { try store.officer(account: $0) }
-                    .flatMap { try? Officer(json: $0.registration).collar }
+                let officer = try key.account.flatMap(registeredCollar)
                 try store.appendLog(
                     LogEvent(
                         kind: "unseen-summary", officer: officer, account: key.account,

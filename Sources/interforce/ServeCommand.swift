@@ -62,8 +62,11 @@ enum ServeCommand: Command {
                                      gate: { api.gate($0) }, handler: { api.handle($0) })
         api.observe { [weak server] in server?.statistics }
         let localNode = LocalNode(service: service, replicator: replicator)
-        let localAPI = LocalAPIServer(local: localNode)
-        let local = try HTTPSServer(unixSocketPath: dir.socket, group: group, handler: { localAPI.handle($0) })
+        let localLimits = ServerLimits()
+        let localAPI = try LocalAPIServer(local: localNode,
+                                          maxConnectionsPerAccount: localLimits.maxConnectionsPerAccount)
+        let local = try HTTPSServer(unixSocketPath: dir.socket, group: group, limits: localLimits,
+                                    onAccountRefused: { localAPI.refusedConnection($0) }, handler: { localAPI.handle($0) })
         try service.with { try $0.logLifecycle("serve-start", detail: ["listen": .string("\(host):\(server.port)"),
                                                                        "peers": .array(config.peers.map { .string($0) })]) }
         replicator.start()
@@ -80,7 +83,8 @@ enum ServeCommand: Command {
         server.stop()
         local.stop()
         try api.flush()  // the summaries of refusals only counted so far
-        try localNode.flush()  // and of lookups of records not held
+        try localNode.flush()  // and of lookups of records not seen
+        try localAPI.flush()  // and of connections refused on the local socket
         try service.with { try $0.logLifecycle("serve-stop", detail: ["signal": .int(Int64(received))]) }
         return ExitCode.success
     }

@@ -111,4 +111,74 @@ struct OfficerProbeTests {
                 "every lookup is in full or counted, in one row per minute: \(summaries)")
         #expect(try s.fed.cli("sussex", ["audit", "verify"]).status == 0)
     }
+
+    // MARK: DoS: one account holding every connection slot of the local socket
+
+    /// Opens `argv[2]` connections to the socket `argv[1]` and sends nothing; after a second, prints how many the
+    /// node has closed and how many are still open, then holds them.
+    static let holder = #"""
+        import json, select, socket, sys, time
+        held = []
+        for _ in range(int(sys.argv[2])):
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(sys.argv[1])
+            held.append(s)
+        time.sleep(1.0)
+        closed = 0
+        for s in held:
+            try:
+                if select.select([s], [], [], 0)[0] and s.recv(1, socket.MSG_PEEK) == b"":
+                    closed += 1
+            except OSError:
+                closed += 1
+        print(json.dumps({"open": len(held) - closed, "closed": closed}), flush=True)
+        time.sleep(120)
+        """#
+
+    @Test func dosAnAccountHoldsAtMostEightConnectionsAndTheRestAreClosedAndLogged() throws {
+        let s = try Setup()
+        // Dave (in the officers' group, not registered) opens 70 idle connections: more than the socket's 64.
+        let holder = try s.fed.launch("/usr/bin/env", ["python3", "-c", Self.holder, s.fed.member("sussex").socket, "70"],
+                                      label: "holder", as: s.dave)
+        defer { kill(holder.processIdentifier, SIGKILL) }
+        var held: [String: Any] = [:]
+        try waitUntil(timeout: 20, "the holder's count") {
+            held = (try? JSONSerialization.jsonObject(with: Data(s.fed.output("holder").stdout.utf8))) as? [String: Any]
+                ?? [:]
+            return !held.isEmpty
+        }
+        #expect(int(held["open"]) == 8 && int(held["closed"]) == 62, "\(held) \(s.fed.output("holder").stderr)")
+        // The officers still get in.
+        let alice = try s.cli(s.alice, ["officer", "show", "-o", "json"])
+        #expect(alice.status == 0 && (try? alice.object()["collar"] as? String) == "PC 7", "\(alice)")
+        let bob = try s.cli(s.bob, ["query", "--purpose", "investigation: op ELM", "-o", "json"])
+        #expect(bob.status == 0, "\(bob)")
+        // The first refusal of the minute is logged in full, under the account.
+        var refused: [[String: Any]] = []
+        try waitUntil(timeout: 20, "a local-refused row") {
+            refused = try s.fed.rows("sussex", kind: "local-refused")
+            return !refused.isEmpty
+        }
+        #expect(refused.allSatisfy {
+            $0["account"] as? String == s.dave.name && $0["officer"] is NSNull
+                && $0["reason"] as? String == "too-many-connections"
+                && int(OfficerAccessTests.detail($0)["uid"]) == Int(s.dave.uid)
+                && int(OfficerAccessTests.detail($0)["limit"]) == 8
+        }, "\(refused)")
+        // Once its connections end, the account connects again; the rest of the minute's refusals are counted in a
+        // summary row, written at the latest when the node stops.
+        kill(holder.processIdentifier, SIGKILL)
+        try waitUntil(timeout: 20, "dave connecting again") {
+            try s.cli(s.dave, ["status"]).stderr.contains("account \(s.dave.name) is not registered")
+        }
+        try s.fed.stop("sussex")
+        let log = try s.fed.auditLog("sussex")
+        let summaries = log.filter {
+            $0["kind"] as? String == "refused-summary" && $0["reason"] as? String == "too-many-connections"
+        }
+        let inFull = log.filter { $0["kind"] as? String == "local-refused" }.count
+        let counted = summaries.reduce(0) { $0 + (int(OfficerAccessTests.detail($1)["count"]) ?? 0) }
+        #expect(inFull + counted == 62 && summaries.allSatisfy { $0["account"] as? String == s.dave.name },
+                "\(inFull) in full, \(summaries)")
+    }
 }

@@ -41,7 +41,7 @@ struct LocalAPITests {
             let n = try Node(
                 config: config, store: try Store(path: ":memory:"), secretKey: secret, now: TestClock().function)
             node = LocalNode(service: NodeService(n), replicator: nil, pageLimit: pageLimit)
-            server = LocalAPIServer(local: node)
+            server = try LocalAPIServer(local: node)
         }
 
         /// A client as the process `uid` (by default this one, the node's own account).

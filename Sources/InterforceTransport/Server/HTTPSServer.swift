@@ -67,13 +67,17 @@ public final class HTTPSServer: Sendable {
     /// A plain-HTTP server on a Unix domain socket for the local CLI; every request has `client` = `.local` with
     /// the connecting process's uid, gid and pid from the kernel. The socket file is created mode 0600, or 0660
     /// owned by `group` when one is given; a stale socket file (nobody listening) is replaced, a live one or a
-    /// non-socket file at `unixSocketPath` is an error. The file is removed by `stop()`.
+    /// non-socket file at `unixSocketPath` is an error. The file is removed by `stop()`. An account past
+    /// `limits.maxConnectionsPerAccount` has its new connection shut down and is reported to `onAccountRefused`
+    /// (on the server's accepting thread: it must be quick).
     public init(unixSocketPath: String, group: UInt32? = nil, limits: ServerLimits = ServerLimits(),
+                onAccountRefused: (@Sendable (LocalPeer) -> Void)? = nil,
                 handler: @escaping HTTPHandler) throws {
         try limits.validate()
         let listener = try UnixListener.bind(path: unixSocketPath, backlog: Int32(min(limits.maxConnections, 128)),
                                              group: group)
-        let context = ServerContext(handler: handler, gate: { _ in .proceed }, limits: limits, transport: .local)
+        let context = ServerContext(handler: handler, gate: { _ in .proceed }, limits: limits, transport: .local,
+                                    onAccountRefused: onAccountRefused)
         let started = try Daemon(flags: 0, context: context, limits: limits, unixListener: listener) { options in
             options.add(.LISTEN_SOCKET, Int(listener.descriptor))
         }
@@ -100,6 +104,7 @@ public final class HTTPSServer: Sendable {
 extension ServerLimits {
     func validate() throws {
         let named = [("maxConnections", maxConnections), ("maxConnectionsPerIP", maxConnectionsPerIP),
+                     ("maxConnectionsPerAccount", maxConnectionsPerAccount),
                      ("maxStrangerConnectionsPerSource", maxStrangerConnectionsPerSource),
                      ("admissionDeadlineSeconds", admissionDeadlineSeconds),
                      ("requestDeadlineSeconds", requestDeadlineSeconds),
@@ -141,11 +146,11 @@ final class Daemon {
         let completed: MHD_RequestCompletedCallback = mhdRequestCompleted
         options.add(.NOTIFY_COMPLETED, unsafeBitCast(completed, to: Int.self), pointer: cls)
         var acceptPolicy: MHD_AcceptPolicyCallback? = nil
-        if context.connections != nil {
+        if context.connections != nil || context.accounts != nil {
             let notify: MHD_NotifyConnectionCallback = mhdNotifyConnection
             options.add(.NOTIFY_CONNECTION, unsafeBitCast(notify, to: Int.self), pointer: cls)
-            acceptPolicy = mhdAcceptPolicy
         }
+        if context.connections != nil { acceptPolicy = mhdAcceptPolicy }
         options.add(.CONNECTION_LIMIT, limits.maxConnections)
         options.add(.CONNECTION_TIMEOUT, limits.connectionTimeoutSeconds)
         options.add(.CONNECTION_MEMORY_LIMIT, limits.memoryPerConnectionBytes)

@@ -11,7 +11,8 @@
 // without the body), then the declared length is checked against the per-request cap and reserved from the memory
 // budget; both refusals are answered before the body, so MHD never asks for it ("100 Continue") and closes the
 // connection after the answer. What was reserved is returned in the request-completed callback.
-// TLS servers also take MHD's accept-policy and connection callbacks for the `ConnectionGuard`.
+// TLS servers also take MHD's accept-policy and connection callbacks for the `ConnectionGuard`; the Unix socket
+// server the connection callbacks for its `AccountConnections`.
 // https://www.gnu.org/software/libmicrohttpd/manual/html_node/microhttpd_002dcb.html
 
 import Foundation
@@ -31,15 +32,21 @@ final class ServerContext: Sendable {
     let counters = ServerCounters()
     /// Connection slots and deadlines; TLS servers only.
     let connections: ConnectionGuard?
+    /// Connection slots per Unix account; the Unix socket server only.
+    let accounts: AccountConnections?
+    let onAccountRefused: (@Sendable (LocalPeer) -> Void)?
     private let lastLog = Mutex<String?>(nil)
 
-    init(handler: @escaping HTTPHandler, gate: @escaping RequestGate, limits: ServerLimits, transport: Transport) {
+    init(handler: @escaping HTTPHandler, gate: @escaping RequestGate, limits: ServerLimits, transport: Transport,
+         onAccountRefused: (@Sendable (LocalPeer) -> Void)? = nil) {
         self.handler = handler
         self.gate = gate
         self.limits = limits
         self.transport = transport
+        self.onAccountRefused = onAccountRefused
         budget = MemoryBudget(capacity: limits.memoryBudgetBytes)
         connections = transport == .tls ? ConnectionGuard(limits: limits, counters: counters) : nil
+        accounts = transport == .local ? AccountConnections(limit: limits.maxConnectionsPerAccount) : nil
     }
 
     /// MHD's error log goes nowhere but here: the last line explains a failed `MHD_start_daemon`.
@@ -50,6 +57,7 @@ final class ServerContext: Sendable {
         var statistics = ServerStatistics()
         counters.fill(&statistics)
         connections?.fill(&statistics)
+        accounts?.fill(&statistics)
         (statistics.memoryReservedBytes, statistics.memoryReservedPeakBytes) = budget.reserved
         statistics.memoryBudgetBytes = budget.capacity
         return statistics
@@ -208,13 +216,31 @@ func mhdAcceptPolicy(cls: UnsafeMutableRawPointer?, address: UnsafePointer<socka
     return context.connections?.mayAccept(address) ?? true ? .YES : .NO
 }
 
-/// `MHD_NotifyConnectionCallback`: a connection's start and end, for the `ConnectionGuard`; the connection's id is
-/// kept in MHD's `socket_context`.
+/// `MHD_NotifyConnectionCallback`: a connection's start and end, for the `ConnectionGuard` (TLS) or the
+/// `AccountConnections` (Unix socket); the connection's id is kept in MHD's `socket_context`.
 func mhdNotifyConnection(cls: UnsafeMutableRawPointer?, connection: OpaquePointer?,
                          socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
                          code: MHD_ConnectionNotificationCode) {
     guard let cls, let connection, let socketContext else { return }
     let context = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+    if let accounts = context.accounts {
+        guard code == .CONNECTION_NOTIFY_STARTED else {
+            accounts.closed(Int(bitPattern: socketContext.pointee))
+            socketContext.pointee = nil
+            return
+        }
+        let descriptor = cmhd_connection_info(connection, .CONNECTION_INFO_CONNECTION_FD)?.pointee.connect_fd ?? -1
+        guard descriptor >= 0, let peer = peerCredentials(descriptor) else { return }
+        if let id = accounts.opened(uid: peer.uid) {
+            socketContext.pointee = UnsafeMutableRawPointer(bitPattern: id)
+        } else {
+            // Nothing of it has been read: its thread sees end-of-file and MHD closes it.
+            context.counters.count(.refusedAccountFull)
+            _ = shutdown(descriptor, Int32(SHUT_RDWR))
+            context.onAccountRefused?(peer)
+        }
+        return
+    }
     guard let guarded = context.connections else { return }
     if code == .CONNECTION_NOTIFY_STARTED {
         let descriptor = cmhd_connection_info(connection, .CONNECTION_INFO_CONNECTION_FD)?.pointee.connect_fd ?? -1

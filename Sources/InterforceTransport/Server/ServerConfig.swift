@@ -72,6 +72,9 @@ public struct ServerLimits: Sendable {
     /// Concurrent connections from one IP address (`.PER_IP_CONNECTION_LIMIT`); not applied to the Unix
     /// socket server.
     public var maxConnectionsPerIP = 16
+    /// Unix socket server only: concurrent connections of one Unix account (uid), other than the server's own; one
+    /// more is shut down as it is accepted (see `AccountConnections`).
+    public var maxConnectionsPerAccount = 8
     /// Connection slots that only member sources may take: strangers together hold at most
     /// `maxConnections - reservedMemberConnections`. Must be below ``maxConnections``.
     public var reservedMemberConnections = 16

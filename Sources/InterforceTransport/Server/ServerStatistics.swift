@@ -15,6 +15,10 @@ public struct ServerStatistics: Sendable, Equatable {
     public var refusedStrangerSourceFull = 0
     /// Connections refused on accept: strangers already held every slot not reserved for members.
     public var refusedStrangerSlotsFull = 0
+    /// Unix socket: accounts holding a connection now, and connections shut down as they were accepted because
+    /// their account already held ``ServerLimits/maxConnectionsPerAccount``.
+    public var accountsConnected = 0
+    public var refusedAccountFull = 0
     /// Connections closed for not having a request admitted within ``ServerLimits/admissionDeadlineSeconds``.
     public var closedAtAdmissionDeadline = 0
     /// Connections closed for a request not done (body, handler, response) within ``ServerLimits/requestDeadlineSeconds``.
@@ -37,8 +41,7 @@ public struct ServerStatistics: Sendable, Equatable {
 final class ServerCounters: Sendable {
     enum Counter: Hashable, Sendable {
         case refusedStrangerSourceFull, refusedStrangerSlotsFull, closedAtAdmissionDeadline, closedAtRequestDeadline,
-             refusedByGate,
-             refusedTooLarge, refusedOverBudget
+             refusedByGate, refusedTooLarge, refusedOverBudget, refusedAccountFull
     }
 
     private let counts = Mutex<[Counter: Int]>([:])
@@ -54,5 +57,6 @@ final class ServerCounters: Sendable {
         statistics.refusedByGate = counts[.refusedByGate] ?? 0
         statistics.refusedTooLarge = counts[.refusedTooLarge] ?? 0
         statistics.refusedOverBudget = counts[.refusedOverBudget] ?? 0
+        statistics.refusedAccountFull = counts[.refusedAccountFull] ?? 0
     }
 }
