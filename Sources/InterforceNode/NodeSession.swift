@@ -94,7 +94,9 @@ public struct NodeSession: NodeAPI, Sendable {
         _ work: () throws -> R
     ) throws -> R {
         let digest = SHA256Digest.hash(request.canonicalBytes).hex
-        if let seen = try node.store.rememberedRequest(requestID) {
+        // Kept by caller: another account's ids are not this one's to learn of, or to be refused by.
+        let key = "\(caller.uid)/\(caller.account)/\(requestID)"
+        if let seen = try node.store.rememberedRequest(key) {
             guard seen.uid == caller.uid, seen.operation == operation.rawValue, seen.digest == digest else {
                 throw APIError(.conflict, "request id \(requestID) was already used for a different request")
             }
@@ -105,7 +107,7 @@ public struct NodeSession: NodeAPI, Sendable {
             let result = try work()
             let at = node.now()
             try node.store.rememberRequest(
-                id: requestID, uid: caller.uid, operation: operation.rawValue,
+                id: key, uid: caller.uid, operation: operation.rawValue,
                 digest: digest, result: result.json, at: at,
                 keepAfter: at - requestMemoryMillis)
             return result
@@ -234,7 +236,9 @@ public struct NodeSession: NodeAPI, Sendable {
             }
             try node.logRead("read", request.purpose, record: request.record, detail: ["view": "watch"])
             let head = try node.store.logHead()
-            let cursor = local.cursors.withLock { $0.open(uid: uid, .watch(after: head, record: request.record)) }
+            let cursor = local.cursors.withLock {
+                $0.open(caller.principal, .watch(after: head, record: request.record))
+            }
             return Page(items: [], cursor: cursor)
         }
     }
@@ -243,11 +247,11 @@ public struct NodeSession: NodeAPI, Sendable {
         try run(.watchNext) { node, caller in
             guard
                 case .watch(let after, let record) = try local.cursors.withLock({
-                    try $0.take(request.cursor, uid: uid)
+                    try $0.take(request.cursor, caller.principal)
                 })
             else { throw APIError(.notFound, "cursor \(request.cursor) is not a watch") }
             let (events, head) = try node.watchPage(after: after, record: record, caller: caller)
-            local.cursors.withLock { $0.put(request.cursor, uid: uid, .watch(after: head, record: record)) }
+            local.cursors.withLock { $0.put(request.cursor, caller.principal, .watch(after: head, record: record)) }
             return Page(items: events, cursor: request.cursor)
         }
     }
@@ -271,7 +275,7 @@ public struct NodeSession: NodeAPI, Sendable {
         try run(.entriesNext) { node, caller in
             guard
                 case .entries(let feeds, let index, let after) = try local.cursors.withLock({
-                    try $0.take(request.cursor, uid: uid)
+                    try $0.take(request.cursor, caller.principal)
                 })
             else { throw APIError(.notFound, "cursor \(request.cursor) is not an entries export") }
             return try entriesPage(node, caller, feeds: feeds, index: index, after: after, cursor: request.cursor)
@@ -289,10 +293,10 @@ public struct NodeSession: NodeAPI, Sendable {
         let kind = CursorTable.Kind.entries(feeds: feeds, index: next.index, after: next.after)
         let id = local.cursors.withLock { table in
             if let cursor {
-                table.put(cursor, uid: uid, kind)
+                table.put(cursor, caller.principal, kind)
                 return cursor
             }
-            return table.open(uid: uid, kind)
+            return table.open(caller.principal, kind)
         }
         return Page(items: items, cursor: id)
     }
@@ -316,30 +320,34 @@ public struct NodeSession: NodeAPI, Sendable {
     }
 
     public func exportLog(_ request: PurposeRequest) throws -> Page<LogRow> {
-        try run(.auditExport, purpose: request.purpose) { node, _ in
+        try run(.auditExport, purpose: request.purpose) { node, caller in
             try node.logRead("audit", request.purpose, record: nil, detail: ["view": "export"])
-            return try logPage(node, after: 0, until: try node.store.logHead(), cursor: nil)
+            return try logPage(node, caller, after: 0, until: try node.store.logHead(), cursor: nil)
         }
     }
 
     public func nextLogRows(_ request: NextRequest) throws -> Page<LogRow> {
-        try run(.auditNext) { node, _ in
+        try run(.auditNext) { node, caller in
             guard
-                case .log(let after, let until) = try local.cursors.withLock({ try $0.take(request.cursor, uid: uid) })
+                case .log(let after, let until) = try local.cursors.withLock({
+                    try $0.take(request.cursor, caller.principal)
+                })
             else { throw APIError(.notFound, "cursor \(request.cursor) is not an audit export") }
-            return try logPage(node, after: after, until: until, cursor: request.cursor)
+            return try logPage(node, caller, after: after, until: until, cursor: request.cursor)
         }
     }
 
-    private func logPage(_ node: Node, after: Int64, until: Int64, cursor: String?) throws -> Page<LogRow> {
+    private func logPage(
+        _ node: Node, _ caller: Caller, after: Int64, until: Int64, cursor: String?
+    ) throws -> Page<LogRow> {
         let (rows, next) = try node.logPage(after: after, until: until, limit: local.pageLimit)
         guard let next else { return Page(items: rows, cursor: nil) }
         let id = local.cursors.withLock { table in
             if let cursor {
-                table.put(cursor, uid: uid, .log(after: next, until: until))
+                table.put(cursor, caller.principal, .log(after: next, until: until))
                 return cursor
             }
-            return table.open(uid: uid, .log(after: next, until: until))
+            return table.open(caller.principal, .log(after: next, until: until))
         }
         return Page(items: rows, cursor: id)
     }
@@ -480,9 +488,10 @@ public struct NodeSession: NodeAPI, Sendable {
     }
 }
 
-/// Open cursors of long answers, each bound to the uid that opened it. At most 32 per uid and 256 in all are
-/// kept; one unused for 15 minutes is forgotten, and the uid's own oldest (or, when the table is full, the oldest)
-/// goes first, so no caller can push out another's cursors by opening many.
+/// Open cursors of long answers, each bound to the caller that opened it: the uid, its account name and the
+/// registration in force (``Caller/Principal``). At most 32 per caller and 256 in all are kept; one unused for 15
+/// minutes is forgotten, and the caller's own oldest (or, when the table is full, the oldest) goes first, so no
+/// caller can push out another's cursors by opening many.
 struct CursorTable: Sendable {
     enum Kind: Sendable {
         case watch(after: Int64, record: String?)
@@ -491,42 +500,42 @@ struct CursorTable: Sendable {
     }
 
     struct Cursor: Sendable {
-        let uid: UInt32
+        let owner: Caller.Principal
         var kind: Kind
         var used: UInt64
     }
 
     static let capacity = 256
-    static let perUID = 32
+    static let perCaller = 32
     static let idleNanoseconds: UInt64 = 15 * 60 * 1_000_000_000
     private var open: [String: Cursor] = [:]
 
     private static var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-    mutating func open(uid: UInt32, _ kind: Kind) -> String {
+    mutating func open(_ owner: Caller.Principal, _ kind: Kind) -> String {
         let now = Self.now
         open = open.filter { now - $0.value.used < Self.idleNanoseconds }
-        let own = open.filter { $0.value.uid == uid }
-        if own.count >= Self.perUID, let oldest = own.min(by: { $0.value.used < $1.value.used })?.key {
+        let own = open.filter { $0.value.owner == owner }
+        if own.count >= Self.perCaller, let oldest = own.min(by: { $0.value.used < $1.value.used })?.key {
             open[oldest] = nil
         } else if open.count >= Self.capacity, let oldest = open.min(by: { $0.value.used < $1.value.used })?.key {
             open[oldest] = nil
         }
         let id = Hex.encode(Random.bytes(16))
-        open[id] = Cursor(uid: uid, kind: kind, used: now)
+        open[id] = Cursor(owner: owner, kind: kind, used: now)
         return id
     }
 
     /// The cursor's state, if it exists, is the caller's and has not expired.
-    func take(_ id: String, uid: UInt32) throws -> Kind {
-        guard let cursor = open[id], cursor.uid == uid, Self.now - cursor.used < Self.idleNanoseconds else {
+    func take(_ id: String, _ owner: Caller.Principal) throws -> Kind {
+        guard let cursor = open[id], cursor.owner == owner, Self.now - cursor.used < Self.idleNanoseconds else {
             throw APIError(.notFound, "cursor \(id) is unknown, expired, or not yours")
         }
         return cursor.kind
     }
 
-    mutating func put(_ id: String, uid: UInt32, _ kind: Kind) {
-        open[id] = Cursor(uid: uid, kind: kind, used: Self.now)
+    mutating func put(_ id: String, _ owner: Caller.Principal, _ kind: Kind) {
+        open[id] = Cursor(owner: owner, kind: kind, used: Self.now)
     }
 }
 

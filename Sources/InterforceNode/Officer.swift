@@ -150,13 +150,27 @@ public struct Caller: Sendable, Equatable {
     public let standing: Standing
     /// The node's own account: always an admin.
     public let isNodeAccount: Bool
+    /// When the registry row of `account` was last changed (`officer add` or `disable`); nil if it has none.
+    public let registeredAt: Int64?
 
-    public init(uid: UInt32, account: String, standing: Standing, isNodeAccount: Bool) {
+    public init(uid: UInt32, account: String, standing: Standing, isNodeAccount: Bool, registeredAt: Int64? = nil) {
         self.uid = uid
         self.account = account
         self.standing = standing
         self.isNodeAccount = isNodeAccount
+        self.registeredAt = registeredAt
     }
+
+    /// Whom what a caller leaves open (a cursor) belongs to: the uid, the account name it has, and the
+    /// registration in force. A uid that another account takes over after the first was deleted, or an account
+    /// registered anew, does not continue what the previous holder opened.
+    struct Principal: Hashable, Sendable {
+        let uid: UInt32
+        let account: String
+        let registeredAt: Int64?
+    }
+
+    var principal: Principal { Principal(uid: uid, account: account, registeredAt: registeredAt) }
 
     /// The registration in force, if any.
     public var officer: Officer? {
@@ -198,7 +212,8 @@ extension Node {
     func authenticate(uid: UInt32, nodeAccount: UInt32) throws -> Caller {
         let account = Self.accountName(uid: uid)
         let standing: Caller.Standing
-        if let row = try store.officer(account: account) {
+        let row = try store.officer(account: account)
+        if let row {
             let officer = try Officer(json: row.registration)
             if officer.uid != uid {
                 standing = .uidChanged(officer)
@@ -210,7 +225,9 @@ extension Node {
         } else {
             standing = .unregistered
         }
-        return Caller(uid: uid, account: account, standing: standing, isNodeAccount: uid == nodeAccount)
+        return Caller(
+            uid: uid, account: account, standing: standing, isNodeAccount: uid == nodeAccount,
+            registeredAt: row?.changedAt)
     }
 
     /// Registers (or re-registers, replacing roles and clearance and enabling it) `officer`, logged with what it

@@ -181,4 +181,49 @@ struct OfficerProbeTests {
         #expect(inFull + counted == 62 && summaries.allSatisfy { $0["account"] as? String == s.dave.name },
                 "\(inFull) in full, \(summaries)")
     }
+
+    // MARK: Low: a uid reused by another account
+
+    @Test func uidReuseANewAccountWithADeletedAccountsUIDContinuesNothingItLeftOpen() throws {
+        let s = try Setup()
+        let frank = try TestAccounts.accountToBeReused()
+        try s.fed.ok("sussex", ["officer", "add", frank.name, "--collar", "PC 11", "--name", "Frank", "--role", "officer"])
+        // Frank opens a watch and writes with a request id of his choosing.
+        let requestID = UUID().uuidString
+        let write: [String: Any] = ["requestId": requestID, "type": "case-file", "document": ["title": "Frank's case"],
+                                    "classification": NSNull(), "audience": NSNull()]
+        let opened = try Self.raw(s, as: frank, [("watch", ["record": NSNull(), "purpose": Self.purpose]),
+                                                 ("record-new", write)])
+        #expect(opened.map(\.status) == [200, 200], "\(opened)")
+        let cursor = try #require(try Self.object(opened[0].body)["cursor"] as? String)
+        let franksRecord = try #require(try Self.object(opened[1].body)["record"] as? String)
+        #expect(try Self.raw(s, as: frank, [("watch-next", ["cursor": cursor])])[0].status == 200)
+
+        // Frank's account is deleted; Grace's is created with his uid and registered.
+        let grace = try TestAccounts.reuseUID(of: frank)
+        #expect(grace.uid == frank.uid)
+        try s.fed.ok("sussex", ["officer", "add", grace.name, "--collar", "PC 12", "--name", "Grace", "--role", "officer"])
+
+        // Grace cannot continue Frank's watch, and his request id is neither hers to be refused by nor his answer.
+        let answers = try Self.raw(s, as: grace, [("watch-next", ["cursor": cursor]), ("record-new", write)])
+        #expect(answers[0].status == 404 && answers[0].body.contains("cursor \(cursor) is unknown, expired, or not yours"),
+                "\(answers[0])")
+        #expect(answers[1].status == 200, "\(answers[1])")
+        let gracesRecord = try #require(try Self.object(answers[1].body)["record"] as? String)
+        #expect(gracesRecord != franksRecord, "a write of her own, not Frank's remembered answer")
+        // Her own id, reused for something else, is still refused.
+        var other = write
+        other["document"] = ["title": "Something else"]
+        let reused = try Self.raw(s, as: grace, [("record-new", other)])[0]
+        #expect(reused.status == 409 && reused.body.contains("already used for a different request"), "\(reused)")
+
+        let writes = try s.fed.rows("sussex", kind: "write")
+        #expect(writes.filter { $0["record"] as? String == franksRecord }.map { $0["account"] as? String }
+                == [frank.name])
+        #expect(writes.filter { $0["record"] as? String == gracesRecord }.map { $0["officer"] as? String } == ["PC 12"])
+    }
+
+    static func object(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text)")
+    }
 }

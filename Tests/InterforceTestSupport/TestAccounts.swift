@@ -48,6 +48,36 @@ public enum TestAccounts {
                 created = true
             }
         }
+        return try existing(name)
+    }
+
+    /// Accounts for the uid-reuse test only: `reusedNames[0]` is deleted and `reusedNames[1]` created with its uid.
+    public static let reusedNames = ["ifo-test-frank", "ifo-test-grace"]
+
+    /// A fresh `reusedNames[0]` in the officers' group (the second removed if a previous run left it).
+    public static func accountToBeReused() throws -> TestAccount {
+        _ = try account(officerNames[0])
+        return try creation.withLock { _ in
+            if getpwnam(reusedNames[1]) != nil { try run("/usr/sbin/userdel", [reusedNames[1]]) }
+            try ensureUser(reusedNames[0], groups: [officersGroup])
+            return try existing(reusedNames[0])
+        }
+    }
+
+    /// Deletes `reusedNames[0]` and creates `reusedNames[1]` in the officers' group with the uid it had, as an
+    /// administrator reusing a departed officer's uid would.
+    public static func reuseUID(of old: TestAccount) throws -> TestAccount {
+        try creation.withLock { _ in
+            try run("/usr/sbin/userdel", [old.name])
+            try run(
+                "/usr/sbin/useradd",
+                ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", "--uid",
+                 String(old.uid), "--groups", officersGroup, reusedNames[1]])
+            return try existing(reusedNames[1])
+        }
+    }
+
+    private static func existing(_ name: String) throws -> TestAccount {
         guard let entry = getpwnam(name) else { throw TestAccountError("no account \(name)") }
         return TestAccount(name: name, uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
     }
