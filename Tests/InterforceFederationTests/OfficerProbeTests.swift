@@ -191,7 +191,7 @@ struct OfficerProbeTests {
         // Frank opens a watch and writes with a request id of his choosing.
         let requestID = UUID().uuidString
         let write: [String: Any] = ["requestId": requestID, "type": "case-file", "document": ["title": "Frank's case"],
-                                    "classification": NSNull(), "audience": NSNull()]
+                                    "classification": "OFFICIAL", "audience": ["forces": [], "groups": []]]
         let opened = try Self.raw(s, as: frank, [("watch", ["record": NSNull(), "purpose": Self.purpose]),
                                                  ("record-new", write)])
         #expect(opened.map(\.status) == [200, 200], "\(opened)")
