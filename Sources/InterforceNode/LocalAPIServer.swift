@@ -30,7 +30,8 @@ public final class LocalAPIServer: Sendable {
 
     /// The server shut down a new connection of `peer`'s account, which held its share of connections already.
     public func refusedConnection(_ peer: LocalPeer) {
-        let key = RefusalSummary.Key(remote: "uid \(peer.uid)", path: "node.sock", code: "too-many-connections", peer: nil)
+        let key = RefusalSummary.Key(
+            remote: "uid \(peer.uid)", path: "node.sock", code: "too-many-connections", peer: nil)
         let (inFull, ended) = refusals.note(key, at: now())
         guard inFull || !ended.isEmpty else { return }
         logging.async { [self] in

@@ -3,10 +3,11 @@
 // refusal is a `deny` row.
 //
 // A lookup by id never tells a record that is not held here from one the caller may not see: both end in ``Unseen``,
-// which the session answers and logs alike (UnseenLookups.swift). A query never reveals that a hidden record exists: records the caller may not read are left out before the
-// limit is counted (the store is asked for further pages until the limit is filled or the matches run out), and
-// the logged result count is what the caller saw. An entries export replaces each entry of a record the caller may
-// not read by its withheld marker (hash and audience, no content), so the exported feeds stay gap-free.
+// which the session answers and logs alike (UnseenLookups.swift). A query never reveals that a hidden record exists:
+// records the caller may not read are left out before the limit is counted (the store is asked for further pages
+// until the limit is filled or the matches run out), and the logged result count is what the caller saw. An entries
+// export replaces each entry of a record the caller may not read by its withheld marker (hash and audience, no
+// content), so the exported feeds stay gap-free.
 
 import Foundation
 public import InterforceCore

@@ -66,7 +66,8 @@ enum ServeCommand: Command {
         let localAPI = try LocalAPIServer(local: localNode,
                                           maxConnectionsPerAccount: localLimits.maxConnectionsPerAccount)
         let local = try HTTPSServer(unixSocketPath: dir.socket, group: group, limits: localLimits,
-                                    onAccountRefused: { localAPI.refusedConnection($0) }, handler: { localAPI.handle($0) })
+                                    onAccountRefused: { localAPI.refusedConnection($0) },
+                                    handler: { localAPI.handle($0) })
         try service.with { try $0.logLifecycle("serve-start", detail: ["listen": .string("\(host):\(server.port)"),
                                                                        "peers": .array(config.peers.map { .string($0) })]) }
         replicator.start()

@@ -51,7 +51,9 @@ struct MarkingTests {
         func row(_ force: String, _ kind: String, entry: String) throws -> [String: Any] {
             var found: [String: Any]?
             try waitUntil(timeout: 30, "\(kind) of \(entry.prefix(12)) at \(force)") {
-                found = try fed.auditLog(force).first { $0["kind"] as? String == kind && $0["entry"] as? String == entry }
+                found = try fed.auditLog(force).first {
+                    $0["kind"] as? String == kind && $0["entry"] as? String == entry
+                }
                 return found != nil
             }
             return found!
@@ -59,7 +61,8 @@ struct MarkingTests {
 
         /// The header of the entry `hash` as `force` holds it.
         func header(_ force: String, _ hash: String) throws -> [String: JSONValue] {
-            let line = try #require(try fed.export(force).first { (try? Envelope.hash($0)) == hash }, "\(hash) at \(force)")
+            let line = try #require(try fed.export(force).first { (try? Envelope.hash($0)) == hash },
+                                    "\(hash) at \(force)")
             return try Envelope.header(line)
         }
 
@@ -101,7 +104,8 @@ struct MarkingTests {
                 && deny["record"] as? String == kent.record, "\(deny)")
 
         // Kent's DS's next plain update keeps Kent's own marking and audience: it does not reach Surrey.
-        let update = try s.write("kent", ["record", "update", kent.record, "--set", "summary=CHIS-7 moved to the bridge"])
+        let update = try s.write("kent", ["record", "update", kent.record,
+                                          "--set", "summary=CHIS-7 moved to the bridge"])
         let header = try s.header("kent", update.entry)
         #expect(header["classification"] == "OFFICIAL-SENSITIVE" && header["audience"] == Audience.authorForceOnly.json,
                 "\(header)")
@@ -124,7 +128,8 @@ struct MarkingTests {
                                         "--audience", "force:surrey"])
         _ = try s.row("surrey", "accept", entry: kent.entry)
         // Kent raises it to OFFICIAL-SENSITIVE for Kent only: Surrey's copy stays OFFICIAL.
-        let raise = try s.write("kent", ["record", "update", kent.record, "--set", "summary=The witness is an informant",
+        let raise = try s.write("kent", ["record", "update", kent.record,
+                                         "--set", "summary=The witness is an informant",
                                          "--classification", "OFFICIAL-SENSITIVE", "--audience", "force:kent"])
         _ = try s.row("surrey", "withheld", entry: raise.entry)
         #expect(try s.fed.show("surrey", kent.record)?["classification"] as? String == "OFFICIAL")
@@ -201,7 +206,8 @@ struct MarkingTests {
         #expect(change["marking"] as? [String: String] == ["from": "OFFICIAL-SENSITIVE", "to": "OFFICIAL"], "\(change)")
         #expect(Self.same(change["audience"], ["from": Self.kentOnly, "to": toSurrey]), "\(change)")
         let arrived = Self.detail(try s.row("surrey", "accept", entry: lowered.entry))
-        #expect(Self.same(arrived["marking"], ["from": NSNull(), "to": "OFFICIAL"]), "Surrey held none of it: \(arrived)")
+        #expect(Self.same(arrived["marking"], ["from": NSNull(), "to": "OFFICIAL"]),
+                "Surrey held none of it: \(arrived)")
 
         // `--help` states the real defaults.
         let help = try s.fed.cli("kent", ["record", "update", "--help"])

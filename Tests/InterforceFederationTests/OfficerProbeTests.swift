@@ -59,7 +59,8 @@ struct OfficerProbeTests {
     @Test func m2ARecordNotHeldAndOneTheCallerMayNotSeeAreAnsweredAndLoggedAlikeAndTheLoggingIsBounded() throws {
         let s = try Setup()
         // A sensitive case file whose id anyone can compute from its crime reference.
-        let hidden = try s.fed.write("sussex", "case-file", #"{"title": "Op Kestrel", "crimeReference": "44/55555/26"}"#,
+        let hidden = try s.fed.write("sussex", "case-file",
+                                     #"{"title": "Op Kestrel", "crimeReference": "44/55555/26"}"#,
                                      classification: "OFFICIAL-SENSITIVE").record
         #expect(hidden == RecordID.natural(type: .caseFile, key: "44/55555/26"))
         let cli = try s.cli(s.alice, ["record", "show", hidden, "--purpose", "investigation: op ELM"])
@@ -78,7 +79,8 @@ struct OfficerProbeTests {
         let seen = Set(answers.enumerated().map { n, a in
             "\(a.status) " + a.body.replacingOccurrences(of: n < 4 ? hidden : absent[n / 4 - 1], with: "ID")
         })
-        #expect(seen == ["404 " + #"{"error":"not-found","message":"no record ID that PC 7 (\#(s.alice.name)) may see: "#
+        #expect(seen == ["404 " + #"{"error":"not-found","message":"no record ID that "#
+                            + "PC 7 (\(s.alice.name)) may see: "
                             + "none is held here, or it is OFFICIAL-SENSITIVE and PC 7 (\(s.alice.name)) is neither "
                             + #"cleared for OFFICIAL-SENSITIVE nor named on it"}"#], "one answer for both: \(seen)")
         // And none comes sooner than 10 ms after it was asked, whatever finding and logging it cost.
@@ -107,7 +109,9 @@ struct OfficerProbeTests {
         let summaries = log.filter { $0["kind"] as? String == "unseen-summary" }
         let counted = summaries.reduce(0) { $0 + (int(OfficerAccessTests.detail($1)["count"]) ?? 0) }
         #expect(denies.count + notFound.count + counted == lookups && (1...2).contains(summaries.count)
-                && summaries.allSatisfy { $0["account"] as? String == s.alice.name && $0["officer"] as? String == "PC 7" },
+                && summaries.allSatisfy {
+                    $0["account"] as? String == s.alice.name && $0["officer"] as? String == "PC 7"
+                },
                 "every lookup is in full or counted, in one row per minute: \(summaries)")
         #expect(try s.fed.cli("sussex", ["audit", "verify"]).status == 0)
     }
@@ -138,7 +142,8 @@ struct OfficerProbeTests {
     @Test func dosAnAccountHoldsAtMostEightConnectionsAndTheRestAreClosedAndLogged() throws {
         let s = try Setup()
         // Dave (in the officers' group, not registered) opens 70 idle connections: more than the socket's 64.
-        let holder = try s.fed.launch("/usr/bin/env", ["python3", "-c", Self.holder, s.fed.member("sussex").socket, "70"],
+        let holder = try s.fed.launch("/usr/bin/env",
+                                      ["python3", "-c", Self.holder, s.fed.member("sussex").socket, "70"],
                                       label: "holder", as: s.dave)
         defer { kill(holder.processIdentifier, SIGKILL) }
         var held: [String: Any] = [:]
@@ -187,7 +192,8 @@ struct OfficerProbeTests {
     @Test func uidReuseANewAccountWithADeletedAccountsUIDContinuesNothingItLeftOpen() throws {
         let s = try Setup()
         let frank = try TestAccounts.accountToBeReused()
-        try s.fed.ok("sussex", ["officer", "add", frank.name, "--collar", "PC 11", "--name", "Frank", "--role", "officer"])
+        try s.fed.ok("sussex", ["officer", "add", frank.name, "--collar", "PC 11", "--name", "Frank",
+                                "--role", "officer"])
         // Frank opens a watch and writes with a request id of his choosing.
         let requestID = UUID().uuidString
         let write: [String: Any] = ["requestId": requestID, "type": "case-file", "document": ["title": "Frank's case"],
@@ -202,12 +208,13 @@ struct OfficerProbeTests {
         // Frank's account is deleted; Grace's is created with his uid and registered.
         let grace = try TestAccounts.reuseUID(of: frank)
         #expect(grace.uid == frank.uid)
-        try s.fed.ok("sussex", ["officer", "add", grace.name, "--collar", "PC 12", "--name", "Grace", "--role", "officer"])
+        try s.fed.ok("sussex", ["officer", "add", grace.name, "--collar", "PC 12", "--name", "Grace",
+                                "--role", "officer"])
 
         // Grace cannot continue Frank's watch, and his request id is neither hers to be refused by nor his answer.
         let answers = try Self.raw(s, as: grace, [("watch-next", ["cursor": cursor]), ("record-new", write)])
-        #expect(answers[0].status == 404 && answers[0].body.contains("cursor \(cursor) is unknown, expired, or not yours"),
-                "\(answers[0])")
+        #expect(answers[0].status == 404
+                && answers[0].body.contains("cursor \(cursor) is unknown, expired, or not yours"), "\(answers[0])")
         #expect(answers[1].status == 200, "\(answers[1])")
         let gracesRecord = try #require(try Self.object(answers[1].body)["record"] as? String)
         #expect(gracesRecord != franksRecord, "a write of her own, not Frank's remembered answer")
