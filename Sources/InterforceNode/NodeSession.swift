@@ -46,19 +46,25 @@ public struct NodeSession: NodeAPI, Sendable {
     let local: LocalNode
     public let uid: UInt32
 
-    /// Runs `body` under the node's lock for the authenticated caller, after the policy allowed `operation`.
+    /// Runs `body` under the node's lock for the authenticated caller, after the policy allowed `operation`. A full
+    /// disk (nothing was stored) is said as such, and for a read, that it was refused for its audit row.
     private func run<T: Sendable>(
         _ operation: LocalOperation, purpose: Purpose? = nil,
         _ body: (Node, Caller) throws -> T
     ) throws -> T {
         try local.service.with { node in
-            let caller = try node.authenticate(uid: uid, nodeAccount: local.nodeAccount)
-            node.store.actor = caller.actor
-            defer { node.store.actor = nil }
-            if let permission = operation.permission {
-                try node.enforce(caller, permission, operation, purpose: purpose)
+            do {
+                let caller = try node.authenticate(uid: uid, nodeAccount: local.nodeAccount)
+                node.store.actor = caller.actor
+                defer { node.store.actor = nil }
+                if let permission = operation.permission {
+                    try node.enforce(caller, permission, operation, purpose: purpose)
+                }
+                return try body(node, caller)
+            } catch let error as SQLiteError where error.isDiskFull {
+                let read = operation.permission == .readRecords || operation.permission == .readLog
+                throw APIError(.failed, node.diskFullMessage(read: read))
             }
-            return try body(node, caller)
         }
     }
 
@@ -103,7 +109,9 @@ public struct NodeSession: NodeAPI, Sendable {
 
     public func status() throws -> StatusResponse {
         try run(.status) { node, _ in
-            StatusResponse(try node.status(), groups: node.config.groups, authority: node.config.authority)
+            StatusResponse(
+                try node.status(), groups: node.config.groups, authority: node.config.authority,
+                clock: try node.clockView(), disk: node.disk(), warnings: try node.warnings())
         }
     }
 
@@ -345,10 +353,12 @@ public struct NodeSession: NodeAPI, Sendable {
                     var lag: [String: Int64] = [:]
                     for (feed, seq) in mine where seq > p.vector[feed] ?? 0 { lag[feed] = seq - (p.vector[feed] ?? 0) }
                     for (feed, seq) in p.vector where seq > mine[feed] ?? 0 { lag[feed] = -(seq - (mine[feed] ?? 0)) }
+                    let clock = node.peerClock(p.peer)
                     return .init(
                         peer: p.peer, lastSuccess: p.lastSuccess, lastError: p.lastError,
                         lastErrorAt: p.lastErrorAt, entriesSent: p.entriesSent,
-                        entriesReceived: p.entriesReceived, lag: lag)
+                        entriesReceived: p.entriesReceived, lag: lag, clockOffsetMillis: clock.offset,
+                        futureClock: clock.refusal == nil ? nil : node.futureClockWarning(p.peer))
                 },
                 forks: try node.forks().map(ForkView.init))
         }

@@ -1,6 +1,7 @@
 // `interforce serve`: runs the node in the foreground: the peer HTTPS server (mutual TLS), the local socket the
 // CLI talks to (the typed local API, docs/PROTOCOL.md §10), and one replication worker per configured peer.
-// SIGTERM or SIGINT stops it cleanly: workers finish their exchange, servers stop, the store is closed.
+// SIGTERM or SIGINT stops it cleanly: workers finish their exchange, servers stop, the store is closed. On a full
+// disk it starts and stops all the same, serving what needs no log row (DiskSpace.swift).
 
 import Foundation
 import InterforceCore
@@ -63,8 +64,11 @@ enum ServeCommand: Command {
         api.observe { [weak server] in server?.statistics }
         let localAPI = LocalAPIServer(local: LocalNode(service: service, replicator: replicator))
         let local = try HTTPSServer(unixSocketPath: dir.socket, group: group, handler: { localAPI.handle($0) })
-        try service.with { try $0.logLifecycle("serve-start", detail: ["listen": .string("\(host):\(server.port)"),
-                                                                       "peers": .array(config.peers.map { .string($0) })]) }
+        let detail: JSONValue = ["listen": .string("\(host):\(server.port)"), "peers": .array(config.peers.map { .string($0) })]
+        if let problem = try service.with({ try $0.logLifecycle("serve-start", detail: detail) }) {
+            printErr("interforce: \(problem); serving in degraded mode: status, peers status, /healthz and /metrics "
+                     + "answer; writes, reads and replication are refused until space is freed")
+        }
         replicator.start()
         let checkpoints = CheckpointTimer(service: service, everySeconds: 300)
         checkpoints.start()
@@ -78,8 +82,12 @@ enum ServeCommand: Command {
         replicator.stop()
         server.stop()
         local.stop()
-        try api.flush()  // the summaries of refusals only counted so far
-        try service.with { try $0.logLifecycle("serve-stop", detail: ["signal": .int(Int64(received))]) }
+        do { try api.flush() } catch {  // the summaries of refusals only counted so far
+            printErr("interforce: the refusal summaries could not be logged: \(error)")
+        }
+        if let problem = try service.with({ try $0.logLifecycle("serve-stop", detail: ["signal": .int(Int64(received))]) }) {
+            printErr("interforce: \(problem)")
+        }
         return ExitCode.success
     }
 }
