@@ -5,8 +5,10 @@
 // own writes before earlier ones made elsewhere (slow). Nothing in an entry can tell which side is wrong; the peers'
 // clocks can. Every replication cycle asks each peer for `GET /v1/feeds`, whose answer carries the peer's clock
 // (`now`); the sample is the peer's `now` minus the midpoint of our request (Cristian's method), good to half the
-// round trip. Each peer's offset is the median of its last few samples, and the federation's the median over
-// peers, so one peer with a wrong clock (or one that lies about it) moves neither far.
+// round trip. Each peer's offset is the median of its last few samples, and the federation's the offset at least
+// half the peers agree on (the median; of an even number, the middle value nearer zero, or nothing when the two
+// middle values disagree in sign), so a minority of peers with a wrong clock (or lying about it) cannot make this
+// node refuse to write: with two peers, both must see it off.
 //
 // The estimate lives in memory: after a restart it is unknown until the first exchange with a peer. It also keeps,
 // per peer, the last entry this node refused from it as `future-clock`, so the operator sees which peer's clock
@@ -59,10 +61,15 @@ public struct ClockOffsets: Sendable {
         Self.median((samples[peer] ?? []).filter { now - $0.at <= Self.maxSampleAgeMillis }.map(\.offset))
     }
 
-    /// The peers' clocks minus ours: the median over the peers with a recent sample, and how many there are.
+    /// The peers' clocks minus ours as at least half the peers with a recent sample see it, and how many there are.
     func federation(now: Int64) -> (offset: Int64, peers: Int)? {
-        let offsets = samples.keys.compactMap { offset(peer: $0, now: now) }
-        return Self.median(offsets).map { ($0, offsets.count) }
+        let offsets = samples.keys.compactMap { offset(peer: $0, now: now) }.sorted()
+        guard !offsets.isEmpty else { return nil }
+        let mid = offsets.count / 2
+        if offsets.count % 2 == 1 { return (offsets[mid], offsets.count) }
+        let (low, high) = (offsets[mid - 1], offsets[mid])
+        if low < 0, high > 0 { return (0, offsets.count) }
+        return (low.magnitude < high.magnitude ? low : high, offsets.count)
     }
 
     mutating func refused(peer: String, feed: String, seq: Int64, aheadMillis: Int64, at: Int64) {

@@ -15,8 +15,8 @@ import InterforceStore
 
 /// This node's clock as its peers see it.
 public struct ClockView: Sendable, Equatable {
-    /// This node's clock minus the median of its peers' (positive: ahead); nil until a peer has answered since
-    /// `serve` started (or when the node does not serve).
+    /// This node's clock minus its peers' as at least half of them see it (ClockOffsets.swift; positive: ahead);
+    /// nil until a peer has answered since `serve` started (or when the node does not serve).
     public let offsetMillis: Int64?
     /// The peers the median is over.
     public let peers: Int64
