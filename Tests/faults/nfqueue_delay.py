@@ -81,6 +81,7 @@ def main():
 
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # a parent may have left it blocked
     deadline = time.monotonic() + args.seconds
     held, delayed, reordered, last_release = [], 0, 0, 0.0
 
@@ -108,8 +109,8 @@ def main():
                 delayed += 1
         release(time.monotonic())
     release(float("inf"))
-    configure(sock, args.queue, [attribute(NFQA_CFG_CMD, struct.pack("!BxH", NFQNL_CFG_CMD_UNBIND, 0))], 3)
     print(f"delayed {delayed} packets, {reordered} overtook an earlier one", flush=True)
+    # Closing the socket unbinds the queue; the rule's --queue-bypass then lets packets through untouched.
 
 
 if __name__ == "__main__":
