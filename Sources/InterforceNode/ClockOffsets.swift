@@ -91,13 +91,6 @@ public struct ClockOffsets: Sendable {
     }
 }
 
-/// Seconds with one decimal and a sign, for messages: `+600.0 s`.
-func signedSeconds(_ millis: Int64) -> String {
-    let sign = millis < 0 ? "-" : "+"
-    let m = millis.magnitude
-    return "\(sign)\(m / 1000).\(m % 1000 / 100) s"
-}
-
 /// Seconds with one decimal, no sign: `150.0 s`.
 func seconds(_ millis: Int64) -> String {
     let m = millis.magnitude
