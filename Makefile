@@ -1,6 +1,6 @@
 # Interforce: `make demo` runs the main job, `make test` the test suite. Both install missing Debian packages first.
 SWIFT ?= swift
-.PHONY: deps test-deps build demo test bench schemas clean
+.PHONY: deps test-deps build demo test soak bench schemas clean
 
 deps:
 	@Deploy/debian-deps.sh
@@ -17,6 +17,12 @@ demo: build
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The crash fault test for 100 rounds of SIGKILL (make test runs 3); prints rounds, writes, lost, doubled, diverged,
+# corrupted. INTERFORCE_CRASH_ROUNDS and INTERFORCE_CRASH_SEED override.
+soak: test-deps
+	$(SWIFT) build --build-tests
+	INTERFORCE_CRASH_ROUNDS=$${INTERFORCE_CRASH_ROUNDS:-100} $(SWIFT) test --skip-build --filter CrashTests
 
 # The replication mode spawns the release `interforce` binary next to the bench, so both products are built.
 bench: deps

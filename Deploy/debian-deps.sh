@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs what Interforce needs on Debian 12 when it is missing: the C libraries it links (libsodium, SQLite,
 # libcurl with OpenSSL, libmicrohttpd with GnuTLS), the tools the demo and tests drive (sqlite3, openssl, curl, jq),
-# and, for the tests, Python's `cryptography` and `jsonschema` (independent checkers) and strace.
+# and, for the tests, Python's `cryptography` and `jsonschema` (independent checkers) and the fault suite's tools.
 # Uses sudo when not root. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 debs=(pkg-config libsodium-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev
       sqlite3 openssl curl jq python3)
-# strace, for the tests: the at-most-once test kills `serve` at the exact system call that would send its reply.
-if [ "${1:-}" = "--with-python" ]; then debs+=(strace); fi
+# For the tests: strace (the at-most-once test kills `serve` at the exact system call that would send its reply),
+# and the fault suite's faketime (clocks 10 minutes off), iproute2 and iptables (network namespaces, partitions,
+# loss and NFQUEUE delay).
+if [ "${1:-}" = "--with-python" ]; then debs+=(strace faketime iproute2 iptables); fi
 missing=()
 for p in "${debs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -636,8 +636,18 @@ public struct StatusResponse: LocalMessage {
     public let counts: StoreCounts
     public let digest: String
     public let versionVector: [String: Int64]
+    /// This node's clock against its peers' (Node+Health.swift).
+    public let clock: ClockView
+    /// The store's filesystem; nil for an in-memory store.
+    public let disk: DiskSpace?
+    /// What the operator must know now, one sentence each.
+    public let warnings: [String]
 
-    init(_ s: NodeStatus, groups: [String], authority: String?) {
+    init(_ s: NodeStatus, groups: [String], authority: String?, clock: ClockView, disk: DiskSpace?,
+         warnings: [String]) {
+        self.clock = clock
+        self.disk = disk
+        self.warnings = warnings
         force = s.force
         feed = s.feed
         publicKey = s.publicKey
@@ -658,6 +668,18 @@ public struct StatusResponse: LocalMessage {
             "entries": .int(c.entries), "payloads": .int(c.payloads), "records": .int(c.records),
             "erased": .int(c.erased), "feeds": .int(c.feeds), "logRows": .int(c.logRows), "digest": .string(digest),
             "versionVector": .object(versionVector.mapValues { .int($0) }),
+            "clock": [
+                "offsetMillis": opt(clock.offsetMillis), "peers": .int(clock.peers),
+                "allowedMillis": .int(clock.allowedMillis), "headAheadMillis": .int(clock.headAheadMillis),
+                "writesRefused": .bool(clock.writesRefused),
+            ],
+            "disk": disk.map { d -> JSONValue in
+                [
+                    "path": .string(d.path), "freeBytes": .int(d.freeBytes), "totalBytes": .int(d.totalBytes),
+                    "warningBytes": .int(d.warningBytes), "state": .string(d.state.rawValue),
+                ]
+            } ?? .null,
+            "warnings": .array(warnings.map { .string($0) }),
         ]
     }
 
@@ -666,7 +688,8 @@ public struct StatusResponse: LocalMessage {
             json, "status",
             [
                 "force", "feed", "publicKey", "groups", "authority", "head", "entries",
-                "payloads", "records", "erased", "feeds", "logRows", "digest", "versionVector",
+                "payloads", "records", "erased", "feeds", "logRows", "digest", "versionVector", "clock", "disk",
+                "warnings",
             ])
         force = try f.string("force")
         feed = try f.string("feed")
@@ -687,6 +710,27 @@ public struct StatusResponse: LocalMessage {
             throw NodeError("status.versionVector: expected an object of integers")
         }
         versionVector = vector
+        let c = try Fields(
+            try f.require("clock"), "status.clock",
+            ["offsetMillis", "peers", "allowedMillis", "headAheadMillis", "writesRefused"])
+        clock = ClockView(
+            offsetMillis: try c.optionalInt("offsetMillis"), peers: try c.int("peers"),
+            allowedMillis: try c.int("allowedMillis"), headAheadMillis: try c.int("headAheadMillis"))
+        guard clock.writesRefused == (try c.bool("writesRefused")) else {
+            throw NodeError("status.clock.writesRefused: does not follow from offsetMillis and allowedMillis")
+        }
+        if let d = f.value("disk") {
+            let df = try Fields(d, "status.disk", ["path", "freeBytes", "totalBytes", "warningBytes", "state"])
+            disk = DiskSpace(
+                path: try df.string("path"), freeBytes: try df.int("freeBytes"), totalBytes: try df.int("totalBytes"),
+                warningBytes: try df.int("warningBytes"))
+            guard disk?.state.rawValue == (try df.string("state")) else {
+                throw NodeError("status.disk.state: does not follow from freeBytes and warningBytes")
+            }
+        } else {
+            disk = nil
+        }
+        warnings = try f.strings("warnings")
     }
 }
 
@@ -774,6 +818,10 @@ public struct PeersStatusResponse: LocalMessage {
         public let entriesReceived: Int64
         /// Per feed: positive when the peer lacks entries we hold, negative when we lack theirs.
         public let lag: [String: Int64]
+        /// The peer's clock minus this node's (median of recent samples); nil until measured.
+        public let clockOffsetMillis: Int64?
+        /// Why entries from this peer are refused as `future-clock`, while they are; nil otherwise.
+        public let futureClock: String?
     }
     public let peers: [Peer]
     /// Every fork held: a feed with a fork is not in step with anyone, whatever the lag says.
@@ -791,6 +839,7 @@ public struct PeersStatusResponse: LocalMessage {
                         "peer": .string(p.peer), "lastSuccess": opt(p.lastSuccess), "lastError": opt(p.lastError),
                         "lastErrorAt": opt(p.lastErrorAt), "entriesSent": .int(p.entriesSent),
                         "entriesReceived": .int(p.entriesReceived), "lag": .object(p.lag.mapValues { .int($0) }),
+                        "clockOffsetMillis": opt(p.clockOffsetMillis), "futureClock": opt(p.futureClock),
                     ]
                 })
         ]
@@ -803,7 +852,7 @@ public struct PeersStatusResponse: LocalMessage {
                 p, "peers[]",
                 [
                     "peer", "lastSuccess", "lastError", "lastErrorAt", "entriesSent",
-                    "entriesReceived", "lag",
+                    "entriesReceived", "lag", "clockOffsetMillis", "futureClock",
                 ])
             guard let lag = try f.require("lag").object?.compactMapValues(\.int) else {
                 throw NodeError("peers[].lag: expected an object of integers")
@@ -813,7 +862,8 @@ public struct PeersStatusResponse: LocalMessage {
                     peer: try f.string("peer"), lastSuccess: try f.optionalInt("lastSuccess"),
                     lastError: try f.optionalString("lastError"), lastErrorAt: try f.optionalInt("lastErrorAt"),
                     entriesSent: try f.int("entriesSent"), entriesReceived: try f.int("entriesReceived"),
-                    lag: lag))
+                    lag: lag, clockOffsetMillis: try f.optionalInt("clockOffsetMillis"),
+                    futureClock: try f.optionalString("futureClock")))
         }
         self.peers = peers
         forks = try ForkView.list(fields, "forks")

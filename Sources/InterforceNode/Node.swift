@@ -73,6 +73,8 @@ public final class Node {
     var grants: [PublicKey: Store.TrustedKey] = [:]
     /// Why the store cannot be trusted (its membership was altered), if it cannot.
     public internal(set) var storeAltered: String?
+    /// The peers' clocks as measured while serving (ClockOffsets.swift, Node+Health.swift).
+    var clocks = ClockOffsets()
 
     public static let wallClock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
@@ -230,6 +232,7 @@ public final class Node {
                         classification: Classification, audience: Audience, origin: RecordOrigin?,
                         officer: String) throws -> Entry {
         try requireIntact()
+        try checkClockForAuthoring()
         guard !officer.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw NodeError("--officer must name the officer who writes")
         }
@@ -257,7 +260,7 @@ public final class Node {
             let entry = Entry(signing: header, with: secretKey)
             let position = secretKey.sign(FeedPosition.bytes(of: entry))
             switch try admit(EntryEnvelope(entry: entry, position: position, payload: payload), peer: nil,
-                             officer: officer) {
+                             officer: officer, authored: true) {
             case .accepted: return entry
             case .duplicate, .withheld: throw NodeError("internal: freshly signed entry already held")
             case .rejected(let r): throw NodeError("entry refused: \(r.message)")
@@ -300,8 +303,11 @@ public final class Node {
         }
     }
 
-    /// The one admission path, run inside the caller's transaction.
-    func admit(_ envelope: EntryEnvelope, peer: String?, officer: String?) throws -> IngestOutcome {
+    /// The one admission path, run inside the caller's transaction. An entry this node has just `authored` is not
+    /// held to the skew allowance: its time is the clock's next reading, which may be ahead of the wall clock only
+    /// as far as the feed head already is (Node+Health.swift).
+    func admit(_ envelope: EntryEnvelope, peer: String?, officer: String?, authored: Bool = false) throws
+        -> IngestOutcome {
         let entry = envelope.entry, h = entry.header
         let at = now()
         // Held, or held as a withheld marker of an entry this node has since become entitled to (an entry it is
@@ -315,7 +321,7 @@ public final class Node {
         }
         do {
             let ops = try Admission.checkContent(entry, payload: envelope.payload, nowMillis: at,
-                                                 maxSkewMillis: config.maxSkewMillis)
+                                                 maxSkewMillis: authored ? Limits.maxTime : config.maxSkewMillis)
             guard envelope.verifyPosition() else {
                 throw Rejection(.badSignature, "position signature does not verify for entry \(entry.hash.hex)")
             }
@@ -360,9 +366,13 @@ public final class Node {
             if let pendingEvidence { try store.saveErasureEvidence(for: entry.hash, pendingEvidence) }
             try store.save(state, writtenBy: h.force)
             clock.observe(h.clock)
+            if let peer { clocks.admitted(peer: peer, feed: h.author, seq: h.seq) }
             try logAdmitted(entry, before: before, after: state, peer: peer, officer: officer, at: at)
             return .accepted(entry)
         } catch let rejection as Rejection {
+            if rejection.code == .futureClock, let peer {
+                clocks.refused(peer: peer, feed: h.author, seq: h.seq, aheadMillis: h.clock.time - at, at: at)
+            }
             try store.appendLog(LogEvent(kind: "reject", peer: peer, author: h.author, record: h.record,
                                          entry: entry.hash.hex, reason: rejection.code.rawValue,
                                          detail: ["seq": .int(h.seq), "message": .string(rejection.message)]), at: at)

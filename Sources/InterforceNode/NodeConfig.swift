@@ -25,6 +25,9 @@ public struct NodeConfig: Sendable, Equatable {
     public var tlsCA: String?
     public var peers: [String] = []        // forces this node connects to
     public var syncIntervalSeconds: Int64 = 10
+    /// Below this much free space on the store's filesystem, `status` and `/healthz` warn (DiskSpace.swift).
+    public var diskWarningMegabytes: Int64 = 1024
+    public var diskWarningBytes: Int64 { diskWarningMegabytes << 20 }
 
     public init(force: String, feed: String, groups: [String] = [], maxSkewMillis: Int64 = Admission.defaultMaxSkewMillis) {
         self.force = force
@@ -46,13 +49,15 @@ public struct NodeConfig: Sendable, Equatable {
         if let tlsCA { o["tlsCA"] = .string(tlsCA) }
         if !peers.isEmpty { o["peers"] = .array(peers.map { .string($0) }) }
         o["syncIntervalSeconds"] = .int(syncIntervalSeconds)
+        o["diskWarningMegabytes"] = .int(diskWarningMegabytes)
         return .object(o)
     }
 
     public init(json: JSONValue, file: String) throws(NodeError) {
         guard let o = json.object else { throw NodeError("\(file): expected a JSON object") }
         let known: Set<String> = ["version", "force", "feed", "groups", "maxSkewMillis", "socketGroup", "authority",
-                                  "listen", "tlsCertificate", "tlsKey", "tlsCA", "peers", "syncIntervalSeconds"]
+                                  "listen", "tlsCertificate", "tlsKey", "tlsCA", "peers", "syncIntervalSeconds",
+                                  "diskWarningMegabytes"]
         for retired in ["defaultOfficer", "defaultPurpose"] where o[retired] != nil {
             throw NodeError("\(file): '\(retired)' is no longer used: officers are the Unix accounts registered with "
                             + "'interforce officer add', and every read states its own purpose; remove it")
@@ -103,6 +108,12 @@ public struct NodeConfig: Sendable, Equatable {
                 throw NodeError("\(file): 'syncIntervalSeconds' must be 1 to 3600")
             }
             syncIntervalSeconds = i
+        }
+        if let warning = o["diskWarningMegabytes"] {
+            guard let mb = warning.int, (0...1_048_576).contains(mb) else {
+                throw NodeError("\(file): 'diskWarningMegabytes' must be 0 to 1048576")
+            }
+            diskWarningMegabytes = mb
         }
     }
 }

@@ -21,11 +21,19 @@ public final class NodeService: Sendable {
 
 extension Node {
     /// Logs that the node started or stopped serving, with a signed checkpoint of the log head, so an auditor can
-    /// tell a gap in service from a gap in the log.
-    public func logLifecycle(_ kind: String, detail: JSONValue) throws {
-        try store.transaction {
-            try store.appendLog(LogEvent(kind: kind, author: config.feed, detail: detail), at: now())
-            try appendCheckpoint()
+    /// tell a gap in service from a gap in the log. On a full disk nothing is logged and the reason is returned:
+    /// the node still starts (and stops), in the degraded mode DiskSpace.swift describes.
+    @discardableResult
+    public func logLifecycle(_ kind: String, detail: JSONValue) throws -> String? {
+        do {
+            try store.transaction {
+                try store.appendLog(LogEvent(kind: kind, author: config.feed, detail: detail), at: now())
+                try appendCheckpoint()
+            }
+            return nil
+        } catch let error as SQLiteError where error.isDiskFull {
+            let space = disk().map { " (\($0.summary))" } ?? ""
+            return "the disk holding \(store.path) is full\(space): the \(kind) row could not be logged"
         }
     }
 }

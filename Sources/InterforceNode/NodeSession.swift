@@ -55,7 +55,8 @@ public struct NodeSession: NodeAPI, Sendable {
     public let uid: UInt32
 
     /// Runs `body` under the node's lock for the authenticated caller, after the policy allowed `operation`. A
-    /// record looked up by id that is not held, or that the caller may not see, is answered alike (``Unseen``).
+    /// record looked up by id that is not held, or that the caller may not see, is answered alike (``Unseen``). A
+    /// full disk (nothing was stored) is said as such, and for a read, that it was refused for its audit row.
     private func run<T: Sendable>(
         _ operation: LocalOperation, purpose: Purpose? = nil,
         _ body: (Node, Caller) throws -> T
@@ -63,18 +64,11 @@ public struct NodeSession: NodeAPI, Sendable {
         let began = DispatchTime.now().uptimeNanoseconds
         do {
             return try local.service.with { node in
-                try node.logUnseenSummaries(local.unseen.ended(before: node.now()))
-                let caller = try node.authenticate(uid: uid, nodeAccount: local.nodeAccount)
-                node.store.actor = caller.actor
-                defer { node.store.actor = nil }
-                if let permission = operation.permission {
-                    try node.enforce(caller, permission, operation, purpose: purpose)
-                }
                 do {
-                    return try body(node, caller)
-                } catch let unseen as Unseen {
-                    try node.logUnseen(unseen, caller, operation, purpose: purpose, in: local.unseen)
-                    throw Unseen.Answer(error: unseen.answer(to: caller))
+                    return try authorised(node, operation, purpose, body)
+                } catch let error as SQLiteError where error.isDiskFull {
+                    let read = operation.permission == .readRecords || operation.permission == .readLog
+                    throw APIError(.failed, node.diskFullMessage(read: read))
                 }
             }
         } catch let answer as Unseen.Answer {
@@ -82,6 +76,25 @@ public struct NodeSession: NodeAPI, Sendable {
             let ready = began + LocalNode.unseenAnswerNanoseconds, now = DispatchTime.now().uptimeNanoseconds
             if ready > now { Thread.sleep(forTimeInterval: Double(ready - now) / 1e9) }
             throw answer.error
+        }
+    }
+
+    /// `run`'s work under the lock: authenticate, ask the policy, do `body`, and log a lookup of a record unseen.
+    private func authorised<T>(
+        _ node: Node, _ operation: LocalOperation, _ purpose: Purpose?, _ body: (Node, Caller) throws -> T
+    ) throws -> T {
+        try node.logUnseenSummaries(local.unseen.ended(before: node.now()))
+        let caller = try node.authenticate(uid: uid, nodeAccount: local.nodeAccount)
+        node.store.actor = caller.actor
+        defer { node.store.actor = nil }
+        if let permission = operation.permission {
+            try node.enforce(caller, permission, operation, purpose: purpose)
+        }
+        do {
+            return try body(node, caller)
+        } catch let unseen as Unseen {
+            try node.logUnseen(unseen, caller, operation, purpose: purpose, in: local.unseen)
+            throw Unseen.Answer(error: unseen.answer(to: caller))
         }
     }
 
@@ -137,7 +150,9 @@ public struct NodeSession: NodeAPI, Sendable {
 
     public func status() throws -> StatusResponse {
         try run(.status) { node, _ in
-            StatusResponse(try node.status(), groups: node.config.groups, authority: node.config.authority)
+            StatusResponse(
+                try node.status(), groups: node.config.groups, authority: node.config.authority,
+                clock: try node.clockView(), disk: node.disk(), warnings: try node.warnings())
         }
     }
 
@@ -389,10 +404,12 @@ public struct NodeSession: NodeAPI, Sendable {
                     var lag: [String: Int64] = [:]
                     for (feed, seq) in mine where seq > p.vector[feed] ?? 0 { lag[feed] = seq - (p.vector[feed] ?? 0) }
                     for (feed, seq) in p.vector where seq > mine[feed] ?? 0 { lag[feed] = -(seq - (mine[feed] ?? 0)) }
+                    let clock = node.peerClock(p.peer)
                     return .init(
                         peer: p.peer, lastSuccess: p.lastSuccess, lastError: p.lastError,
                         lastErrorAt: p.lastErrorAt, entriesSent: p.entriesSent,
-                        entriesReceived: p.entriesReceived, lag: lag)
+                        entriesReceived: p.entriesReceived, lag: lag, clockOffsetMillis: clock.offset,
+                        futureClock: clock.refusal == nil ? nil : node.futureClockWarning(p.peer))
                 },
                 forks: try node.forks().map(ForkView.init))
         }

@@ -64,8 +64,9 @@ extension PeerAPI {
 }
 
 extension Node {
-    /// `GET /v1/feeds`: every feed's head seq and hash, the feeds this node holds fork evidence for, and the
-    /// installed membership version.
+    /// `GET /v1/feeds`: every feed's head seq and hash, the feeds this node holds fork evidence for, the
+    /// installed membership version, and this node's clock (`now`, Unix milliseconds) for the peer's estimate of
+    /// the offset between them (ClockOffsets.swift).
     public func feedsSummary() throws -> JSONValue {
         let heads = try store.feedHeads()
         return [
@@ -73,6 +74,7 @@ extension Node {
             "heads": .object(heads.mapValues { .string($0.hash.hex) }),
             "forked": .array(try store.forkedFeeds().map { .string($0) }),
             "membershipVersion": .int(membership?.version ?? 0),
+            "now": .int(now()),
         ]
     }
 }

@@ -84,7 +84,7 @@ public final class PeerAPI: Sendable {
                 return .member
             }
         } catch {
-            return .refuse(Self.error(500, "internal", "\(error)"))
+            return .refuse(failure(error))
         }
     }
 
@@ -94,8 +94,16 @@ public final class PeerAPI: Sendable {
         } catch let error as Rejection {
             return Self.error(400, error.code.rawValue, error.message)
         } catch {
-            return Self.error(500, "internal", "\(error)")
+            return failure(error)
         }
+    }
+
+    /// 503 `disk-full` when the store's disk is full (the request's log row could not be written, so nothing was
+    /// done or served); 500 `internal` for anything else.
+    private func failure(_ error: any Error) -> HTTPResponse {
+        guard let e = error as? SQLiteError, e.isDiskFull else { return Self.error(500, "internal", "\(error)") }
+        let message = (try? service.with { $0.diskFullMessage(read: false) }) ?? "the disk is full"
+        return Self.error(503, "disk-full", message)
     }
 
     /// Writes the summaries of every refusal still only counted: when `serve` stops.
@@ -120,7 +128,7 @@ public final class PeerAPI: Sendable {
 
     private func route(_ request: HTTPRequest) throws -> HTTPResponse {
         if let refusal = Self.unroutable(request) { return refusal.response }
-        if request.path == "/healthz" { return .text(200, "ok\n") }
+        if request.path == "/healthz" { return .text(200, try service.with { try $0.healthText() }) }
         let peer: String
         switch try authenticate(request) {
         case .success(let force): peer = force
@@ -290,7 +298,10 @@ public final class PeerAPI: Sendable {
     }
 
     private func metrics() throws -> HTTPResponse {
-        let (status, peers) = try service.with { node in (try node.status(), try node.store.peerRecords()) }
+        let (status, peers, clock, disk) = try service.with { node in
+            (try node.status(), try node.store.peerRecords().map { ($0, node.peerClock($0.peer)) }, try node.clockView(),
+             node.disk())
+        }
         var lines = [
             "# HELP interforce_entries Entries held.", "# TYPE interforce_entries gauge",
             "interforce_entries \(status.counts.entries)",
@@ -314,18 +325,57 @@ public final class PeerAPI: Sendable {
             "# HELP interforce_peer_last_success_seconds Unix time of the last successful sync per peer.",
             "# TYPE interforce_peer_last_success_seconds gauge",
         ]
-        for p in peers {
+        for (p, _) in peers {
             lines.append("interforce_peer_last_success_seconds{peer=\"\(p.peer)\"} \((p.lastSuccess ?? 0) / 1000)")
         }
         lines.append("# HELP interforce_peer_entries_sent_total Entries sent per peer.")
         lines.append("# TYPE interforce_peer_entries_sent_total counter")
-        for p in peers { lines.append("interforce_peer_entries_sent_total{peer=\"\(p.peer)\"} \(p.entriesSent)") }
+        for (p, _) in peers { lines.append("interforce_peer_entries_sent_total{peer=\"\(p.peer)\"} \(p.entriesSent)") }
+        lines += Self.metrics(clock, peers: peers.map { ($0.0.peer, $0.1.offset, $0.1.refusal != nil) }, disk: disk)
         return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")],
                             body: Array((lines.joined(separator: "\n") + "\n").utf8))
     }
 }
 
 extension PeerAPI {
+    /// The clock and disk figures (Node+Health.swift), in Prometheus text lines. A value not yet measured is left
+    /// out, not given as 0.
+    static func metrics(_ clock: ClockView, peers: [(peer: String, offset: Int64?, refused: Bool)], disk: DiskSpace?)
+        -> [String] {
+        var lines = [
+            "# HELP interforce_clock_offset_milliseconds This node's clock minus the median of its peers'.",
+            "# TYPE interforce_clock_offset_milliseconds gauge",
+        ]
+        if let offset = clock.offsetMillis { lines.append("interforce_clock_offset_milliseconds \(offset)") }
+        lines += [
+            "# HELP interforce_clock_writes_refused 1 while the clock is too far from the peers' to write.",
+            "# TYPE interforce_clock_writes_refused gauge",
+            "interforce_clock_writes_refused \(clock.writesRefused ? 1 : 0)",
+            "# HELP interforce_feed_head_ahead_milliseconds How far this node's feed head is ahead of its clock.",
+            "# TYPE interforce_feed_head_ahead_milliseconds gauge",
+            "interforce_feed_head_ahead_milliseconds \(clock.headAheadMillis)",
+            "# HELP interforce_peer_clock_offset_milliseconds A peer's clock minus this node's.",
+            "# TYPE interforce_peer_clock_offset_milliseconds gauge",
+        ]
+        for p in peers { if let o = p.offset { lines.append("interforce_peer_clock_offset_milliseconds{peer=\"\(p.peer)\"} \(o)") } }
+        lines += [
+            "# HELP interforce_peer_future_clock 1 while entries from the peer are refused as future-clock.",
+            "# TYPE interforce_peer_future_clock gauge",
+        ]
+        for p in peers { lines.append("interforce_peer_future_clock{peer=\"\(p.peer)\"} \(p.refused ? 1 : 0)") }
+        guard let disk else { return lines }
+        return lines + [
+            "# HELP interforce_disk_free_bytes Bytes free for the node on the store's filesystem.",
+            "# TYPE interforce_disk_free_bytes gauge", "interforce_disk_free_bytes \(disk.freeBytes)",
+            "# HELP interforce_disk_total_bytes Size of the store's filesystem.",
+            "# TYPE interforce_disk_total_bytes gauge", "interforce_disk_total_bytes \(disk.totalBytes)",
+            "# HELP interforce_disk_warning_bytes Free space below which the node warns (diskWarningMegabytes).",
+            "# TYPE interforce_disk_warning_bytes gauge", "interforce_disk_warning_bytes \(disk.warningBytes)",
+            "# HELP interforce_disk_full 1 while the disk is full: writes and reads are refused.",
+            "# TYPE interforce_disk_full gauge", "interforce_disk_full \(disk.state == .full ? 1 : 0)",
+        ]
+    }
+
     /// The HTTPS server's connection and memory figures, in Prometheus text lines.
     static func metrics(_ s: ServerStatistics) -> [String] {
         func family(_ name: String, _ type: String, _ help: String, _ samples: [(String, Int)]) -> [String] {

@@ -194,7 +194,7 @@ public final class Replicator: Sendable {
                 try service.with { node in try node.store.transaction { try node.store.notePeerSuccess(peer.force, at: node.now()) } }
                 return nil
             } catch {
-                let message = "\(error)"
+                let message = (try? service.with { $0.replicationMessage(error) }) ?? "\(error)"
                 try? service.with { node in try node.notePeerFailure(peer.force, message) }
                 return message
             }
@@ -207,9 +207,16 @@ public final class Replicator: Sendable {
             var membershipVersion: Int64 = 0
         }
 
-        /// `GET /v1/feeds`, every value checked: feed ids, seqs 1...maxSeq, head hashes, forked feed ids.
+        /// `GET /v1/feeds`, every value checked: feed ids, seqs 1...maxSeq, head hashes, forked feed ids. Its `now`
+        /// is a sample of the peer's clock (ClockOffsets.swift).
         private func fetchSummary() throws -> Summary {
+            let clock = try service.with { $0.now }
+            let sent = clock()
             let body = try call(ClientRequest(method: "GET", path: "/v1/feeds")).json
+            let received = clock()
+            if let peerNow = body["now"]?.int {
+                try service.with { $0.noteClock(peer: peer.force, peerNow: peerNow, sent: sent, received: received) }
+            }
             let bad = NodeError("peer \(peer.force): malformed /v1/feeds")
             guard let feeds = body["feeds"]?.object, let heads = body["heads"]?.object,
                   let forked = body["forked"]?.array, let version = body["membershipVersion"]?.int, version >= 0

@@ -29,7 +29,7 @@ enum PeersListCommand: Command {
 
 enum PeersStatusCommand: Command {
     static let name = "peers status"
-    static let abstract = "per peer: last success, last error, entries sent/received, lag per feed"
+    static let abstract = "per peer: last success, clock offset, last error, entries sent/received, lag per feed"
     static let usage = "peers status [-o table|json]"
     static let options = [outputOption]
     static let role = roleLine(.administer)
@@ -48,20 +48,30 @@ enum PeersStatusCommand: Command {
                     "entriesSent": .int(p.entriesSent), "entriesReceived": .int(p.entriesReceived),
                     "lag": .object(p.lag.mapValues { .int($0) }),
                     "forkedFeeds": .array(forked.map { .string($0) }),
+                    "clockOffsetMillis": p.clockOffsetMillis.map { .int($0) } ?? .null,
+                    "futureClock": p.futureClock.map { .string($0) } ?? .null,
                 ]
             }))
         } else {
-            printOut(table(["PEER", "LAST SUCCESS", "SENT", "RECEIVED", "LAG (+ they lack, - we lack)", "LAST ERROR"],
+            printOut(table(["PEER", "LAST SUCCESS", "CLOCK", "SENT", "RECEIVED", "LAG (+ they lack, - we lack)",
+                            "LAST ERROR"],
                            peers.map { p in
                 let lag = p.lag.keys.sorted().map { "\($0) \(p.lag[$0]! > 0 ? "+" : "")\(p.lag[$0]!)" }
-                return [p.peer, p.lastSuccess.map { ISOTime.format(millis: $0) } ?? "never", String(p.entriesSent),
+                return [p.peer, p.lastSuccess.map { ISOTime.format(millis: $0) } ?? "never",
+                        p.clockOffsetMillis.map(clockCell) ?? "-", String(p.entriesSent),
                         String(p.entriesReceived),
                         lag.isEmpty ? (forked.isEmpty ? "in step" : "forked") : lag.joined(separator: " "),
                         p.lastError.map { String($0.prefix(80)) } ?? "-"]
             }))
             for line in forkLines(status.forks) { printOut(line) }
+            for p in peers { if let why = p.futureClock { printOut(Terminal.text("FUTURE-CLOCK \(p.peer): " + why)) } }
         }
         return ExitCode.success
+    }
+
+    /// A peer's clock against ours: `+600.0 s` (ahead of ours) or `-0.2 s`.
+    static func clockCell(_ millis: Int64) -> String {
+        "\(millis < 0 ? "-" : "+")\(millis.magnitude / 1000).\(millis.magnitude % 1000 / 100) s"
     }
 }
 

@@ -1,6 +1,7 @@
 // `interforce serve`: runs the node in the foreground: the peer HTTPS server (mutual TLS), the local socket the
 // CLI talks to (the typed local API, docs/PROTOCOL.md §10), and one replication worker per configured peer.
-// SIGTERM or SIGINT stops it cleanly: workers finish their exchange, servers stop, the store is closed.
+// SIGTERM or SIGINT stops it cleanly: workers finish their exchange, servers stop, the store is closed. On a full
+// disk it starts and stops all the same, serving what needs no log row (DiskSpace.swift).
 
 import Foundation
 import InterforceCore
@@ -68,8 +69,11 @@ enum ServeCommand: Command {
         let local = try HTTPSServer(unixSocketPath: dir.socket, group: group, limits: localLimits,
                                     onAccountRefused: { localAPI.refusedConnection($0) },
                                     handler: { localAPI.handle($0) })
-        try service.with { try $0.logLifecycle("serve-start", detail: ["listen": .string("\(host):\(server.port)"),
-                                                                       "peers": .array(config.peers.map { .string($0) })]) }
+        let detail: JSONValue = ["listen": .string("\(host):\(server.port)"), "peers": .array(config.peers.map { .string($0) })]
+        if let problem = try service.with({ try $0.logLifecycle("serve-start", detail: detail) }) {
+            printErr("interforce: \(problem); serving in degraded mode: status, peers status, /healthz and /metrics "
+                     + "answer; writes, reads and replication are refused until space is freed")
+        }
         replicator.start()
         let checkpoints = CheckpointTimer(service: service, everySeconds: 300)
         checkpoints.start()
@@ -83,10 +87,14 @@ enum ServeCommand: Command {
         replicator.stop()
         server.stop()
         local.stop()
-        try api.flush()  // the summaries of refusals only counted so far
-        try localNode.flush()  // and of lookups of records not seen
-        try localAPI.flush()  // and of connections refused on the local socket
-        try service.with { try $0.logLifecycle("serve-stop", detail: ["signal": .int(Int64(received))]) }
+        // The summaries of refusals only counted so far, of lookups of records not seen, and of connections refused
+        // on the local socket.
+        for (what, flush) in [("refusal", api.flush), ("lookup", localNode.flush), ("local refusal", localAPI.flush)] {
+            do { try flush() } catch { printErr("interforce: the \(what) summaries could not be logged: \(error)") }
+        }
+        if let problem = try service.with({ try $0.logLifecycle("serve-stop", detail: ["signal": .int(Int64(received))]) }) {
+            printErr("interforce: \(problem)")
+        }
         return ExitCode.success
     }
 }

@@ -128,8 +128,10 @@ import Testing
         let after = try files.map { try Data(contentsOf: URL(fileURLWithPath: data + "/" + $0)) }
         #expect(before == after, "a refused init changes nothing")
         #expect(files.allSatisfy { mode(data + "/" + $0) == 0o600 })
+        // The store keeps its -wal and -shm files (persistent WAL), owner-only too.
         let listing = try FileManager.default.contentsOfDirectory(atPath: data).sorted()
-        #expect(listing == files, "\(listing)")
+        #expect(listing == (files + ["store.db-shm", "store.db-wal"]).sorted(), "\(listing)")
+        #expect(["store.db-shm", "store.db-wal"].allSatisfy { mode(data + "/" + $0) == 0o600 })
     }
 
     @Test(arguments: [(0o777, "group and others"), (0o770, "its group"), (0o703, "others")])

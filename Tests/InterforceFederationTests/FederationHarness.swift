@@ -11,6 +11,12 @@
 // full pipe does). `shutdown()`, called by `deinit` whatever way a test ends, sends SIGTERM to every child still
 // running and SIGKILL 5 s later, so no process outlives its test. Each federation has its own directory and ports,
 // so tests run in parallel.
+//
+// The fault suite (Faults/) places nodes elsewhere: at an address inside a network namespace (`hosts`), under a
+// wrapper command (`start(_:wrapper:)`: `ip netns exec`, `faketime`), in a data directory of its choosing
+// (`dataDirectories`, a small tmpfs), and kills them with SIGKILL (`crash`). It can also drive another build of
+// the CLI (`binary`), such as the one from before issue 9's fix, whose commands still took `--officer` instead
+// of knowing the officer from the account (`legacyCLI`).
 
 import Foundation
 import InterforceCore
@@ -54,7 +60,8 @@ final class Federation {
         let publicKey: String
         let certificate: String
         let key: String
-        var url: String { "https://127.0.0.1:\(port)" }
+        let host: String
+        var url: String { "https://\(host):\(port)" }
         var socket: String { data + "/node.sock" }
         var store: String { data + "/store.db" }
     }
@@ -76,24 +83,34 @@ final class Federation {
     private var children: [Process] = []
     private var runs = 0
     private let environment: [String: String]
+    /// The `interforce` executable every command and `serve` runs.
+    let binary: String
+    /// Whether `binary` predates officers as Unix accounts: no `officer add`, and writes name the officer with
+    /// INTERFORCE_OFFICER.
+    let legacyCLI: Bool
 
     /// Creates the PKI, initialises one node per entry of `nodes` (force and groups), links them (`links` both
     /// ways, `oneWay` from the first to the second only), issues and installs membership version 1, and starts
     /// every node unless `start` is false.
+    /// `hosts` gives a node's address (default 127.0.0.1), `dataDirectories` its data directory, `settings` more
+    /// config.json settings for every node; `pkiWrapper` is a command pki.sh runs under.
     init(_ nodes: [(force: String, groups: [String])], links: [(String, String)] = [],
          oneWay: [(String, String)] = [], syncIntervalSeconds: Int = 2, socketGroup: String? = nil,
-         start: Bool = true) throws {
+         start: Bool = true, binary: String = Fixtures.executable, hosts: [String: String] = [:],
+         dataDirectories: [String: String] = [:], settings: [String: Any] = [:], pkiWrapper: [String] = []) throws {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("INTERFORCE_") }
         env["HOME"] = tmp.path
         env["NO_COLOR"] = "1"
         environment = env
+        self.binary = binary
+        legacyCLI = try ChildProcess.run(binary, ["officer", "list", "--help"]).status != 0
         self.syncIntervalSeconds = syncIntervalSeconds
         forces = nodes.map(\.force)
         pkiDirectory = tmp.file("pki")
         try FileManager.default.createDirectory(atPath: pkiDirectory, withIntermediateDirectories: true)
 
         // PKI: the federation CA, the authority's Ed25519 key, a TLS certificate per force.
-        let pki = try TestPKI(directory: pkiDirectory)
+        let pki = try TestPKI(directory: pkiDirectory, wrapper: pkiWrapper)
         try TestPKI.pki(["authority", pkiDirectory])
         var peers: [String: [String]] = [:]
         for (a, b) in links {
@@ -105,22 +122,26 @@ final class Federation {
         for node in nodes {
             let (certificate, key) = try pki.node(node.force)
             let port = try Self.freePort()
-            let data = tmp.file(node.force)
+            let data = dataDirectories[node.force] ?? tmp.file(node.force)
+            let host = hosts[node.force] ?? "127.0.0.1"
             var args = ["init", "--force", node.force, "--authority", pkiDirectory + "/authority.pub.pem",
-                        "--listen", "127.0.0.1:\(port)", "--tls-cert", certificate, "--tls-key", key,
+                        "--listen", "\(host):\(port)", "--tls-cert", certificate, "--tls-key", key,
                         "--tls-ca", pki.caCertificate, "-o", "json"]
             args += node.groups.flatMap { ["--group", $0] }
             args += (peers[node.force] ?? []).flatMap { ["--peer", $0] }
-            let info = try require(run(Fixtures.executable, args, extra: ["INTERFORCE_DATA": data])).object()
+            let info = try require(run(binary, args, extra: ["INTERFORCE_DATA": data])).object()
             let member = Member(force: node.force, groups: node.groups, port: port, data: data,
                                 feed: try #require(info["feed"] as? String),
                                 publicKey: try #require(info["publicKey"] as? String),
-                                certificate: certificate, key: key)
+                                certificate: certificate, key: key, host: host)
             members[node.force] = member
-            try setConfig(member, ["syncIntervalSeconds": syncIntervalSeconds, "socketGroup": socketGroup])
-            try ok(node.force, ["officer", "add", currentAccountName, "--collar", Self.officer(node.force),
-                                "--name", "Test Officer", "--role", "officer,analyst,supervisor,auditor",
-                                "--clearance", "OFFICIAL-SENSITIVE"])
+            try setConfig(member, ["syncIntervalSeconds": syncIntervalSeconds, "socketGroup": socketGroup]
+                          .merging(settings.mapValues { Optional($0) }) { $1 })
+            if !legacyCLI {
+                try ok(node.force, ["officer", "add", currentAccountName, "--collar", Self.officer(node.force),
+                                    "--name", "Test Officer", "--role", "officer,analyst,supervisor,auditor",
+                                    "--clearance", "OFFICIAL-SENSITIVE"])
+            }
             let description = try ok(node.force, ["membership", "describe", "--name", "\(node.force) police",
                                                   "--endpoint", member.url]).stdout
             let file = tmp.file("\(node.force).member.json")
@@ -159,23 +180,26 @@ final class Federation {
     /// `--revoke-key HEX@TIME`), then `membership sign`. Returns the signed document's path.
     func issueMembership(version: Int, extra: [String] = []) throws -> String {
         let unsigned = tmp.file("membership-v\(version).json"), signed = tmp.file("membership-v\(version).signed.json")
-        try require(run(Fixtures.executable, ["membership", "create", "--federation", Self.federationName,
+        try require(run(binary, ["membership", "create", "--federation", Self.federationName,
                                               "--version", String(version)]
                         + forces.flatMap { ["--member", tmp.file("\($0).member.json")] } + extra + ["--out", unsigned]))
-        try require(run(Fixtures.executable, ["membership", "sign", unsigned,
+        try require(run(binary, ["membership", "sign", unsigned,
                                               "--authority-key", pkiDirectory + "/authority.key", "--out", signed]))
         return signed
     }
 
     // MARK: Processes
 
-    /// Starts `interforce serve` for `force` and waits until its local socket and its HTTPS port answer.
-    func start(_ force: String) throws {
+    /// Starts `interforce serve` for `force` (under `wrapper`, a command and its arguments, when given) and waits
+    /// until its local socket and (for a node on loopback) its HTTPS port answer.
+    func start(_ force: String, wrapper: [String] = []) throws {
         let m = member(force)
         precondition(servers[force] == nil, "\(force) is already running")
         starts[force, default: 0] += 1
         let label = "\(force).serve-\(starts[force]!)"
-        let process = try launch(Fixtures.executable, ["serve"], extra: ["INTERFORCE_DATA": m.data], label: label)
+        let command = wrapper + [binary, "serve"]
+        let process = try launch(command[0], Array(command.dropFirst()), extra: ["INTERFORCE_DATA": m.data],
+                                 label: label)
         servers[force] = process
         do {
             try waitUntil(timeout: 30, "\(force) to serve on \(m.url) and \(m.socket)") {
@@ -205,6 +229,17 @@ final class Federation {
         #expect(!FileManager.default.fileExists(atPath: member(force).socket), "a stopped node removes its socket")
     }
 
+    /// Kills the node's `serve` with SIGKILL (no chance to finish anything) and waits for it to be gone.
+    func crash(_ force: String) throws {
+        let removed = servers.removeValue(forKey: force)
+        let process = try #require(removed, "\(force) is not running")
+        kill(process.processIdentifier, SIGKILL)
+        #expect(wait(process, seconds: 20), "serve for \(force) did not die of SIGKILL")
+    }
+
+    /// Whether the node's `serve` is running (a node that exited by itself counts as not running).
+    func isRunning(_ force: String) -> Bool { servers[force]?.isRunning ?? false }
+
     /// Freezes (SIGSTOP) or thaws (SIGCONT) a running node, to stand in for a peer that hangs.
     func signal(_ force: String, _ signal: Int32) {
         if let process = servers[force] { kill(process.processIdentifier, signal) }
@@ -230,17 +265,21 @@ final class Federation {
         servers = [:]
     }
 
-    /// Whether the node answers on its HTTPS port (/healthz, verified against the federation CA) and on its
-    /// local socket (any answer at all).
+    /// Whether the node answers on its HTTPS port (/healthz, verified against the federation CA; only for a node on
+    /// loopback, which this process can reach) and on its local socket (any answer at all). `serve` opens its
+    /// HTTPS port before its socket.
     private func isServing(_ m: Member) -> Bool {
         guard FileManager.default.fileExists(atPath: m.socket) else { return false }
         var policy = ClientPolicy()
         policy.connectTimeoutMilliseconds = 500
         policy.totalTimeoutMilliseconds = 2000
         policy.retries = 0
-        guard let https = try? PeerClient(baseURL: m.url, tls: tls(m.force), policy: policy),
-              let health = try? https.send(ClientRequest(method: "GET", path: "/healthz")), health.status == 200,
-              let local = try? PeerClient(unixSocketPath: m.socket, policy: policy),
+        if m.host == "127.0.0.1" {
+            guard let https = try? PeerClient(baseURL: m.url, tls: tls(m.force), policy: policy),
+                  let health = try? https.send(ClientRequest(method: "GET", path: "/healthz")), health.status == 200
+            else { return false }
+        }
+        guard let local = try? PeerClient(unixSocketPath: m.socket, policy: policy),
               (try? local.send(ClientRequest(method: "GET", path: "/"))) != nil
         else { return false }
         return true
@@ -327,14 +366,21 @@ final class Federation {
 
     /// The environment of an officer at `force`'s node.
     func officerEnvironment(_ force: String) -> [String: String] {
-        ["INTERFORCE_DATA": member(force).data, "INTERFORCE_PURPOSE": Self.purpose]
+        var env = ["INTERFORCE_DATA": member(force).data, "INTERFORCE_PURPOSE": Self.purpose]
+        if legacyCLI { env["INTERFORCE_OFFICER"] = Self.officer(force) }
+        return env
+    }
+
+    /// The whole environment a CLI run at `force`'s node gets (for runs from other threads, through ChildProcess).
+    func cliEnvironment(_ force: String) -> [String: String] {
+        environment.merging(officerEnvironment(force)) { $1 }
     }
 
     /// `interforce ARGS` at `force`'s node (through its socket when it serves), as the test's account or `account`.
     @discardableResult
     func cli(_ force: String, _ arguments: [String], timeout: Double = 60, as account: TestAccount? = nil,
              stdin: String? = nil, in directory: String? = nil, environment: [String: String] = [:]) throws -> RunResult {
-        try run(Fixtures.executable, arguments, extra: officerEnvironment(force).merging(environment) { $1 },
+        try run(binary, arguments, extra: officerEnvironment(force).merging(environment) { $1 },
                 timeout: timeout, as: account, stdin: stdin, in: directory)
     }
 

@@ -31,7 +31,8 @@ import Testing
         }
 
         let health = try get("/healthz")
-        #expect(health.status == "200" && health.body == "ok\n", "\(health)")
+        #expect(health.status == "200" && health.body.hasPrefix("ok\ndisk: ") && health.body.contains("\nclock: "),
+                "\(health)")
 
         let metrics = try get("/metrics")
         #expect(metrics.status == "200" && metrics.type.hasPrefix("text/plain"), "\(metrics)")
@@ -56,8 +57,10 @@ import Testing
         let feeds = try get("/v1/feeds")
         #expect(feeds.status == "200", "\(feeds)")
         let feedsBody = try json(feeds.body)
-        #expect(Set(feedsBody.keys) == ["feeds", "heads", "forked", "membershipVersion"]
+        #expect(Set(feedsBody.keys) == ["feeds", "heads", "forked", "membershipVersion", "now"]
                 && int(feedsBody["membershipVersion"]) == 1, "\(feeds.body)")
+        let now = Int(Date().timeIntervalSince1970 * 1000)
+        #expect(abs((int(feedsBody["now"]) ?? 0) - now) < 60_000, "now is the node's clock: \(feeds.body)")
         let vector = intMap(feedsBody["feeds"])
         #expect(vector == [hampshire.feed: 1], "\(feeds.body)")
         #expect(vector == intMap(try fed.status("surrey")["versionVector"]))

@@ -310,6 +310,9 @@ public final class Database {
     /// - `synchronous=FULL`: in WAL mode, every commit is fsynced, so a committed transaction
     ///   survives power loss. https://sqlite.org/pragma.html#pragma_synchronous
     /// - `foreign_keys=ON`: enforce `REFERENCES` clauses. https://sqlite.org/pragma.html#pragma_foreign_keys
+    /// - `SQLITE_FCNTL_PERSIST_WAL`: the -wal and -shm files are kept when the last connection closes, so the
+    ///   store opens again on a disk with no space left (creating -shm needs 32 KiB; without it even reads fail
+    ///   with SQLITE_IOERR). https://sqlite.org/c3ref/c_fcntl_begin_atomic_write.html#sqlitefcntlpersistwal
     ///
     /// An in-memory database cannot use WAL and stays in `memory` journal mode.
     public func configureForStore(busyTimeoutMilliseconds: Int32 = 5000) throws {
@@ -319,6 +322,10 @@ public final class Database {
         if !Self.isTemporary(path), journalMode.textValue?.lowercased() != "wal" {
             throw SQLiteError.misuse("journal_mode is still \(journalMode.textValue ?? "unknown"), not wal",
                                      sql: "PRAGMA journal_mode=WAL")
+        }
+        if !Self.isTemporary(path) {
+            var persist: Int32 = 1
+            _ = try check(sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist), sql: nil)
         }
         try execute("PRAGMA synchronous=FULL")
         guard try pragma("PRAGMA synchronous") == .int(2) else {

@@ -44,6 +44,10 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     /// `SQLITE_READONLY` or one of its extended codes: a write on a read-only connection or file.
     public var isReadOnly: Bool { primaryCode == SQLITE_READONLY }
 
+    /// `SQLITE_FULL`: the disk is full; the statement failed and its transaction was undone.
+    /// https://sqlite.org/rescode.html#full
+    public var isDiskFull: Bool { primaryCode == SQLITE_FULL }
+
     public var description: String {
         var text = "SQLite error \(code)"
         if let name = sqlite3_errstr(code) {

@@ -100,7 +100,7 @@ public final class PeerClient: Sendable {
     ///
     /// 2xx, 3xx (redirects are not followed) and 4xx other than 429 are returned as responses. Connection
     /// errors, timeouts, 429 and 5xx are retried up to `policy.retries` times; when they run out, a 429/5xx
-    /// becomes `TransportError(.http)` with its status. TLS failures and too-large bodies fail at once.
+    /// becomes `TransportError(.http)` with its status and the start of its body. TLS failures and too-large bodies fail at once.
     public func send(_ request: ClientRequest) throws(TransportError) -> ClientResponse {
         try validate(request)
         let lines = try headerLines(for: request)
@@ -115,8 +115,8 @@ public final class PeerClient: Sendable {
                 guard response.status == 429 || (500...599).contains(response.status) else { return response }
                 guard attempt < attempts else {
                     throw TransportError(kind: .http, message: "\(peerName): HTTP \(response.status) "
-                                         + "after \(attempts) attempt\(attempts == 1 ? "" : "s")",
-                                         status: response.status)
+                                         + "after \(attempts) attempt\(attempts == 1 ? "" : "s")"
+                                         + Self.excerpt(response.body), status: response.status)
                 }
                 retryAfter = response.headers["retry-after"].flatMap { Int($0) }
             case .failure(let error):
@@ -128,6 +128,14 @@ public final class PeerClient: Sendable {
             // The lock is not held while sleeping, so `connectionsOpened` and other threads are not stalled.
             Self.sleep(milliseconds: backoffMilliseconds(beforeRetry: attempt - 1, retryAfterSeconds: retryAfter))
         }
+    }
+
+    /// What the server said, for the error: `: ` and at most 300 bytes of the body with anything but printable
+    /// ASCII replaced by `?` (the body is the peer's, as hostile as any input); empty for an empty body.
+    static func excerpt(_ body: [UInt8]) -> String {
+        guard !body.isEmpty else { return "" }
+        let shown = body.prefix(300).map { (0x20...0x7e).contains($0) ? Character(UnicodeScalar($0)) : "?" }
+        return ": " + String(shown) + (body.count > 300 ? "..." : "")
     }
 
     // MARK: One attempt
