@@ -109,7 +109,7 @@ func parallelVerifySeconds(_ envelopes: [EntryEnvelope], cores: Int) -> (seconds
     counts.initialize(repeating: 0)
     defer { counts.deallocate() }
     let slice = (envelopes.count + cores - 1) / cores
-    let shared = nonisolated(unsafe) counts
+    nonisolated(unsafe) let shared = counts
     let (_, seconds) = timed {
         DispatchQueue.concurrentPerform(iterations: cores) { c in
             var ok = 0
