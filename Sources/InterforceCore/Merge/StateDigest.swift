@@ -5,7 +5,7 @@
 // is the sum of every record's term modulo 2^256, and the digest is SHA-256 of the sum's 32 big-endian bytes. The
 // sum does not depend on the order records are visited in, and a write changes it by (new term - old term), so the
 // node keeps it in the store and the digest costs the same at a million records as at one. The empty store's sum is
-// zero. docs/DATA-MODEL.md §10 has the definition for an independent checker.
+// zero. docs/DATA-MODEL.md §9 has the definition for an independent checker.
 
 public enum StateDigest {
     /// One record's term.
