@@ -90,12 +90,14 @@ extension Node {
     func query(_ q: RecordQuery, _ caller: Caller, _ purpose: Purpose) throws -> [RecordState] {
         var results: [RecordState] = []
         var page = q
-        page.limit = max(q.limit, 200)  // pages large enough that many hidden records cost few round trips
         while results.count < q.limit {
             let batch = try store.search(page)
             results += batch.filter { mayRead(caller, $0) }.prefix(q.limit - results.count)
             guard batch.count == page.limit, let last = batch.last else { break }
             page.after = (last.updated?.clock.time ?? 0, last.id)
+            // The first page is the limit (a caller who may read everything needs no more); later pages grow, so
+            // many hidden records cost few round trips.
+            page.limit = min(page.limit * 2, 2_000)
         }
         var filters: [String: JSONValue] = ["limit": .int(Int64(q.limit))]
         if let t = q.text { filters["text"] = .string(t) }

@@ -279,9 +279,10 @@ public final class PeerAPI: Sendable {
                 results[i] = ["outcome": "rejected", "reason": .string(error.code.rawValue), "message": .string(error.message)]
             }
         }
+        let batch = PreparedBatch(parsed)   // signatures checked on every core, before the node's lock
         let (outcomes, accepted) = try service.with { node -> ([IngestOutcome], Int) in
             for failure in parseFailures { try node.logRejection(failure, peer: peer) }
-            let outcomes = try node.ingest(parsed, peer: peer)
+            let outcomes = try node.ingest(batch, peer: peer)
             let accepted = outcomes.filter { if case .accepted = $0 { true } else { false } }.count
             try node.logBatch("batch-received", peer: peer, count: items.count, accepted: accepted,
                               bytes: request.body.count,

@@ -361,8 +361,9 @@ public final class Replicator: Sendable {
                 guard !items.isEmpty else { return .done }   // the peer cannot serve us further positions
                 var deliveries: [Delivery] = []
                 for item in items { deliveries.append(try Delivery(json: item)) }
+                let batch = PreparedBatch(deliveries)   // signatures checked on every core, before the node's lock
                 try service.with { node in
-                    let outcomes = try node.ingest(deliveries, peer: peer.force)
+                    let outcomes = try node.ingest(batch, peer: peer.force)
                     let accepted = outcomes.filter { if case .accepted = $0 { true } else { false } }.count
                     try node.logBatch("batch-received", peer: peer.force, count: items.count, accepted: accepted,
                                       bytes: size, micros: Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000))

@@ -32,6 +32,10 @@ struct SizeResult {
     var mergingCreates = 0
     var exportSeconds = 0.0
     var verifySeconds = 0.0, signSeconds = 0.0
+    /// Raw verify of the same entries on every core at once, and how many cores that was.
+    var verifyParallelSeconds = 0.0, cores = 1
+    /// Canonical header + payload bytes of all N entries: the raw size the store holds them in.
+    var canonicalBytes: Int64 = 0
     var ingestSeconds = 0.0, ingestBatches = Samples()
     var digestsMatch = false
     var records: Int64 = 0, entries: Int64 = 0
@@ -121,6 +125,13 @@ struct SizeRun {
             }
         }
         guard verified == n else { throw BenchError("\(n - verified) exported signatures did not verify") }
+        r.cores = ProcessInfo.processInfo.activeProcessorCount
+        let parallel = parallelVerifySeconds(envelopes, cores: r.cores)
+        r.verifyParallelSeconds = parallel.seconds
+        guard parallel.verified == n else { throw BenchError("\(n - parallel.verified) signatures did not verify") }
+        r.canonicalBytes = envelopes.reduce(0) { total, e in
+            total + Int64(e.entry.canonicalHeader.count) + (e.payload.map { Int64($0.canonicalBytes.count) } ?? 0)
+        }
         let scratchKey = SecretKey.generate()
         (_, r.signSeconds) = timed {
             // crypto_sign_detached is an opaque C call, so the optimiser cannot drop it even though we discard it.

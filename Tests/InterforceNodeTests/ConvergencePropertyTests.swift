@@ -283,6 +283,17 @@ struct ConvergencePropertyTests {
                 try checkOwnership(state, entries: entries.map(\.entry), seed: seed)
             }
         }
+        // The digest kept on every write equals the one computed from every record, and replicas holding the same
+        // entries report the same digest.
+        var digests: [Set<String>: SHA256Digest] = [:]
+        for (n, node) in nodes.enumerated() {
+            let kept = try node.store.stateDigest()
+            try #require(kept == (try node.store.recomputedStateDigest()),
+                         "seed \(seed): \(node.config.force)'s kept state digest differs from a full recomputation")
+            let key = Set(heldBy[n].keys)
+            if let other = digests[key] { try #require(other == kept, "seed \(seed): same entries, different digests") }
+            digests[key] = kept
+        }
     }
 
     /// The ownership rule, checked against the entries a replica holds.
