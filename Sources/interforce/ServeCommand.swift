@@ -42,6 +42,8 @@ enum ServeCommand: Command {
             throw NodeError("\(dir.config): 'listen' must be host:port, e.g. 127.0.0.1:7401")
         }
         let host = String(listen[..<colon])
+        try NodeCertificate.check(certificateFile: cert, caFile: ca, force: config.force,
+                                  serverName: Replicator.serverName(of: config.force))
         guard let membership = node.membership else {
             throw NodeError("no membership installed: run 'interforce membership install FILE' first")
         }
