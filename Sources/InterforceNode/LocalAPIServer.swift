@@ -145,6 +145,7 @@ extension NodeAPI {
         case .sync: return try sync(decode(SyncRequest.self)).json
         case .membershipInstall: return try installMembership(decode(MembershipInstallRequest.self)).json
         case .trustAdd: return try trust(decode(TrustRequest.self)).json
+        case .peersChange: return try changePeers(decode(PeersChangeRequest.self)).json
         case .officerAdd: return try addOfficer(decode(OfficerAddRequest.self)).json
         case .officerDisable: return try disableOfficer(decode(OfficerDisableRequest.self)).json
         case .officerShow: return try showOfficer(decode(OfficerShowRequest.self)).json

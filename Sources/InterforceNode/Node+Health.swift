@@ -124,6 +124,10 @@ extension Node {
         for peer in clocks.refusals.keys.sorted() {
             out.append(futureClockWarning(peer))
         }
+        out += nonMemberPeerWarnings()
+        for (peer, refused) in refusedMemberships.sorted(by: { $0.key < $1.key }) {
+            out.append("\(peer) offers membership version \(refused.version), which this node refused: \(refused.reason)")
+        }
         if let disk = disk() {
             switch disk.state {
             case .full:

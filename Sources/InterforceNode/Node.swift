@@ -61,7 +61,8 @@ public struct NodeStatus: Sendable {
 }
 
 public final class Node {
-    public let config: NodeConfig
+    /// Changes only by `changePeers` (Node+Peers.swift), which rewrites config.json with it.
+    public internal(set) var config: NodeConfig
     /// The store is the node's alone: callers go through the local API (NodeAPI.swift), which applies the policy.
     let store: Store
     let secretKey: SecretKey
@@ -75,6 +76,11 @@ public final class Node {
     public internal(set) var storeAltered: String?
     /// The peers' clocks as measured while serving (ClockOffsets.swift, Node+Health.swift).
     var clocks = ClockOffsets()
+    /// Membership versions peers offered that this node refused to adopt, by peer: the version and why (shown as
+    /// a warning until the peer offers another version or this node installs a newer one).
+    var refusedMemberships: [String: (version: Int64, reason: String)] = [:]
+    /// The config.json the node was opened from (nil for a node built in memory, as tests do).
+    var configFile: String?
 
     public static let wallClock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
@@ -122,6 +128,7 @@ public final class Node {
         try SecureFile.createNew(dir.config, Array((config.json.prettyText() + "\n").utf8))
         let store = try Store(path: dir.store)
         let node = try Node(config: config, store: store, secretKey: key, now: now)
+        node.configFile = dir.config
         try store.transaction {
             try store.appendLog(LogEvent(kind: "init", author: config.feed,
                                          detail: ["force": .string(force), "key": .string(key.publicKey.hex)]),
@@ -150,7 +157,9 @@ public final class Node {
             throw NodeError("\(dir.key): expected a 32-byte Ed25519 seed in hex")
         }
         guard SecureFile.exists(dir.store) else { throw NodeError("\(dir.store) is missing") }
-        return try Node(config: config, store: try Store(path: dir.store), secretKey: key, now: now)
+        let node = try Node(config: config, store: try Store(path: dir.store), secretKey: key, now: now)
+        node.configFile = dir.config
+        return node
     }
 
     // MARK: Authoring

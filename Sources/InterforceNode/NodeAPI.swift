@@ -48,6 +48,7 @@ public protocol NodeAPI {
     func sync(_ request: SyncRequest) throws -> SyncResult
     func installMembership(_ request: MembershipInstallRequest) throws -> MembershipInstallResult
     func trust(_ request: TrustRequest) throws -> TrustResult
+    func changePeers(_ request: PeersChangeRequest) throws -> PeersChangeResult
 
     // Officers
     func addOfficer(_ request: OfficerAddRequest) throws -> OfficerResponse
@@ -81,6 +82,7 @@ public enum LocalOperation: String, CaseIterable, Sendable {
     case sync
     case membershipInstall = "membership-install"
     case trustAdd = "trust-add"
+    case peersChange = "peers-change"
     case officerAdd = "officer-add"
     case officerDisable = "officer-disable"
     case officerShow = "officer-show"
@@ -98,7 +100,7 @@ public enum LocalOperation: String, CaseIterable, Sendable {
         case .auditLog, .auditExport, .auditNext: .readLog
         case .auditVerify: .verify
         case .entriesIngest, .auditCheckpoint, .peersList, .peersStatus, .sync, .membershipInstall, .trustAdd,
-            .officerAdd, .officerDisable, .officerList:
+            .peersChange, .officerAdd, .officerDisable, .officerList:
             .administer
         }
     }
@@ -107,7 +109,7 @@ public enum LocalOperation: String, CaseIterable, Sendable {
     public var isWrite: Bool {
         [
             .recordNew, .recordUpdate, .recordErase, .entriesIngest, .auditCheckpoint, .membershipInstall, .trustAdd,
-            .officerAdd, .officerDisable,
+            .peersChange, .officerAdd, .officerDisable,
         ].contains(self)
     }
 }

@@ -399,19 +399,32 @@ public struct NodeSession: NodeAPI, Sendable {
     public func peersStatus() throws -> PeersStatusResponse {
         try run(.peersStatus) { node, _ in
             let mine = try node.store.versionVector()
+            let records = Dictionary(try node.store.peerRecords().map { ($0.peer, $0) }, uniquingKeysWith: { a, _ in a })
+            let forces = Set(records.keys).union(node.config.peers).sorted()
+            let active = Set(node.activePeers().map(\.force))
             return PeersStatusResponse(
-                peers: try node.store.peerRecords().map { p in
+                peers: try forces.map { force in
+                    let p = records[force]
+                    let theirs = p?.vector ?? [:]
                     var lag: [String: Int64] = [:]
-                    for (feed, seq) in mine where seq > p.vector[feed] ?? 0 { lag[feed] = seq - (p.vector[feed] ?? 0) }
-                    for (feed, seq) in p.vector where seq > mine[feed] ?? 0 { lag[feed] = -(seq - (mine[feed] ?? 0)) }
-                    let clock = node.peerClock(p.peer)
+                    for (feed, seq) in mine where seq > theirs[feed] ?? 0 { lag[feed] = seq - (theirs[feed] ?? 0) }
+                    for (feed, seq) in theirs where seq > mine[feed] ?? 0 { lag[feed] = -(seq - (mine[feed] ?? 0)) }
+                    let clock = node.peerClock(force)
+                    let link = active.contains(force) ? "peer" : (node.config.peers.contains(force) ? "not-a-member" : "former")
+                    let reachable: Bool? = p.flatMap { p in
+                        p.lastSuccess == nil && p.lastErrorAt == nil ? nil : (p.lastSuccess ?? 0) >= (p.lastErrorAt ?? 0)
+                    }
                     return .init(
-                        peer: p.peer, lastSuccess: p.lastSuccess, lastError: p.lastError,
-                        lastErrorAt: p.lastErrorAt, entriesSent: p.entriesSent,
-                        entriesReceived: p.entriesReceived, lag: lag, clockOffsetMillis: clock.offset,
-                        futureClock: clock.refusal == nil ? nil : node.futureClockWarning(p.peer))
+                        peer: force, lastSuccess: p?.lastSuccess, lastError: p?.lastError,
+                        lastErrorAt: p?.lastErrorAt, entriesSent: p?.entriesSent ?? 0,
+                        entriesReceived: p?.entriesReceived ?? 0, lag: lag, clockOffsetMillis: clock.offset,
+                        futureClock: clock.refusal == nil ? nil : node.futureClockWarning(force), link: link,
+                        reachable: reachable, entriesBehind: lag.values.filter { $0 > 0 }.reduce(0, +),
+                        entriesAhead: -lag.values.filter { $0 < 0 }.reduce(0, +),
+                        lagMillis: try node.oldestHeldSince(lacking: theirs).map { node.now() - $0 })
                 },
-                forks: try node.forks().map(ForkView.init))
+                forks: try node.forks().map(ForkView.init),
+                warnings: try node.warnings().filter { w in forces.contains { w.hasPrefix("peer '\($0)'") || w.hasPrefix("\($0) offers") } })
         }
     }
 
@@ -427,14 +440,15 @@ public struct NodeSession: NodeAPI, Sendable {
     }
 
     public func installMembership(_ request: MembershipInstallRequest) throws -> MembershipInstallResult {
-        pushed(
+        defer { try? local.replicator?.reconcile() }   // peers follow the membership, at once
+        return pushed(
             try run(.membershipInstall) { node, caller in
                 let previous = node.membership?.version
                 return try once(
                     .membershipInstall, request.requestId, request.json, node, caller,
                     check: {
-                        // A document that does not verify is refused and logged here, outside the remembered write,
-                        // so the refusal's log row is not rolled back with it.
+                        // A document that does not verify, or undoes a revocation, is refused and logged here,
+                        // outside the remembered write, so the refusal's log row is not rolled back with it.
                         if !node.verifiesMembership(request.membership) {
                             _ = try node.installMembership(
                                 request.membership, source: nil, officer: caller.officer?.collar)
@@ -462,6 +476,19 @@ public struct NodeSession: NodeAPI, Sendable {
                 return TrustResult(feed: request.feed, key: request.key.hex)
             }
         }
+    }
+
+    public func changePeers(_ request: PeersChangeRequest) throws -> PeersChangeResult {
+        let result = try run(.peersChange) { node, caller in
+            try once(.peersChange, request.requestId, request.json, node, caller) {
+                let peers = try node.changePeers(add: request.add, force: request.force, officer: caller.officer?.collar)
+                return PeersChangeResult(peers: peers, active: node.activePeers().map(\.force),
+                                         warnings: node.nonMemberPeerWarnings())
+            }
+        }
+        // The workers follow at once (outside the lock: stopping a worker waits for its exchange).
+        try local.replicator?.reconcile()
+        return result
     }
 
     // MARK: Officers
@@ -558,8 +585,12 @@ struct CursorTable: Sendable {
 
 extension Node {
     /// Whether `signed` verifies against the configured federation authority.
+    /// Whether `installMembership` would neither refuse `signed` for its signature nor for undoing a revocation
+    /// (both refusals are logged).
     func verifiesMembership(_ signed: SignedMembership) -> Bool {
         guard let hex = config.authority, let authority = try? PublicKey(hex: hex) else { return false }
+        if let current = membership, signed.membership.version > current.version,
+           !signed.membership.unauthorisedWeakenings(since: current).isEmpty { return false }
         return signed.verify(authority: authority)
     }
 

@@ -41,7 +41,7 @@ public struct TLSServerConfig: Sendable {
                   trustedCAPEM: try Self.read(trustedCAFile, "trusted CA certificate"))
     }
 
-    private static func read(_ path: String, _ what: String) throws -> String {
+    static func read(_ path: String, _ what: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file"
             throw ServerError("cannot read \(what) file \(path): \(reason)")
