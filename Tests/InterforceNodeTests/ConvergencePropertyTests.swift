@@ -153,6 +153,7 @@ struct ConvergencePropertyTests {
         case (.interviewNote, _): patch = ["append": ["paragraphs": [.string("para \(step) by \(officer)")]]]
         case (.imageRef, 0): patch = ["set": ["exhibitNumber": .string("EX-\(step)")]]
         case (.imageRef, _): patch = ["add": ["tags": [.string("t\(Int.random(in: 0..<3, using: &rng))")]]]
+        default: patch = ["add": ["tags": [.string("t\(Int.random(in: 0..<3, using: &rng))")]]]
         }
         try node.update(recordID: record.id, patch: patch, officer: officer)
     }
@@ -182,6 +183,7 @@ struct ConvergencePropertyTests {
             case .caseFile: ops.assign = ["status": "closed"]
             case .interviewNote: ops.append = ["paragraphs": [.string("rogue paragraph \(step)")]]
             case .imageRef: ops.assign = ["exhibitNumber": .string("RG-\(step)")]
+            default: ops.add = ["tags": [.string("rogue-\(step % 2)")]]
             }
         default:
             op = .write
