@@ -32,7 +32,11 @@ func renderRecord(_ state: RecordState) -> String {
         guard let value = document[spec.name] else { continue }
         func cell(_ v: JSONValue) -> String { v.string ?? v.canonicalText }
         func who(_ p: JSONValue?) -> [String] { [p?["force"]?.string ?? "-", p?["at"]?.string ?? "-"] }
-        if spec.kind == .register {
+        if spec.perForce {
+            for (force, register) in state.perForceValues(spec.name) {
+                rows.append(["\(spec.name) (\(force))", cell(register.value)] + who(register.stamp.provenance))
+            }
+        } else if spec.kind == .register {
             rows.append([spec.name, cell(value)] + who(provenance[spec.name]))
         } else {
             let p = provenance[spec.name]?.array ?? []

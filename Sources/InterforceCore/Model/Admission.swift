@@ -12,6 +12,8 @@ public struct Rejection: Error, CustomStringConvertible, Sendable, Equatable {
         case gap, wrongPrev = "wrong-prev", clockRegression = "clock-regression", conflict
         case revokedKey = "revoked-key", notInAudience = "not-in-audience", equivocation
         case erasureNotHeld = "erasure-not-held"
+        case linkSelf = "link-self", linkType = "link-type", linkCrossType = "link-cross-type"
+        case linkOrder = "link-order", linkReason = "link-reason"
     }
 
     public let code: Code
@@ -90,12 +92,15 @@ public enum Admission {
             guard Int64(bytes.count) == h.payloadSize, SHA256Digest.hash(bytes) == h.payloadHash else {
                 throw Rejection(.payloadMismatch, "payload does not match the hash in the header of entry \(entry.hash.hex)")
             }
+            let isLinkWrite = h.type == .link && h.op == .write
+            if isLinkWrite { try LinkRules.checkReasons(payload) }
             let ops: Operations
             do {
                 ops = try Operations(json: payload, type: h.type, op: h.op)
             } catch {
                 throw Rejection(.schema, error.message)
             }
+            if isLinkWrite { try LinkRules.checkPair(ops) }
             do {
                 try ops.checkNaturalKey(recordID: h.record, type: h.type)
             } catch {
