@@ -248,9 +248,13 @@ import Glibc
         #expect(processed + throttled == pushes, "\(report)")
         // 500 rows a minute: the 32nd push reaches it (512), the 33rd is refused.
         #expect(processed >= 32 && processed <= 32 * minutes, "\(report)")
-        let answer = report["throttled"] as? [String: Any]
-        #expect((answer?["message"] as? String)?.hasPrefix("surrey's pushes caused 512 log rows for items not accepted "
-                                                            + "this minute (at most 500)") == true, "\(report)")
+        // A minute that ends during the flood resets the count: then all 50 may be processed (800 rows in two minutes).
+        if throttled > 0 || minutes == 1 {
+            let answer = report["throttled"] as? [String: Any]
+            #expect((answer?["message"] as? String)?.hasPrefix("surrey's pushes caused 512 log rows for items not "
+                                                                + "accepted this minute (at most 500)") == true,
+                    "\(report)")
+        }
         // Pushes of entries are refused too while the minute lasts (unless it has just ended).
         var status = 0
         do { status = try fed.pushRaw(#"{"items":[]}"#, to: "hampshire", as: "surrey").status } catch {
