@@ -666,7 +666,8 @@ public struct StatusResponse: LocalMessage {
             "groups": .array(groups.map { .string($0) }), "authority": opt(authority),
             "head": head.map { ["seq": .int($0.seq), "hash": .string($0.hash)] } ?? .null,
             "entries": .int(c.entries), "payloads": .int(c.payloads), "records": .int(c.records),
-            "erased": .int(c.erased), "feeds": .int(c.feeds), "logRows": .int(c.logRows), "digest": .string(digest),
+            "erased": .int(c.erased), "feeds": .int(c.feeds), "logRows": .int(c.logRows),
+            "storeBytes": .int(c.storeBytes), "digest": .string(digest),
             "versionVector": .object(versionVector.mapValues { .int($0) }),
             "clock": [
                 "offsetMillis": opt(clock.offsetMillis), "peers": .int(clock.peers),
@@ -688,8 +689,8 @@ public struct StatusResponse: LocalMessage {
             json, "status",
             [
                 "force", "feed", "publicKey", "groups", "authority", "head", "entries",
-                "payloads", "records", "erased", "feeds", "logRows", "digest", "versionVector", "clock", "disk",
-                "warnings",
+                "payloads", "records", "erased", "feeds", "logRows", "storeBytes", "digest", "versionVector", "clock",
+                "disk", "warnings",
             ])
         force = try f.string("force")
         feed = try f.string("feed")
@@ -704,7 +705,8 @@ public struct StatusResponse: LocalMessage {
         }
         counts = StoreCounts(
             entries: try f.int("entries"), payloads: try f.int("payloads"), records: try f.int("records"),
-            erased: try f.int("erased"), feeds: try f.int("feeds"), logRows: try f.int("logRows"))
+            erased: try f.int("erased"), feeds: try f.int("feeds"), logRows: try f.int("logRows"),
+            storeBytes: try f.int("storeBytes"))
         digest = try f.string("digest")
         guard let vector = try f.require("versionVector").object?.compactMapValues(\.int) else {
             throw NodeError("status.versionVector: expected an object of integers")
