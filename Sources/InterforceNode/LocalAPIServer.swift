@@ -83,6 +83,7 @@ public final class LocalAPIServer: Sendable {
         switch error {
         case let e as APIError: e
         case let e as NodeError: APIError(.failed, e.message)
+        case let e as LinkRefusal: APIError(.failed, e.description)
         case let e as Rejection: APIError(.failed, e.message)
         case let e as ModelError: APIError(.failed, e.message)
         case let e as StoreError: APIError(.failed, e.message)
@@ -124,6 +125,8 @@ extension NodeAPI {
         case .recordNew: return try create(decode(CreateRequest.self)).json
         case .recordUpdate: return try update(decode(UpdateRequest.self)).json
         case .recordErase: return try erase(decode(EraseRequest.self)).json
+        case .link: return try link(decode(LinkRequest.self)).json
+        case .dedupScan: return try dedupScan(decode(DedupScanRequest.self)).json
         case .watch: return try watch(decode(WatchRequest.self)).json
         case .watchNext: return try nextEvents(decode(NextRequest.self)).json
         case .entriesExport: return try exportEntries(decode(EntriesExportRequest.self)).json
