@@ -83,7 +83,6 @@ public final class LocalAPIServer: Sendable {
         switch error {
         case let e as APIError: e
         case let e as NodeError: APIError(.failed, e.message)
-        case let e as LinkRefusal: APIError(.failed, e.description)
         case let e as Rejection: APIError(.failed, e.message)
         case let e as ModelError: APIError(.failed, e.message)
         case let e as StoreError: APIError(.failed, e.message)

@@ -253,6 +253,12 @@ public struct NodeSession: NodeAPI, Sendable {
     /// A link or its removal: the caller must be allowed to write to both records and see them (a record not held
     /// and one the caller may not see are answered alike, as for any lookup), then Node+Links.swift's own rules.
     public func link(_ request: LinkRequest) throws -> WriteResult {
+        do { return try linkOnce(request) } catch let refusal as LinkRefusal {
+            throw APIError(.failed, refusal.description)
+        }
+    }
+
+    private func linkOnce(_ request: LinkRequest) throws -> WriteResult {
         pushed(
             try run(.link) { node, caller in
                 try once(
