@@ -124,6 +124,8 @@ extension NodeAPI {
         case .recordNew: return try create(decode(CreateRequest.self)).json
         case .recordUpdate: return try update(decode(UpdateRequest.self)).json
         case .recordErase: return try erase(decode(EraseRequest.self)).json
+        case .link: return try link(decode(LinkRequest.self)).json
+        case .dedupScan: return try dedupScan(decode(DedupScanRequest.self)).json
         case .watch: return try watch(decode(WatchRequest.self)).json
         case .watchNext: return try nextEvents(decode(NextRequest.self)).json
         case .entriesExport: return try exportEntries(decode(EntriesExportRequest.self)).json

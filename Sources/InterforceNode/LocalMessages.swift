@@ -92,15 +92,33 @@ func recordState(_ json: JSONValue, _ what: String) throws(NodeError) -> RecordS
     do { return try RecordState(json: json) } catch { throw NodeError("\(what): \(error.message)") }
 }
 
+/// Query results, each same-as cluster once; `clusters` gives, for a result in a cluster of two or more, the
+/// cluster's members (Node+SameAsReads.swift).
 public struct RecordsResponse: LocalMessage {
     public let records: [RecordState]
-    public init(records: [RecordState]) { self.records = records }
-    public var json: JSONValue { ["records": .array(records.map(\.json))] }
+    public let clusters: [String: [String]]
+    public init(records: [RecordState], clusters: [String: [String]] = [:]) {
+        self.records = records
+        self.clusters = clusters
+    }
+    public var json: JSONValue {
+        [
+            "records": .array(records.map(\.json)),
+            "clusters": .object(clusters.mapValues { .array($0.map { .string($0) }) }),
+        ]
+    }
     public init(json: JSONValue) throws(NodeError) {
-        let f = try Fields(json, "records", ["records"])
+        let f = try Fields(json, "records", ["records", "clusters"])
         var out: [RecordState] = []
         for r in try f.array("records") { out.append(try recordState(r, "records[]")) }
-        records = out
+        var clusters: [String: [String]] = [:]
+        for (id, members) in f.value("clusters")?.object ?? [:] {
+            let ids = (members.array ?? []).compactMap(\.string)
+            guard Identifiers.isRecordID(id), ids.count == members.array?.count, ids.allSatisfy(Identifiers.isRecordID)
+            else { throw NodeError("records.clusters: expected record id -> [record id]") }
+            clusters[id] = ids
+        }
+        self.init(records: out, clusters: clusters)
     }
 }
 
@@ -119,12 +137,19 @@ public struct RecordRequest: LocalMessage {
     }
 }
 
+/// One record, and for a POLE record linked to others or referred to by id, its cluster (LinkMessages.swift).
 public struct RecordResponse: LocalMessage {
     public let record: RecordState
-    public init(record: RecordState) { self.record = record }
-    public var json: JSONValue { ["record": record.json] }
+    public let cluster: ClusterView?
+    public init(record: RecordState, cluster: ClusterView? = nil) {
+        self.record = record
+        self.cluster = cluster
+    }
+    public var json: JSONValue { ["record": record.json, "cluster": cluster?.json ?? .null] }
     public init(json: JSONValue) throws(NodeError) {
-        record = try recordState(try Fields(json, "record", ["record"]).require("record"), "record")
+        let f = try Fields(json, "record", ["record", "cluster"])
+        record = try recordState(try f.require("record"), "record")
+        if let c = f.value("cluster") { cluster = try ClusterView(json: c) } else { cluster = nil }
     }
 }
 

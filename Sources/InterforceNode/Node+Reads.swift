@@ -86,13 +86,18 @@ extension Node {
         return try store.entries(record: id).map(\.envelope)
     }
 
-    /// The first `q.limit` matches the caller may read, newest update first.
-    func query(_ q: RecordQuery, _ caller: Caller, _ purpose: Purpose) throws -> [RecordState] {
+    /// The first `q.limit` matches the caller may read, newest update first, each same-as cluster once (its
+    /// newest match stands for it; Node+SameAsReads.swift). Also returns, for results in a cluster of two or more,
+    /// the cluster's members.
+    func query(_ q: RecordQuery, _ caller: Caller, _ purpose: Purpose) throws
+        -> (records: [RecordState], clusters: [String: [String]]) {
         var results: [RecordState] = []
+        let clusters = try clusters(for: caller)
         var page = q
         while results.count < q.limit {
             let batch = try store.search(page)
-            results += batch.filter { mayRead(caller, $0) }.prefix(q.limit - results.count)
+            results += collapsingClusters(results + batch.filter { mayRead(caller, $0) }, clusters).kept
+                .dropFirst(results.count).prefix(q.limit - results.count)
             guard batch.count == page.limit, let last = batch.last else { break }
             page.after = (last.updated?.clock.time ?? 0, last.id)
             // The first page is the limit (a caller who may read everything needs no more); later pages grow, so
@@ -112,7 +117,7 @@ extension Node {
                 "filters": .object(filters),
                 "results": .int(Int64(results.count)),
             ])
-        return results
+        return (results, collapsingClusters(results, clusters).members)
     }
 
     // MARK: Pages
