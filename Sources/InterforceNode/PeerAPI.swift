@@ -18,7 +18,7 @@ import Synchronization
 public final class PeerAPI: Sendable {
     /// Every route the server registers: method and path. The OpenAPI test compares this list with the spec.
     public static let routes: [(method: String, path: String)] = [
-        ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/v1/membership"), ("GET", "/v1/feeds"),
+        ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/status"), ("GET", "/v1/membership"), ("GET", "/v1/feeds"),
         ("GET", "/v1/feeds/entries"), ("POST", "/v1/entries"), ("GET", "/v1/feeds/position"), ("GET", "/v1/evidence"),
         ("POST", "/v1/evidence"),
     ]
@@ -69,7 +69,7 @@ public final class PeerAPI: Sendable {
                 count("malformed")
                 return .refuse(Self.error(400, "malformed", "GET \(head.path) takes no body"))
             }
-            if head.path == "/healthz" { return .proceed }
+            if head.path == "/healthz" || Self.isLocalStatus(head) { return .proceed }
             switch try authenticate(head) {
             case .failure(let response):
                 return .refuse(response)
@@ -129,6 +129,7 @@ public final class PeerAPI: Sendable {
     private func route(_ request: HTTPRequest) throws -> HTTPResponse {
         if let refusal = Self.unroutable(request) { return refusal.response }
         if request.path == "/healthz" { return .text(200, try service.with { try $0.healthText() }) }
+        if Self.isLocalStatus(request) { return try statusPage() }
         let peer: String
         switch try authenticate(request) {
         case .success(let force): peer = force
@@ -136,6 +137,7 @@ public final class PeerAPI: Sendable {
         }
         switch request.path {
         case "/metrics": return try metrics()
+        case "/status": return try statusPage()
         case "/v1/membership":
             guard let signed = try service.with({ try $0.signedMembership() }) else {
                 return Self.error(404, "no-membership", "no membership installed")
@@ -297,10 +299,22 @@ public final class PeerAPI: Sendable {
         return Self.ok(["results": .array(results.map { $0 ?? .null })])
     }
 
+    /// `GET /status` from the node's own host: served without a client certificate (StatusPage.swift).
+    static func isLocalStatus(_ request: HTTPRequest) -> Bool {
+        request.path == "/status" && ["127.0.0.1", "::1", "::ffff:127.0.0.1"].contains(request.remoteAddress)
+    }
+
+    private func statusPage() throws -> HTTPResponse {
+        HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8"),
+                                            ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"),
+                                            ("Cache-Control", "no-store")],
+                     body: Array(try service.with { try $0.statusPage() }.utf8))
+    }
+
     private func metrics() throws -> HTTPResponse {
-        let (status, peers, clock, disk) = try service.with { node in
+        let (status, peers, clock, disk, federation) = try service.with { node in
             (try node.status(), try node.store.peerRecords().map { ($0, node.peerClock($0.peer)) }, try node.clockView(),
-             node.disk())
+             node.disk(), try node.federationMetrics())
         }
         var lines = [
             "# HELP interforce_entries Entries held.", "# TYPE interforce_entries gauge",
@@ -332,6 +346,7 @@ public final class PeerAPI: Sendable {
         lines.append("# TYPE interforce_peer_entries_sent_total counter")
         for (p, _) in peers { lines.append("interforce_peer_entries_sent_total{peer=\"\(p.peer)\"} \(p.entriesSent)") }
         lines += Self.metrics(clock, peers: peers.map { ($0.0.peer, $0.1.offset, $0.1.refusal != nil) }, disk: disk)
+        lines += federation
         return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")],
                             body: Array((lines.joined(separator: "\n") + "\n").utf8))
     }
@@ -343,21 +358,21 @@ extension PeerAPI {
     static func metrics(_ clock: ClockView, peers: [(peer: String, offset: Int64?, refused: Bool)], disk: DiskSpace?)
         -> [String] {
         var lines = [
-            "# HELP interforce_clock_offset_milliseconds This node's clock minus the median of its peers'.",
-            "# TYPE interforce_clock_offset_milliseconds gauge",
+            "# HELP interforce_clock_offset_seconds This node's clock minus the median of its peers'.",
+            "# TYPE interforce_clock_offset_seconds gauge",
         ]
-        if let offset = clock.offsetMillis { lines.append("interforce_clock_offset_milliseconds \(offset)") }
+        if let offset = clock.offsetMillis { lines.append("interforce_clock_offset_seconds \(Double(offset) / 1000)") }
         lines += [
             "# HELP interforce_clock_writes_refused 1 while the clock is too far from the peers' to write.",
             "# TYPE interforce_clock_writes_refused gauge",
             "interforce_clock_writes_refused \(clock.writesRefused ? 1 : 0)",
-            "# HELP interforce_feed_head_ahead_milliseconds How far this node's feed head is ahead of its clock.",
-            "# TYPE interforce_feed_head_ahead_milliseconds gauge",
-            "interforce_feed_head_ahead_milliseconds \(clock.headAheadMillis)",
-            "# HELP interforce_peer_clock_offset_milliseconds A peer's clock minus this node's.",
-            "# TYPE interforce_peer_clock_offset_milliseconds gauge",
+            "# HELP interforce_feed_head_ahead_seconds How far this node's feed head is ahead of its clock.",
+            "# TYPE interforce_feed_head_ahead_seconds gauge",
+            "interforce_feed_head_ahead_seconds \(Double(clock.headAheadMillis) / 1000)",
+            "# HELP interforce_peer_clock_offset_seconds A peer's clock minus this node's.",
+            "# TYPE interforce_peer_clock_offset_seconds gauge",
         ]
-        for p in peers { if let o = p.offset { lines.append("interforce_peer_clock_offset_milliseconds{peer=\"\(p.peer)\"} \(o)") } }
+        for p in peers { if let o = p.offset { lines.append("interforce_peer_clock_offset_seconds{peer=\"\(p.peer)\"} \(Double(o) / 1000)") } }
         lines += [
             "# HELP interforce_peer_future_clock 1 while entries from the peer are refused as future-clock.",
             "# TYPE interforce_peer_future_clock gauge",
@@ -455,6 +470,7 @@ extension Node {
     }
 
     public func logBatch(_ kind: String, peer: String, count: Int, accepted: Int, bytes: Int, micros: Int64) throws {
+        batchLatency.record(kind, micros: micros)
         try store.transaction {
             try store.appendLog(LogEvent(kind: kind, peer: peer,
                                          detail: ["count": .int(Int64(count)), "accepted": .int(Int64(accepted)),

@@ -59,9 +59,9 @@ enum PeersStatusCommand: Command {
         }
         let now = context.nowFunction()
         printOut(table(["PEER", "STATE", "LAST SUCCESS", "CLOCK", "SENT", "RECEIVED", "LAG"], peers.map { p in
-            [p.peer, state(p), p.lastSuccess.map { ISOTime.format(millis: $0) } ?? "never",
+            [p.peer, p.state, p.lastSuccess.map { ISOTime.format(millis: $0) } ?? "never",
              p.clockOffsetMillis.map(clockCell) ?? "-", String(p.entriesSent), String(p.entriesReceived),
-             lagCell(p, forked: !forked.isEmpty)]
+             forked.isEmpty ? p.lagSummary : "forked"]
         }))
         for p in peers {
             if p.lag.count > 0 {
@@ -78,22 +78,6 @@ enum PeersStatusCommand: Command {
         for p in peers { if let why = p.futureClock { printOut(Terminal.text("FUTURE-CLOCK \(p.peer): " + why)) } }
         for warning in status.warnings { printOut(Terminal.text("WARNING: " + warning)) }
         return ExitCode.success
-    }
-
-    static func state(_ p: PeersStatusResponse.Peer) -> String {
-        switch p.link {
-        case "not-a-member": return "not a member"
-        case "former": return "former"
-        default: return p.reachable.map { $0 ? "ok" : "unreachable" } ?? "never contacted"
-        }
-    }
-
-    /// `in step`, `+3 -1 (12.0 s)`, `forked`, or `unknown` for a peer that has not answered since it fell behind.
-    static func lagCell(_ p: PeersStatusResponse.Peer, forked: Bool) -> String {
-        if forked { return "forked" }
-        if p.reachable != true, p.link == "peer" { return p.lag.isEmpty ? "unknown" : "unknown (was +\(p.entriesBehind) -\(p.entriesAhead))" }
-        if p.lag.isEmpty { return "in step" }
-        return "+\(p.entriesBehind) -\(p.entriesAhead)" + (p.lagMillis.map { " (\(seconds($0)))" } ?? "")
     }
 
     /// A peer's clock against ours: `+600.0 s` (ahead of ours) or `-0.2 s`.
