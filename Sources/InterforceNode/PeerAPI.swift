@@ -182,8 +182,8 @@ public final class PeerAPI: Sendable {
     enum Authentication { case success(String), failure(HTTPResponse) }
 
     private func authenticate(_ request: HTTPRequest) throws -> Authentication {
-        func refuse(_ status: Int, _ code: String, _ reason: String) throws -> Authentication {
-            .failure(try self.refuse(request, status, code, reason))
+        func refuse(_ status: Int, _ code: String, _ reason: String, named: String? = nil) throws -> Authentication {
+            .failure(try self.refuse(request, status, code, reason, named: named))
         }
         switch request.client {
         case .missing:
@@ -203,16 +203,20 @@ public final class PeerAPI: Sendable {
                 }
                 return nil
             }
-            if let verdict { return try refuse(403, "not-a-member", verdict) }
+            if let verdict {
+                return try refuse(403, "not-a-member", verdict,
+                                  named: certificate.commonName.flatMap { Identifiers.isSlug($0) ? $0 : nil })
+            }
             return .success(certificate.commonName!)
         }
     }
 
     /// Counts a refusal by `code`, logs it through the summary, and builds its answer.
     private func refuse(_ request: HTTPRequest, _ status: Int, _ code: String, _ message: String,
-                        peer: String? = nil) throws -> HTTPResponse {
+                        peer: String? = nil, named: String? = nil) throws -> HTTPResponse {
         count(code)
-        let key = RefusalSummary.Key(remote: request.remoteAddress, path: request.path, code: code, peer: peer)
+        let key = RefusalSummary.Key(remote: request.remoteAddress, path: request.path, code: code, peer: peer,
+                                     certificateForce: named)
         let (inFull, ended) = refusals.note(key, at: now())
         if inFull || !ended.isEmpty {
             try service.with { node in
@@ -440,7 +444,13 @@ extension Node {
             if let peer = key.peer {
                 try store.appendLog(LogEvent(kind: "reject", peer: peer, reason: "throttled", detail: detail), at: now())
             } else {
-                try store.appendLog(LogEvent(kind: "tls-refused", reason: "certificate", detail: detail), at: now())
+                var named = detail
+                if let force = key.certificateForce, case .object(var o) = detail {
+                    o["force"] = .string(force)
+                    named = .object(o)
+                }
+                try store.appendLog(LogEvent(kind: "tls-refused", peer: key.certificateForce, reason: "certificate",
+                                             detail: named), at: now())
             }
         }
     }
@@ -454,7 +464,8 @@ extension Node {
                                              reason: key.peer == nil ? "certificate" : "throttled",
                                              detail: ["remote": .string(key.remote), "path": .string(key.path),
                                                       "code": .string(key.code), "count": .int(Int64(tally.count)),
-                                                      "from": .int(tally.from), "until": .int(tally.until)]),
+                                                      "from": .int(tally.from), "until": .int(tally.until),
+                                                      "force": key.certificateForce.map { .string($0) } ?? .null]),
                                     at: now())
             }
         }

@@ -95,17 +95,23 @@ func forkLines(_ forks: [ForkView]) -> [String] {
 enum SyncCommand: Command {
     static let name = "sync"
     static let abstract = "exchange with every peer now and wait for the result (needs 'serve' running)"
-    static let usage = "sync [--timeout SECONDS]"
+    static let usage = "sync [--timeout SECONDS] [-o table|json]"
     static let options = [OptionSpec(name: "timeout", help: "wait at most this long (default 30, at most 600)",
-                                     valueName: "SECONDS")]
+                                     valueName: "SECONDS"), outputOption]
     static let role = roleLine(.administer)
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         guard let timeout = Int64(args.value("timeout") ?? "30"), (1...600).contains(timeout) else {
             throw UsageError("--timeout must be a whole number of seconds from 1 to 600")
         }
+        let format = try OutputFormat.from(args)
         let result = try context.api(args).sync(SyncRequest(timeoutSeconds: timeout))
         let errors = result.errors
+        if format == .json {
+            printJSON(["inSync": .bool(errors.isEmpty && result.forks.isEmpty),
+                       "errors": .object(errors.mapValues { .string($0) }), "forks": .array(result.forks.map(\.json))])
+            return errors.isEmpty && result.forks.isEmpty ? ExitCode.success : ExitCode.failure
+        }
         for (peer, message) in errors.sorted(by: { $0.key < $1.key }) { printErr(Terminal.text("\(peer): \(message)")) }
         // A fork is not "in sync", whatever the exchange did.
         for line in forkLines(result.forks) { printOut(line) }

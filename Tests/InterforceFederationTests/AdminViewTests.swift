@@ -21,7 +21,11 @@ import Testing
         // Sussex goes down; two more entries it lacks.
         try fed.stop("sussex")
         for n in 4...5 { _ = try fed.write("hampshire", "case-file", #"{"title":"op \#(n)"}"#, audience: "south-east") }
-        #expect(try fed.cli("hampshire", "sync").status == 1)
+        let sync = try fed.cli("hampshire", "sync", "-o", "json")
+        #expect(sync.status == 1, "\(sync)")
+        let syncJSON = try sync.object()
+        #expect(syncJSON["inSync"] as? Bool == false && (syncJSON["errors"] as? [String: String])?["sussex"] != nil
+                && (syncJSON["errors"] as? [String: String])?["surrey"] == nil, "\(syncJSON)")
 
         // peers status: the reachable peer in step, the other unreachable with its lag and its error in full.
         let table = try fed.ok("hampshire", "peers", "status").stdout
