@@ -16,11 +16,11 @@ import Testing
                                  links: [("hampshire", "surrey"), ("hampshire", "sussex")])
         let hampshire = fed.member("hampshire")
         #expect(try fed.require(fed.run(fed.binary, ["--version"])).stdout == "interforce \(Self.version)\n")
-        for n in 1...3 { _ = try fed.write("hampshire", "case-file", #"{"title":"op \#(n)"}"#, audience: "south-east") }
+        for n in 1...3 { _ = try fed.write("hampshire", "case-file", #"{"title":"op \#(n)"}"#, audience: "group:south-east") }
         try fed.ok("hampshire", "sync")
         // Sussex goes down; two more entries it lacks.
         try fed.stop("sussex")
-        for n in 4...5 { _ = try fed.write("hampshire", "case-file", #"{"title":"op \#(n)"}"#, audience: "south-east") }
+        for n in 4...5 { _ = try fed.write("hampshire", "case-file", #"{"title":"op \#(n)"}"#, audience: "group:south-east") }
         let sync = try fed.cli("hampshire", "sync", "-o", "json")
         #expect(sync.status == 1, "\(sync)")
         let syncJSON = try sync.object()
