@@ -450,33 +450,8 @@ public struct NodeSession: NodeAPI, Sendable {
 
     public func peersStatus() throws -> PeersStatusResponse {
         try run(.peersStatus) { node, _ in
-            let mine = try node.store.versionVector()
-            let records = Dictionary(try node.store.peerRecords().map { ($0.peer, $0) }, uniquingKeysWith: { a, _ in a })
-            let forces = Set(records.keys).union(node.config.peers).sorted()
-            let active = Set(node.activePeers().map(\.force))
-            return PeersStatusResponse(
-                peers: try forces.map { force in
-                    let p = records[force]
-                    let theirs = p?.vector ?? [:]
-                    var lag: [String: Int64] = [:]
-                    for (feed, seq) in mine where seq > theirs[feed] ?? 0 { lag[feed] = seq - (theirs[feed] ?? 0) }
-                    for (feed, seq) in theirs where seq > mine[feed] ?? 0 { lag[feed] = -(seq - (mine[feed] ?? 0)) }
-                    let clock = node.peerClock(force)
-                    let link = active.contains(force) ? "peer" : (node.config.peers.contains(force) ? "not-a-member" : "former")
-                    let reachable: Bool? = p.flatMap { p in
-                        p.lastSuccess == nil && p.lastErrorAt == nil ? nil : (p.lastSuccess ?? 0) >= (p.lastErrorAt ?? 0)
-                    }
-                    return .init(
-                        peer: force, lastSuccess: p?.lastSuccess, lastError: p?.lastError,
-                        lastErrorAt: p?.lastErrorAt, entriesSent: p?.entriesSent ?? 0,
-                        entriesReceived: p?.entriesReceived ?? 0, lag: lag, clockOffsetMillis: clock.offset,
-                        futureClock: clock.refusal == nil ? nil : node.futureClockWarning(force), link: link,
-                        reachable: reachable, entriesBehind: lag.values.filter { $0 > 0 }.reduce(0, +),
-                        entriesAhead: -lag.values.filter { $0 < 0 }.reduce(0, +),
-                        lagMillis: try node.oldestHeldSince(lacking: theirs).map { node.now() - $0 })
-                },
-                forks: try node.forks().map(ForkView.init),
-                warnings: try node.warnings().filter { w in forces.contains { w.hasPrefix("peer '\($0)'") || w.hasPrefix("\($0) offers") } })
+            let (peers, warnings) = try node.peerViews()
+            return PeersStatusResponse(peers: peers, forks: try node.forks().map(ForkView.init), warnings: warnings)
         }
     }
 

@@ -18,7 +18,7 @@ import Synchronization
 public final class PeerAPI: Sendable {
     /// Every route the server registers: method and path. The OpenAPI test compares this list with the spec.
     public static let routes: [(method: String, path: String)] = [
-        ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/v1/membership"), ("GET", "/v1/feeds"),
+        ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/status"), ("GET", "/v1/membership"), ("GET", "/v1/feeds"),
         ("GET", "/v1/feeds/entries"), ("POST", "/v1/entries"), ("GET", "/v1/feeds/position"), ("GET", "/v1/evidence"),
         ("POST", "/v1/evidence"),
     ]
@@ -69,7 +69,7 @@ public final class PeerAPI: Sendable {
                 count("malformed")
                 return .refuse(Self.error(400, "malformed", "GET \(head.path) takes no body"))
             }
-            if head.path == "/healthz" { return .proceed }
+            if head.path == "/healthz" || Self.isLocalStatus(head) { return .proceed }
             switch try authenticate(head) {
             case .failure(let response):
                 return .refuse(response)
@@ -129,6 +129,7 @@ public final class PeerAPI: Sendable {
     private func route(_ request: HTTPRequest) throws -> HTTPResponse {
         if let refusal = Self.unroutable(request) { return refusal.response }
         if request.path == "/healthz" { return .text(200, try service.with { try $0.healthText() }) }
+        if Self.isLocalStatus(request) { return try statusPage() }
         let peer: String
         switch try authenticate(request) {
         case .success(let force): peer = force
@@ -136,6 +137,7 @@ public final class PeerAPI: Sendable {
         }
         switch request.path {
         case "/metrics": return try metrics()
+        case "/status": return try statusPage()
         case "/v1/membership":
             guard let signed = try service.with({ try $0.signedMembership() }) else {
                 return Self.error(404, "no-membership", "no membership installed")
@@ -180,8 +182,8 @@ public final class PeerAPI: Sendable {
     enum Authentication { case success(String), failure(HTTPResponse) }
 
     private func authenticate(_ request: HTTPRequest) throws -> Authentication {
-        func refuse(_ status: Int, _ code: String, _ reason: String) throws -> Authentication {
-            .failure(try self.refuse(request, status, code, reason))
+        func refuse(_ status: Int, _ code: String, _ reason: String, named: String? = nil) throws -> Authentication {
+            .failure(try self.refuse(request, status, code, reason, named: named))
         }
         switch request.client {
         case .missing:
@@ -201,16 +203,20 @@ public final class PeerAPI: Sendable {
                 }
                 return nil
             }
-            if let verdict { return try refuse(403, "not-a-member", verdict) }
+            if let verdict {
+                return try refuse(403, "not-a-member", verdict,
+                                  named: certificate.commonName.flatMap { Identifiers.isSlug($0) ? $0 : nil })
+            }
             return .success(certificate.commonName!)
         }
     }
 
     /// Counts a refusal by `code`, logs it through the summary, and builds its answer.
     private func refuse(_ request: HTTPRequest, _ status: Int, _ code: String, _ message: String,
-                        peer: String? = nil) throws -> HTTPResponse {
+                        peer: String? = nil, named: String? = nil) throws -> HTTPResponse {
         count(code)
-        let key = RefusalSummary.Key(remote: request.remoteAddress, path: request.path, code: code, peer: peer)
+        let key = RefusalSummary.Key(remote: request.remoteAddress, path: request.path, code: code, peer: peer,
+                                     certificateForce: named)
         let (inFull, ended) = refusals.note(key, at: now())
         if inFull || !ended.isEmpty {
             try service.with { node in
@@ -298,10 +304,22 @@ public final class PeerAPI: Sendable {
         return Self.ok(["results": .array(results.map { $0 ?? .null })])
     }
 
+    /// `GET /status` from the node's own host: served without a client certificate (StatusPage.swift).
+    static func isLocalStatus(_ request: HTTPRequest) -> Bool {
+        request.path == "/status" && ["127.0.0.1", "::1", "::ffff:127.0.0.1"].contains(request.remoteAddress)
+    }
+
+    private func statusPage() throws -> HTTPResponse {
+        HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8"),
+                                            ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"),
+                                            ("Cache-Control", "no-store")],
+                     body: Array(try service.with { try $0.statusPage() }.utf8))
+    }
+
     private func metrics() throws -> HTTPResponse {
-        let (status, peers, clock, disk) = try service.with { node in
+        let (status, peers, clock, disk, federation) = try service.with { node in
             (try node.status(), try node.store.peerRecords().map { ($0, node.peerClock($0.peer)) }, try node.clockView(),
-             node.disk())
+             node.disk(), try node.federationMetrics())
         }
         var lines = [
             "# HELP interforce_entries Entries held.", "# TYPE interforce_entries gauge",
@@ -333,6 +351,7 @@ public final class PeerAPI: Sendable {
         lines.append("# TYPE interforce_peer_entries_sent_total counter")
         for (p, _) in peers { lines.append("interforce_peer_entries_sent_total{peer=\"\(p.peer)\"} \(p.entriesSent)") }
         lines += Self.metrics(clock, peers: peers.map { ($0.0.peer, $0.1.offset, $0.1.refusal != nil) }, disk: disk)
+        lines += federation
         return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")],
                             body: Array((lines.joined(separator: "\n") + "\n").utf8))
     }
@@ -344,21 +363,21 @@ extension PeerAPI {
     static func metrics(_ clock: ClockView, peers: [(peer: String, offset: Int64?, refused: Bool)], disk: DiskSpace?)
         -> [String] {
         var lines = [
-            "# HELP interforce_clock_offset_milliseconds This node's clock minus the median of its peers'.",
-            "# TYPE interforce_clock_offset_milliseconds gauge",
+            "# HELP interforce_clock_offset_seconds This node's clock minus the median of its peers'.",
+            "# TYPE interforce_clock_offset_seconds gauge",
         ]
-        if let offset = clock.offsetMillis { lines.append("interforce_clock_offset_milliseconds \(offset)") }
+        if let offset = clock.offsetMillis { lines.append("interforce_clock_offset_seconds \(Double(offset) / 1000)") }
         lines += [
             "# HELP interforce_clock_writes_refused 1 while the clock is too far from the peers' to write.",
             "# TYPE interforce_clock_writes_refused gauge",
             "interforce_clock_writes_refused \(clock.writesRefused ? 1 : 0)",
-            "# HELP interforce_feed_head_ahead_milliseconds How far this node's feed head is ahead of its clock.",
-            "# TYPE interforce_feed_head_ahead_milliseconds gauge",
-            "interforce_feed_head_ahead_milliseconds \(clock.headAheadMillis)",
-            "# HELP interforce_peer_clock_offset_milliseconds A peer's clock minus this node's.",
-            "# TYPE interforce_peer_clock_offset_milliseconds gauge",
+            "# HELP interforce_feed_head_ahead_seconds How far this node's feed head is ahead of its clock.",
+            "# TYPE interforce_feed_head_ahead_seconds gauge",
+            "interforce_feed_head_ahead_seconds \(Double(clock.headAheadMillis) / 1000)",
+            "# HELP interforce_peer_clock_offset_seconds A peer's clock minus this node's.",
+            "# TYPE interforce_peer_clock_offset_seconds gauge",
         ]
-        for p in peers { if let o = p.offset { lines.append("interforce_peer_clock_offset_milliseconds{peer=\"\(p.peer)\"} \(o)") } }
+        for p in peers { if let o = p.offset { lines.append("interforce_peer_clock_offset_seconds{peer=\"\(p.peer)\"} \(Double(o) / 1000)") } }
         lines += [
             "# HELP interforce_peer_future_clock 1 while entries from the peer are refused as future-clock.",
             "# TYPE interforce_peer_future_clock gauge",
@@ -426,7 +445,13 @@ extension Node {
             if let peer = key.peer {
                 try store.appendLog(LogEvent(kind: "reject", peer: peer, reason: "throttled", detail: detail), at: now())
             } else {
-                try store.appendLog(LogEvent(kind: "tls-refused", reason: "certificate", detail: detail), at: now())
+                var named = detail
+                if let force = key.certificateForce, case .object(var o) = detail {
+                    o["force"] = .string(force)
+                    named = .object(o)
+                }
+                try store.appendLog(LogEvent(kind: "tls-refused", peer: key.certificateForce, reason: "certificate",
+                                             detail: named), at: now())
             }
         }
     }
@@ -440,7 +465,8 @@ extension Node {
                                              reason: key.peer == nil ? "certificate" : "throttled",
                                              detail: ["remote": .string(key.remote), "path": .string(key.path),
                                                       "code": .string(key.code), "count": .int(Int64(tally.count)),
-                                                      "from": .int(tally.from), "until": .int(tally.until)]),
+                                                      "from": .int(tally.from), "until": .int(tally.until),
+                                                      "force": key.certificateForce.map { .string($0) } ?? .null]),
                                     at: now())
             }
         }
@@ -456,6 +482,7 @@ extension Node {
     }
 
     public func logBatch(_ kind: String, peer: String, count: Int, accepted: Int, bytes: Int, micros: Int64) throws {
+        batchLatency.record(kind, micros: micros)
         try store.transaction {
             try store.appendLog(LogEvent(kind: kind, peer: peer,
                                          detail: ["count": .int(Int64(count)), "accepted": .int(Int64(accepted)),

@@ -25,6 +25,9 @@ final class RefusalSummary: Sendable {
         let peer: String?
         /// The Unix account, for the local API's lookups of records not seen (remote `local`).
         var account: String? = nil
+        /// The force a refused certificate names (its CN), for a stranger whose certificate verified but is not a
+        /// member's or is revoked: its `tls-refused` row says which force it claims to be.
+        var certificateForce: String? = nil
     }
 
     /// Refusals of one key in one minute not logged in full (all but the first; all, for "other"): how many, and

@@ -32,6 +32,6 @@ let overview = """
     \(commands.map { "  " + $0.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + $0.abstract }
         .joined(separator: "\n"))
 
-    Run 'interforce <command> --help' for the options of one command.
+    Run 'interforce <command> --help' for the options of one command, 'interforce --version' for the version.
     """
 

@@ -32,6 +32,10 @@ enum ServeCommand: Command {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
         let dir = context.dataDirectory(args)
+        // A second `serve` on a running data directory: say so before anything tries to bind the port.
+        if (try? LocalClient.connect(socket: dir.socket)) != nil {
+            throw NodeError("\(dir.socket) is in use by a running server: a 'serve' already runs on \(dir.path)")
+        }
         let node = try Node.open(dataDirectory: dir, now: context.nowFunction)
         try node.requireIntact()
         let config = node.config
