@@ -64,15 +64,15 @@ extension PeerAPI {
 }
 
 extension Node {
-    /// `GET /v1/feeds`: every feed's head seq and hash, the feeds this node holds fork evidence for, the
-    /// installed membership version, and this node's clock (`now`, Unix milliseconds) for the peer's estimate of
+    /// `GET /v1/feeds`: every feed's head seq and hash, the feeds this node holds fork evidence for with a digest
+    /// of the forks held for each (``forkDigests()``), the installed membership version, and this node's clock (`now`, Unix milliseconds) for the peer's estimate of
     /// the offset between them (ClockOffsets.swift).
     public func feedsSummary() throws -> JSONValue {
         let heads = try store.feedHeads()
         return [
             "feeds": .object(heads.mapValues { .int($0.seq) }),
             "heads": .object(heads.mapValues { .string($0.hash.hex) }),
-            "forked": .array(try store.forkedFeeds().map { .string($0) }),
+            "forkDigests": .object(try forkDigests().mapValues { .string($0.hex) }),
             "membershipVersion": .int(membership?.version ?? 0),
             "now": .int(now()),
         ]
