@@ -538,7 +538,10 @@ public struct IngestReport: LocalMessage {
 
 // MARK: Audit
 
+/// The newest `limit` rows (at most ``maxLimit``) that match the filters, before row `before` if given: a longer
+/// answer is asked for page by page, each page before the oldest row of the last.
 public struct AuditLogRequest: LocalMessage {
+    public static let maxLimit = 1000
     public var filter: LogFilter
     public var purpose: Purpose
     public init(filter: LogFilter, purpose: Purpose) {
@@ -550,7 +553,7 @@ public struct AuditLogRequest: LocalMessage {
             "kind": opt(filter.kind), "officer": opt(filter.officer), "account": opt(filter.account),
             "purposeCode": opt(filter.purposeCode), "peer": opt(filter.peer), "author": opt(filter.author),
             "record": opt(filter.record), "since": opt(filter.since), "until": opt(filter.until),
-            "limit": .int(Int64(filter.limit ?? 100)), "purpose": purpose.json,
+            "before": opt(filter.before), "limit": .int(Int64(filter.limit ?? 100)), "purpose": purpose.json,
         ]
     }
     public init(json: JSONValue) throws(NodeError) {
@@ -558,7 +561,7 @@ public struct AuditLogRequest: LocalMessage {
             json, "audit-log",
             [
                 "kind", "officer", "account", "purposeCode", "peer", "author", "record",
-                "since", "until", "limit", "purpose",
+                "since", "until", "before", "limit", "purpose",
             ])
         var filter = LogFilter()
         filter.kind = try f.optionalString("kind")
@@ -574,8 +577,11 @@ public struct AuditLogRequest: LocalMessage {
         filter.record = try f.optionalString("record")
         filter.since = try f.optionalInt("since")
         filter.until = try f.optionalInt("until")
+        filter.before = try f.optionalInt("before")
         let limit = try f.int("limit")
-        guard (1...1_000_000).contains(limit) else { throw NodeError("audit-log.limit: must be 1 to 1000000") }
+        guard (1...Int64(Self.maxLimit)).contains(limit) else {
+            throw NodeError("audit-log.limit: must be 1 to \(Self.maxLimit) (ask for more page by page, with 'before')")
+        }
         filter.limit = Int(limit)
         self.init(filter: filter, purpose: try Purpose(json: try f.require("purpose")))
     }

@@ -26,8 +26,9 @@ public final class LocalNode: Sendable {
     /// Items per page of an export (entries also stop at about 4 MiB).
     let pageLimit: Int
     let cursors = Mutex(CursorTable())
-    /// Lookups of records not seen, per account and minute (UnseenLookups.swift).
-    let unseen = RefusalSummary(inFullPerKey: LocalNode.unseenInFullPerMinute)
+    /// Lookups of records not seen and policy denials, per account and minute (UnseenLookups.swift,
+    /// PolicyDenials.swift).
+    let refusals = RefusalSummary(inFullPerKey: LocalNode.inFullPerMinute)
 
     public init(service: NodeService, replicator: Replicator?, nodeAccount: UInt32 = geteuid(), pageLimit: Int = 1000) {
         self.service = service
@@ -39,10 +40,10 @@ public final class LocalNode: Sendable {
     /// The API as the process `uid` sees it.
     public func session(uid: UInt32) -> NodeSession { NodeSession(local: self, uid: uid) }
 
-    /// Logs the lookups of records not seen that are only counted so far (when `serve` stops).
+    /// Logs the lookups of records not seen and the denials that are only counted so far (when `serve` stops).
     public func flush() throws {
-        let ended = unseen.ended(before: .max)
-        if !ended.isEmpty { try service.with { try $0.logUnseenSummaries(ended) } }
+        let ended = refusals.ended(before: .max)
+        if !ended.isEmpty { try service.with { try $0.logLocalSummaries(ended) } }
     }
 }
 
@@ -79,22 +80,26 @@ public struct NodeSession: NodeAPI, Sendable {
         }
     }
 
-    /// `run`'s work under the lock: authenticate, ask the policy, do `body`, and log a lookup of a record unseen.
+    /// `run`'s work under the lock: authenticate, ask the policy, do `body`, and log a lookup of a record unseen or
+    /// a denial.
     private func authorised<T>(
         _ node: Node, _ operation: LocalOperation, _ purpose: Purpose?, _ body: (Node, Caller) throws -> T
     ) throws -> T {
-        try node.logUnseenSummaries(local.unseen.ended(before: node.now()))
+        try node.logLocalSummaries(local.refusals.ended(before: node.now()))
         let caller = try node.authenticate(uid: uid, nodeAccount: local.nodeAccount)
         node.store.actor = caller.actor
         defer { node.store.actor = nil }
-        if let permission = operation.permission {
-            try node.enforce(caller, permission, operation, purpose: purpose)
-        }
         do {
+            if let permission = operation.permission {
+                try node.enforce(caller, permission, operation, purpose: purpose)
+            }
             return try body(node, caller)
         } catch let unseen as Unseen {
-            try node.logUnseen(unseen, caller, operation, purpose: purpose, in: local.unseen)
+            try node.logUnseen(unseen, caller, operation, purpose: purpose, in: local.refusals)
             throw Unseen.Answer(error: unseen.answer(to: caller))
+        } catch let denial as Denial {
+            try node.logDenial(denial, caller, in: local.refusals)
+            throw APIError(.denied, denial.message)
         }
     }
 
@@ -381,7 +386,9 @@ public struct NodeSession: NodeAPI, Sendable {
 
     public func auditLog(_ request: AuditLogRequest) throws -> LogRowsResponse {
         try run(.auditLog, purpose: request.purpose) { node, _ in
-            try node.logRead("audit", request.purpose, record: request.filter.record, detail: ["view": "log"])
+            var detail: JSONValue = ["view": "log"]
+            if let before = request.filter.before { detail = ["view": "log", "before": .int(before)] }
+            try node.logRead("audit", request.purpose, record: request.filter.record, detail: detail)
             return LogRowsResponse(rows: try node.store.logRows(request.filter))
         }
     }
