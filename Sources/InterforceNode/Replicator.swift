@@ -78,6 +78,8 @@ public final class Replicator: Sendable {
     public var peers: [String] { workers.withLock { $0.keys.sorted() } }
 
     /// Short timeouts and one retry: the next cycle is the real retry, and a dead peer must not hold a worker long.
+    /// No answer may be larger than a batch (each route has its own, smaller limit: `AnswerLimit`), and answers in
+    /// flight from all peers share `responseMemory`, reserving the body and its parse tree as they arrive.
     public static var defaultPolicy: ClientPolicy {
         var p = ClientPolicy()
         p.connectTimeoutMilliseconds = 1500
@@ -85,7 +87,39 @@ public final class Replicator: Sendable {
         p.retries = 1
         p.backoffBaseMilliseconds = 100
         p.backoffMaxMilliseconds = 1000
+        p.maxResponseBytes = AnswerLimit.entries
+        p.memoryBudget = responseMemory
+        p.responseMemoryFactor = parseFactor + 2
         return p
+    }
+
+    /// Peers' answers are parsed into trees of at most this many bytes per body byte (`JSONBudget`): typical entries
+    /// take about 5, a list of small objects about 10; `{"":0},` repeated, 26, is refused part way.
+    public static let parseFactor = 16
+
+    /// The memory all peers' answers in flight may hold, bodies and parse trees (`parseFactor` + 2 per byte): two
+    /// full batches at once; a third waits for the next attempt. Apart from the server's budget.
+    public static let responseMemory = ResponseMemoryBudget(capacityBytes: 2 * AnswerLimit.entries * (parseFactor + 2))
+
+    /// The largest answer each route can legitimately carry, decoded (docs/SECURITY.md §6). A peer's answer past its
+    /// route's limit is aborted as the bytes arrive, however well it compresses.
+    public enum AnswerLimit {
+        /// `GET /v1/feeds/entries`: one batch (`Replicator.batch` and the server keep to it).
+        public static let entries = maxBatchBytes
+        /// `GET /v1/feeds`: a feed's seq, head hash and forked mark take at most 264 bytes (a 57-byte feed id
+        /// three times); room for twice the feeds of the installed membership (a peer may have a newer one), at
+        /// least 32.
+        public static func feeds(membershipFeeds: Int) -> Int { 16 << 10 + 320 * 2 * max(32, membershipFeeds) }
+        /// `GET /v1/membership`: twice the installed document, plus 256 KiB.
+        public static func membership(installedBytes: Int) -> Int { 256 << 10 + 2 * installedBytes }
+        /// `POST /v1/entries`: one result per item pushed (at most `batchSize`), each with a message.
+        public static let pushResults = 1 << 20
+        /// `GET /v1/feeds/position`: one position statement.
+        public static let position = 64 << 10
+        /// `GET /v1/evidence`: at most `Node.maxForksPerFeed` forks of two statements each.
+        public static let evidence = 256 << 10
+        /// `POST /v1/evidence`: one result per fork pushed (at most `PeerAPI.maxEvidence`).
+        public static let evidenceResults = 64 << 10
     }
 
     /// Largest batch body sent or served, well under the peer's 8 MiB request limit (one entry is at most 1 MiB of
@@ -266,7 +300,9 @@ public final class Replicator: Sendable {
         private func fetchSummary() throws -> Summary {
             let clock = try service.with { $0.now }
             let sent = clock()
-            let body = try call(ClientRequest(method: "GET", path: "/v1/feeds")).json
+            let feeds = try service.with { $0.membership?.members.reduce(0) { $0 + $1.feeds.count } ?? 0 }
+            let body = try call(ClientRequest(method: "GET", path: "/v1/feeds"),
+                                limit: AnswerLimit.feeds(membershipFeeds: feeds)).json
             let received = clock()
             if let peerNow = body["now"]?.int {
                 try service.with { $0.noteClock(peer: peer.force, peerNow: peerNow, sent: sent, received: received) }
@@ -303,7 +339,8 @@ public final class Replicator: Sendable {
                 let at = min(mine, theirSeq)
                 if at == theirSeq, ours == summary.heads[feed]?.hex { continue }
                 let path = "/v1/feeds/position?feed=\(feed.replacingOccurrences(of: "/", with: "%2F"))&seq=\(at)"
-                guard let json = try? call(ClientRequest(method: "GET", path: path)).json["statement"],
+                guard let json = try? call(ClientRequest(method: "GET", path: path), limit: AnswerLimit.position)
+                    .json["statement"],
                       let statement = try? PositionStatement(json: json), statement.author == feed, statement.seq == at
                 else { continue }
                 if statement.hash.hex != ours { _ = try service.with { try $0.compare(statement, peer: peer.force) } }
@@ -328,11 +365,13 @@ public final class Replicator: Sendable {
                     let forks = try service.with { try $0.forks(feed: feed) }
                     let body = JSONValue.object(["forks": .array(forks.prefix(PeerAPI.maxEvidence).map(\.json))])
                     _ = try call(ClientRequest(method: "POST", path: "/v1/evidence",
-                                               headers: [("Content-Type", "application/json")], body: body.canonicalBytes))
+                                               headers: [("Content-Type", "application/json")], body: body.canonicalBytes),
+                                 limit: AnswerLimit.evidenceResults)
                 }
                 if theirs[feed] != nil, held.contains(feed) {
                     let path = "/v1/evidence?feed=\(feed.replacingOccurrences(of: "/", with: "%2F"))"
-                    let items = try call(ClientRequest(method: "GET", path: path)).json["forks"]?.array ?? []
+                    let items = try call(ClientRequest(method: "GET", path: path), limit: AnswerLimit.evidence)
+                        .json["forks"]?.array ?? []
                     let forks = items.prefix(Int(Node.maxForksPerFeed)).compactMap { try? ForkEvidence(json: $0) }
                         .filter { $0.feed == feed }
                     _ = try service.with { try $0.admitForks(forks, peer: peer.force, source: "peer") }
@@ -352,7 +391,9 @@ public final class Replicator: Sendable {
                 return node.refusedMemberships[peer.force]?.version == version
             }
             if refused { return }
-            let signed = try SignedMembership(json: try call(ClientRequest(method: "GET", path: "/v1/membership")).json)
+            let installed = try service.with { try $0.signedMembership()?.json.canonicalBytes.count ?? 0 }
+            let signed = try SignedMembership(json: try call(ClientRequest(method: "GET", path: "/v1/membership"),
+                                                             limit: AnswerLimit.membership(installedBytes: installed)).json)
             try service.with { node in
                 do {
                     if try node.installMembership(signed, source: peer.force, officer: nil) { membershipChanged() }
@@ -376,7 +417,8 @@ public final class Replicator: Sendable {
                     guard !items.isEmpty else { break }
                     let started = DispatchTime.now().uptimeNanoseconds
                     let reply = try call(ClientRequest(method: "POST", path: "/v1/entries",
-                                                       headers: [("Content-Type", "application/json")], body: bytes)).json
+                                                       headers: [("Content-Type", "application/json")], body: bytes),
+                                         limit: AnswerLimit.pushResults).json
                     let results = reply["results"]?.array ?? []
                     let accepted = results.filter { $0["outcome"]?.string == "accepted" }.count
                     try service.with { node in
@@ -433,31 +475,46 @@ public final class Replicator: Sendable {
                 let started = DispatchTime.now().uptimeNanoseconds
                 let path = "/v1/feeds/entries?feed=\(feed.replacingOccurrences(of: "/", with: "%2F"))"
                     + "&after=\(mine)&limit=\(Replicator.batchSize)"
-                let (reply, size) = try call(ClientRequest(method: "GET", path: path))
-                let items = reply["items"]?.array ?? []
+                let answer = try call(ClientRequest(method: "GET", path: path), limit: AnswerLimit.entries)
+                let items = answer.json["items"]?.array ?? []
                 guard !items.isEmpty else { return .done }   // the peer cannot serve us further positions
-                var deliveries: [Delivery] = []
-                for item in items { deliveries.append(try Delivery(json: item)) }
-                let batch = PreparedBatch(deliveries)   // signatures checked on every core, before the node's lock
-                try service.with { node in
-                    let outcomes = try node.ingest(batch, peer: peer.force)
-                    let accepted = outcomes.filter { if case .accepted = $0 { true } else { false } }.count
-                    try node.logBatch("batch-received", peer: peer.force, count: items.count, accepted: accepted,
-                                      bytes: size, micros: Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000))
+                // The answer's memory stays reserved until the batch built from it is ingested.
+                try withExtendedLifetime(answer) {
+                    var deliveries: [Delivery] = []
+                    for item in items { deliveries.append(try Delivery(json: item)) }
+                    let batch = PreparedBatch(deliveries)   // signatures checked on every core, before the node's lock
+                    try service.with { node in
+                        let outcomes = try node.ingest(batch, peer: peer.force)
+                        let accepted = outcomes.filter { if case .accepted = $0 { true } else { false } }.count
+                        try node.logBatch("batch-received", peer: peer.force, count: items.count, accepted: accepted,
+                                          bytes: answer.bytes,
+                                          micros: Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000))
+                    }
                 }
                 guard try service.with({ try $0.store.feedHead(feed)?.seq ?? 0 }) > mine else { return .stalled(moved: moved) }
                 moved = true
             }
         }
 
-        private func call(_ request: ClientRequest) throws -> (json: JSONValue, bytes: Int) {
+        /// A peer's answer, parsed, with the response that holds its memory reservation: keep it while using `json`.
+        struct Answer {
+            let json: JSONValue
+            let response: ClientResponse
+            var bytes: Int { response.body.count }
+        }
+
+        /// Sends `request`, accepting an answer of at most `limit` decoded bytes, parsed within `parseFactor`.
+        private func call(_ request: ClientRequest, limit: Int) throws -> Answer {
+            var request = request
+            request.maxResponseBytes = limit
             let response = try client.send(request)
+            let budget = JSONBudget.proportional(toInput: response.body.count, factor: Replicator.parseFactor)
             guard response.status == 200 else {
-                let message = (try? JSONValue(parsing: response.body))?["message"]?.string ?? ""
+                let message = (try? JSONValue(parsing: response.body, budget: budget))?["message"]?.string ?? ""
                 throw NodeError("peer \(peer.force) answered \(response.status) to \(request.method) "
                                 + "\(request.path.prefix { $0 != "?" }): \(message)")
             }
-            do { return (try JSONValue(parsing: response.body), response.body.count) } catch {
+            do { return Answer(json: try JSONValue(parsing: response.body, budget: budget), response: response) } catch {
                 throw NodeError("peer \(peer.force) sent invalid JSON: \(error)")
             }
         }

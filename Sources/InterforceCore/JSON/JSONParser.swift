@@ -6,7 +6,10 @@
 // (RFC 8259 §4 leaves their meaning undefined — one parser keeps the first, another the last), no lone
 // surrogates (they cannot be represented in a Swift `String` or re-serialised), and integers only, within the
 // range a double holds exactly (I-JSON, RFC 7493 §2.2), so that every accepted document has exactly one
-// canonical form (RFC 8785). A depth limit bounds the recursion an attacker can cause.
+// canonical form (RFC 8785). A depth limit bounds the recursion an attacker can cause, and a `JSONBudget` bounds
+// what a parse may build: a count of values and an estimate of the memory the tree takes, charged as it is built,
+// so that a peer's document cannot grow many times its size in memory (`{"":0},` repeated takes 26 times its size
+// as `JSONValue`; a budget proportional to the input stops it at the factor the caller chose).
 //
 // Errors report a byte offset and what was expected, never the document's contents: documents carry police data,
 // and errors end up in logs. The only exception is the name of a duplicated key, which is schema, not data.
@@ -22,10 +25,13 @@ public struct JSONError: Error, CustomStringConvertible, Sendable, Equatable {
     public let message: String
     /// Zero-based byte offset into the UTF-8 input where the problem was found.
     public let offset: Int
+    /// Whether the document was refused for exceeding its ``JSONBudget`` (values or bytes), not for its grammar.
+    public let overBudget: Bool
 
-    public init(message: String, offset: Int) {
+    public init(message: String, offset: Int, overBudget: Bool = false) {
         self.message = message
         self.offset = offset
+        self.overBudget = overBudget
     }
 
     public var description: String { "invalid JSON at byte \(offset): \(message)" }
@@ -48,9 +54,16 @@ extension JSONValue {
     ///
     /// - Throws: ``JSONError`` with the byte offset of the problem.
     public init(parsing bytes: [UInt8], maxDepth: Int = 64) throws(JSONError) {
+        try self.init(parsing: bytes, budget: JSONBudget(maxDepth: maxDepth))
+    }
+
+    /// Parses exactly one JSON value from UTF-8 `bytes` within `budget`: the rules of `init(parsing:maxDepth:)`, and
+    /// a document whose tree would hold more than `budget.maxValues` values or take more than `budget.maxBytes`
+    /// (estimated) is refused with ``JSONError/overBudget`` set, as soon as the parse reaches the limit.
+    public init(parsing bytes: [UInt8], budget: JSONBudget) throws(JSONError) {
         let result = bytes.withUnsafeBufferPointer { buffer in
             Result { () throws(JSONError) -> JSONValue in
-                var parser = JSONParser(buffer, maxDepth: maxDepth)
+                var parser = JSONParser(buffer, budget: budget)
                 return try parser.parseDocument()
             }
         }
@@ -64,12 +77,55 @@ extension JSONValue {
         var text = text
         let result = text.withUTF8 { buffer in
             Result { () throws(JSONError) -> JSONValue in
-                var parser = JSONParser(buffer, maxDepth: maxDepth)
+                var parser = JSONParser(buffer, budget: JSONBudget(maxDepth: maxDepth))
                 return try parser.parseDocument()
             }
         }
         self = try result.get()
     }
+}
+
+/// What one parse may build. Every value counts once against `maxValues`; against `maxBytes` counts an estimate of
+/// the memory the finished `JSONValue` tree takes, charged as the parse goes, so a parse that would exceed either
+/// stops there, having built at most that much:
+///
+/// | part of the tree | bytes charged |
+/// | --- | --- |
+/// | every value (its slot in the parent array or dictionary) | 24 |
+/// | a non-empty array (its storage header) | 48 |
+/// | a non-empty object (its hash table header), and each member | 112, and 80 |
+/// | a string or key of more than 15 UTF-8 bytes (small strings live inline) | 64 + its length |
+///
+/// The figures are measured (Swift 6.3, Linux, glibc malloc) and rounded up, per element of a long array:
+/// `{"":0}` takes 184 bytes and is charged 240, `{"a":0,"b":1}` 265 and 344, `"0123456789abcdef"` 104 and 104,
+/// `[0]` 88 and 96, `0` 24 and 24. ``proportional(toInput:factor:)`` makes "parsed size is at most `factor` times the input" a promise.
+public struct JSONBudget: Sendable, Equatable {
+    /// Arrays and objects nested deeper than this are refused (a top-level container is depth 1).
+    public var maxDepth: Int
+    /// Values (scalars, arrays and objects; not keys) the tree may hold.
+    public var maxValues: Int
+    /// Estimated bytes of memory the tree may take (table above).
+    public var maxBytes: Int
+
+    public init(maxDepth: Int = 64, maxValues: Int = .max, maxBytes: Int = .max) {
+        self.maxDepth = maxDepth
+        self.maxValues = maxValues
+        self.maxBytes = maxBytes
+    }
+
+    /// A tree of at most `factor` bytes per input byte, plus 4 KiB so that a small document's fixed costs fit.
+    public static func proportional(toInput bytes: Int, factor: Int, maxDepth: Int = 64) -> JSONBudget {
+        let (scaled, overflow) = max(0, bytes).multipliedReportingOverflow(by: max(1, factor))
+        return JSONBudget(maxDepth: maxDepth, maxBytes: overflow ? .max : scaled + 4096)
+    }
+
+    static let valueBytes = 24
+    static let arrayBytes = 48
+    static let objectBytes = 112
+    static let memberBytes = 80
+    static let heapStringBytes = 64
+    /// Strings of at most this many UTF-8 bytes are stored inside the `String` value, without an allocation.
+    static let inlineStringBytes = 15
 }
 
 // MARK: - Implementation
@@ -96,14 +152,37 @@ private enum JSONByte {
 /// provided the buffer.
 private struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
-    private let maxDepth: Int
+    private let budget: JSONBudget
+    private var maxDepth: Int { budget.maxDepth }
     private var index = 0
     /// Reused buffer for decoding strings that contain escapes.
     private var scratch: [UInt8] = []
+    /// What the tree built so far holds: values, and estimated bytes (`JSONBudget`'s table).
+    private var values = 0
+    private var treeBytes = 0
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, budget: JSONBudget) {
         self.bytes = bytes
-        self.maxDepth = maxDepth
+        self.budget = budget
+    }
+
+    /// Charges `cost` estimated bytes (and `count` values) for what is about to be built at `offset`.
+    private mutating func charge(_ cost: Int, values count: Int = 0, at offset: Int) throws(JSONError) {
+        values += count
+        guard values <= budget.maxValues else {
+            throw JSONError(message: "document too large when parsed: more than \(budget.maxValues) values",
+                            offset: offset, overBudget: true)
+        }
+        guard cost <= budget.maxBytes - treeBytes else {
+            throw JSONError(message: "document too large when parsed: more than \(budget.maxBytes) bytes of values",
+                            offset: offset, overBudget: true)
+        }
+        treeBytes += cost
+    }
+
+    /// The cost of a string of `length` UTF-8 bytes beyond its slot.
+    private static func stringCost(_ length: Int) -> Int {
+        length > JSONBudget.inlineStringBytes ? JSONBudget.heapStringBytes + length : 0
     }
 
     mutating func parseDocument() throws(JSONError) -> JSONValue {
@@ -121,9 +200,13 @@ private struct JSONParser {
 
     private mutating func parseValue(depth: Int) throws(JSONError) -> JSONValue {
         guard index < bytes.count else { throw JSONError(message: "unexpected end of input", offset: index) }
+        try charge(JSONBudget.valueBytes, values: 1, at: index)
         switch bytes[index] {
         case JSONByte.quote:
-            return .string(try parseString())
+            let start = index
+            let text = try parseString()
+            try charge(Self.stringCost(text.utf8.count), at: start)
+            return .string(text)
         case JSONByte.openBrace:
             return try parseObject(depth: depth + 1)
         case JSONByte.openBracket:
@@ -170,6 +253,7 @@ private struct JSONParser {
             index += 1
             return .array(elements)
         }
+        try charge(JSONBudget.arrayBytes, at: index)
         while true {
             skipWhitespace()
             elements.append(try parseValue(depth: depth))
@@ -200,6 +284,7 @@ private struct JSONParser {
             index += 1
             return .object(members)
         }
+        try charge(JSONBudget.objectBytes, at: index)
         while true {
             skipWhitespace()
             let keyOffset = index
@@ -207,6 +292,7 @@ private struct JSONParser {
                 throw JSONError(message: "expected a string key", offset: index)
             }
             let key = try parseString()
+            try charge(JSONBudget.memberBytes + Self.stringCost(key.utf8.count), at: keyOffset)
             skipWhitespace()
             guard index < bytes.count, bytes[index] == JSONByte.colon else {
                 throw JSONError(message: "expected ':' after object key", offset: index)

@@ -53,10 +53,38 @@ public struct ClientPolicy: Sendable {
     /// Backoff before retry n (0-based) is uniform in 0...min(max, base · 2^n): exponential with full jitter.
     public var backoffBaseMilliseconds = 200
     public var backoffMaxMilliseconds = 5000
-    /// Decoded response bodies longer than this abort the transfer with `.tooLarge`. Must be positive.
+    /// Decoded response bodies longer than this abort the transfer with `.tooLarge`, as soon as the decoded bytes
+    /// pass it (so a small gzip body that inflates to gigabytes costs at most this much). A request may ask for
+    /// less (``ClientRequest/maxResponseBytes``), never more. Must be positive.
     public var maxResponseBytes = 64 << 20
+    /// Where responses in flight reserve memory, shared by every client given the same budget; nil: no budget.
+    /// A response reserves ``responseMemoryFactor`` bytes per decoded body byte as the bytes arrive, and holds them
+    /// for as long as any copy of the ``ClientResponse`` lives; a body that does not fit aborts the transfer with
+    /// `.overBudget` (retried).
+    public var memoryBudget: ResponseMemoryBudget?
+    /// Bytes reserved from ``memoryBudget`` per body byte: the body itself (up to twice its size while the buffer
+    /// grows) and what the caller builds from it, e.g. a `JSONValue` tree held to a `JSONBudget` proportional to
+    /// the body. Must be positive.
+    public var responseMemoryFactor = 1
 
     public init() {}
+}
+
+/// Memory that the responses in flight of every client sharing this budget may hold together, so that a node's
+/// clients cannot take more than `capacity` however many peers answer at once and however large (within their
+/// limits) their answers are. The server's budget (`ServerLimits.memoryBudgetBytes`) is separate.
+public final class ResponseMemoryBudget: Sendable {
+    let budget: MemoryBudget
+
+    /// A budget of `capacityBytes`; it must hold at least one response of the largest size a request allows, times
+    /// the factor, or that response can never arrive.
+    public init(capacityBytes: Int) {
+        budget = MemoryBudget(capacity: capacityBytes)
+    }
+
+    public var capacity: Int { budget.capacity }
+    /// Bytes reserved now, and the most ever reserved at once.
+    public var reserved: (now: Int, peak: Int) { budget.reserved }
 }
 
 /// One HTTP request to a peer.
@@ -69,12 +97,17 @@ public struct ClientRequest: Sendable {
     public var headers: [(String, String)]
     /// The request body; sent for every method except GET and HEAD with an empty body.
     public var body: [UInt8]
+    /// The largest decoded response body this request accepts, when the route's answer is known to be smaller than
+    /// the policy's ``ClientPolicy/maxResponseBytes`` (which still applies when this is larger); nil: the policy's.
+    public var maxResponseBytes: Int?
 
-    public init(method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = []) {
+    public init(method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = [],
+                maxResponseBytes: Int? = nil) {
         self.method = method
         self.path = path
         self.headers = headers
         self.body = body
+        self.maxResponseBytes = maxResponseBytes
     }
 }
 
@@ -85,10 +118,21 @@ public struct ClientResponse: Sendable {
     public let headers: [String: String]
     /// The body, already decoded if the peer sent it gzip- or deflate-encoded.
     public let body: [UInt8]
+    /// The memory this response reserved from the policy's ``ClientPolicy/memoryBudget``, given back when the last
+    /// copy of the response is gone: keep the response while working with what was built from its body.
+    let reservation: ResponseReservation?
 
     public init(status: Int, headers: [String: String], body: [UInt8]) {
+        self.init(status: status, headers: headers, body: body, reservation: nil)
+    }
+
+    init(status: Int, headers: [String: String], body: [UInt8], reservation: ResponseReservation?) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.reservation = reservation
     }
+
+    /// Bytes this response holds of its client's memory budget (0 without one).
+    public var reservedBytes: Int { reservation?.bytes ?? 0 }
 }

@@ -100,7 +100,8 @@ public final class PeerClient: Sendable {
     ///
     /// 2xx, 3xx (redirects are not followed) and 4xx other than 429 are returned as responses. Connection
     /// errors, timeouts, 429 and 5xx are retried up to `policy.retries` times; when they run out, a 429/5xx
-    /// becomes `TransportError(.http)` with its status and the start of its body. TLS failures and too-large bodies fail at once.
+    /// becomes `TransportError(.http)` with its status and the start of its body. TLS failures and too-large bodies
+    /// fail at once; a body the memory budget cannot hold (`.overBudget`) is tried again after the backoff.
     public func send(_ request: ClientRequest) throws(TransportError) -> ClientResponse {
         try validate(request)
         let lines = try headerLines(for: request)
@@ -149,23 +150,40 @@ public final class PeerClient: Sendable {
                 try easy.set(CURLOPT_CONNECT_TO, pointer: UnsafeMutableRawPointer(connectTo.head))
             }
             let headers = try CurlHeaderList(headerLines, peer: peerName)
-            let sink = ResponseSink(limit: policy.maxResponseBytes)
+            let limit = limit(for: request)
+            let sink = ResponseSink(limit: limit, budget: policy.memoryBudget, factor: policy.responseMemoryFactor)
             let code = try easy.perform(sink: sink, headers: headers)
             state.connectionsOpened += try easy.info(CURLINFO_NUM_CONNECTS, "CURLINFO_NUM_CONNECTS")
             guard code == CURLE_OK else {
                 let detail = easy.errorText
-                let kind = CurlCode.classify(code, detail: detail, sinkOverflowed: sink.overflowed)
-                var text = detail.isEmpty ? CurlCode.strerror(code) : detail
-                if kind == .tooLarge {
-                    text = "response body exceeds maxResponseBytes (\(policy.maxResponseBytes)): " + text
+                let kind = CurlCode.classify(code, detail: detail, sinkOverflowed: sink.overflowed,
+                                             sinkOverBudget: sink.overBudget)
+                let route = "\(request.method) \(request.path.prefix { $0 != "?" })"
+                // A fixed text for what the peer did (no byte counts that vary), so the node logs it once.
+                let text: String
+                switch kind {
+                case .tooLarge:
+                    text = "the answer to \(route) exceeds its limit of \(limit) bytes (decoded); transfer aborted"
+                case .overBudget:
+                    let capacity = policy.memoryBudget?.capacity ?? 0
+                    text = "the answer to \(route) does not fit in the memory left for responses (\(capacity) bytes "
+                        + "for all peers); transfer aborted"
+                default:
+                    text = detail.isEmpty ? CurlCode.strerror(code) : detail
                 }
                 return .failure(TransportError(kind: kind, message: "\(peerName): \(text) (curl \(code.rawValue))"))
             }
             let status = try easy.info(CURLINFO_RESPONSE_CODE, "CURLINFO_RESPONSE_CODE")
-            return .success(ClientResponse(status: status, headers: sink.headers, body: sink.body))
+            return .success(ClientResponse(status: status, headers: sink.headers, body: sink.body,
+                                           reservation: sink.reservation))
         } catch {
             return .failure(error)
         }
+    }
+
+    /// The largest decoded body `request` accepts: its own limit, within the policy's.
+    private func limit(for request: ClientRequest) -> Int {
+        min(policy.maxResponseBytes, request.maxResponseBytes ?? .max)
     }
 
     /// Every option, from defaults, for one attempt (`reset` keeps the live connection).
@@ -185,7 +203,7 @@ public final class PeerClient: Sendable {
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, policy.connectTimeoutMilliseconds)
         try easy.set(CURLOPT_TIMEOUT_MS, policy.totalTimeoutMilliseconds)
         // Refuses early when Content-Length announces too much; the sink enforces the decoded size.
-        try easy.set(CURLOPT_MAXFILESIZE_LARGE, offset: Int64(policy.maxResponseBytes))
+        try easy.set(CURLOPT_MAXFILESIZE_LARGE, offset: Int64(limit(for: request)))
         switch endpoint {
         case .tls(let tls):
             try easy.set(CURLOPT_PROTOCOLS_STR, "https")
@@ -240,6 +258,9 @@ public final class PeerClient: Sendable {
     }
 
     private func validate(_ request: ClientRequest) throws(TransportError) {
+        if let limit = request.maxResponseBytes, limit <= 0 {
+            throw TransportError(kind: .other, message: "\(peerName): maxResponseBytes must be positive")
+        }
         guard Self.isToken(request.method) else {
             throw TransportError(kind: .other, message: "\(peerName): invalid HTTP method")
         }
@@ -281,10 +302,11 @@ public final class PeerClient: Sendable {
 
     private static func validate(_ policy: ClientPolicy) throws(TransportError) {
         guard policy.connectTimeoutMilliseconds > 0, policy.totalTimeoutMilliseconds > 0, policy.retries >= 0,
-              policy.backoffBaseMilliseconds >= 0, policy.backoffMaxMilliseconds >= 0, policy.maxResponseBytes > 0
+              policy.backoffBaseMilliseconds >= 0, policy.backoffMaxMilliseconds >= 0, policy.maxResponseBytes > 0,
+              policy.responseMemoryFactor > 0
         else {
-            throw TransportError(kind: .other, message: "client policy: timeouts and maxResponseBytes must be "
-                                 + "positive, retries and backoff not negative")
+            throw TransportError(kind: .other, message: "client policy: timeouts, maxResponseBytes and "
+                                 + "responseMemoryFactor must be positive, retries and backoff not negative")
         }
     }
 

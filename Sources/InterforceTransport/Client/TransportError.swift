@@ -3,7 +3,7 @@
 // A peer can fail in a handful of ways that call for different reactions: it is unreachable (`connect`) or
 // slow (`timeout`), and trying again later may help; its certificate does not chain to the federation CA, or
 // it refused ours (`tls`), and retrying would only repeat the refusal; it sent more than we accept
-// (`tooLarge`); it answered, but with 5xx or 429 until we gave up (`http`). `CurlCode.classify` is the single
+// (`tooLarge`), or more than the memory left for responses holds just now (`overBudget`); it answered, but with 5xx or 429 until we gave up (`http`). `CurlCode.classify` is the single
 // place where a libcurl result code becomes one of these kinds, and `PeerClient` retries by kind alone.
 //
 // Messages carry libcurl's own explanation (the CURLOPT_ERRORBUFFER text, or `curl_easy_strerror`), the
@@ -26,8 +26,12 @@ public struct TransportError: Error, CustomStringConvertible, Sendable {
         case tls
         /// The connect timeout or the total timeout of `ClientPolicy` expired. Retried.
         case timeout
-        /// The response body exceeded `ClientPolicy.maxResponseBytes`; the transfer was aborted. Not retried.
+        /// The decoded response body exceeded the request's limit (`ClientRequest.maxResponseBytes`, at most
+        /// `ClientPolicy.maxResponseBytes`); the transfer was aborted at the first bytes past it. Not retried.
         case tooLarge = "too-large"
+        /// The client's `ResponseMemoryBudget` could not hold the body as it arrived (other responses in flight
+        /// held it); the transfer was aborted. Retried: the memory is given back as those responses are done.
+        case overBudget = "over-budget"
         /// The peer kept answering 5xx or 429 until the retries ran out; `status` is its last answer.
         case http
         /// Anything else: a bad request or configuration, an option libcurl refused, a malformed response.
@@ -51,7 +55,7 @@ public struct TransportError: Error, CustomStringConvertible, Sendable {
 
     /// Whether `PeerClient` may try again after this failure (connection errors and timeouts only; 429 and
     /// 5xx answers are retried before they ever become a `TransportError`).
-    var isRetryable: Bool { kind == .connect || kind == .timeout }
+    var isRetryable: Bool { kind == .connect || kind == .timeout || kind == .overBudget }
 
     /// The same error with `note` appended to its message (used for the attempt count).
     func appending(_ note: String) -> TransportError {
@@ -80,7 +84,8 @@ enum CurlCode {
     /// for send/receive errors, where OpenSSL's alert text ("tlsv13 alert certificate required", "alert
     /// unknown ca") is the only sign that the peer refused our certificate after the TLS 1.3 handshake had
     /// completed on our side.
-    static func classify(_ code: CURLcode, detail: String, sinkOverflowed: Bool) -> TransportError.Kind {
+    static func classify(_ code: CURLcode, detail: String, sinkOverflowed: Bool,
+                         sinkOverBudget: Bool = false) -> TransportError.Kind {
         switch code {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT, CURLE_GOT_NOTHING,
              CURLE_PARTIAL_FILE:
@@ -97,8 +102,8 @@ enum CurlCode {
         case CURLE_FILESIZE_EXCEEDED:
             return .tooLarge
         case CURLE_WRITE_ERROR:
-            // Our write callback refuses bytes only when the body would exceed the limit.
-            return sinkOverflowed ? .tooLarge : .other
+            // Our write callback refuses bytes only when the body would exceed the limit or the memory budget.
+            return sinkOverflowed ? .tooLarge : sinkOverBudget ? .overBudget : .other
         default:
             return .other
         }
