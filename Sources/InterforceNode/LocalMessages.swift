@@ -976,24 +976,29 @@ public struct MembershipInstallRequest: LocalMessage {
 
 public struct MembershipInstallResult: LocalMessage {
     public let installed: Bool
+    /// Not installed because this very signed document is the one installed (by an admin, or adopted from a peer).
+    public let alreadyInstalled: Bool
     public let version: Int64
     /// The version installed before (after a refusal: the one still installed).
     public let previous: Int64?
     public let forces: Int64
-    init(installed: Bool, version: Int64, previous: Int64?, forces: Int64) {
+    init(installed: Bool, alreadyInstalled: Bool, version: Int64, previous: Int64?, forces: Int64) {
         self.installed = installed
+        self.alreadyInstalled = alreadyInstalled
         self.version = version
         self.previous = previous
         self.forces = forces
     }
     public var json: JSONValue {
-        ["installed": .bool(installed), "version": .int(version), "previous": opt(previous), "forces": .int(forces)]
+        ["installed": .bool(installed), "alreadyInstalled": .bool(alreadyInstalled), "version": .int(version),
+         "previous": opt(previous), "forces": .int(forces)]
     }
     public init(json: JSONValue) throws(NodeError) {
-        let f = try Fields(json, "membership-install result", ["installed", "version", "previous", "forces"])
+        let f = try Fields(json, "membership-install result",
+                           ["installed", "alreadyInstalled", "version", "previous", "forces"])
         self.init(
-            installed: try f.bool("installed"), version: try f.int("version"), previous: try f.optionalInt("previous"),
-            forces: try f.int("forces"))
+            installed: try f.bool("installed"), alreadyInstalled: try f.bool("alreadyInstalled"),
+            version: try f.int("version"), previous: try f.optionalInt("previous"), forces: try f.int("forces"))
     }
 }
 

@@ -493,8 +493,10 @@ public struct NodeSession: NodeAPI, Sendable {
                     let installed = try node.installMembership(
                         request.membership, source: nil,
                         officer: caller.officer?.collar)
+                    let held = installed ? nil : try node.signedMembership()
+                    let same = held?.json.canonicalBytes == request.membership.json.canonicalBytes
                     return MembershipInstallResult(
-                        installed: installed, version: m.version,
+                        installed: installed, alreadyInstalled: same, version: m.version,
                         previous: installed ? previous : node.membership?.version,
                         forces: Int64(m.members.count))
                 }

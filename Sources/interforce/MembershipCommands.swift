@@ -392,6 +392,10 @@ enum MembershipInstallCommand: Command {
             printOut("installed membership version \(result.version) (\(result.forces) forces)")
             return ExitCode.success
         }
+        if result.alreadyInstalled {
+            printOut("membership version \(result.version) is already installed (this very document); nothing changed")
+            return ExitCode.success
+        }
         printErr("membership version \(result.version) is not newer than the installed version "
                  + "\(result.previous ?? 0); nothing changed")
         return ExitCode.failure

@@ -40,6 +40,8 @@ import Testing
         #expect(keys.first { $0["key"] as? String == surrey.publicKey }?["untilSeq"] as? Int == head, "\(keys)")
         #expect(v3.stderr.contains("changes from version 2:"))
 
+        // Surrey is stopped meanwhile, so that it keeps version 1 (a running peer would adopt hampshire's newer ones).
+        try fed.stop("surrey")
         for version in ["v2", "v3"] { try fed.ok("hampshire", "membership", "install", fed.tmp.file("\(version).signed.json")) }
         let installed = try fed.auditLog("hampshire").filter { $0["kind"] as? String == "membership-installed" }
         let changes = ((installed.last?["detail"] as? [String: Any])?["changes"] as? [[String: Any]]) ?? []
@@ -67,6 +69,7 @@ import Testing
         // Adoption from a peer: surrey (which never installed 2 or 3) takes version 4; hampshire, offered it in the
         // next exchange, refuses it and logs the peer.
         try fed.ok("surrey", "membership", "install", v4)
+        try fed.start("surrey")
         _ = try fed.cli("hampshire", "sync")
         let adopted = try fed.auditLog("hampshire").filter { $0["reason"] as? String == "unrevokes" }
         #expect(adopted.contains { $0["peer"] as? String == "surrey" }, "\(adopted)")
