@@ -212,7 +212,7 @@ extension Node {
     func authenticate(uid: UInt32, nodeAccount: UInt32) throws -> Caller {
         let account = Self.accountName(uid: uid)
         let standing: Caller.Standing
-        let row = try store.officer(account: account)
+        let row = registryAltered == nil ? try store.officer(account: account) : nil
         if let row {
             let officer = try Officer(json: row.registration)
             if officer.uid != uid {
