@@ -97,6 +97,7 @@ extension Node {
         var evidenced = Set(try store.forkedFeeds())
         for row in try store.equivocationRows() {
             guard let envelope = row.envelope, envelope.entry.hash.hex == row.hash, envelope.entry.verifySignature(),
+                  envelope.payload.map({ SHA256Digest.hash($0.canonicalBytes) == envelope.entry.header.payloadHash }) ?? true,
                   let held = try store.hashAt(author: envelope.entry.header.author, seq: envelope.entry.header.seq),
                   held != row.hash
             else {

@@ -212,6 +212,8 @@ extension Node {
     func authenticate(uid: UInt32, nodeAccount: UInt32) throws -> Caller {
         let account = Self.accountName(uid: uid)
         let standing: Caller.Standing
+        // An edited registry registers no one; only the node's own account (an admin) may act, to verify.
+        if let registryAltered, uid != nodeAccount { throw NodeError(registryAltered) }
         let row = registryAltered == nil ? try store.officer(account: account) : nil
         if let row {
             let officer = try Officer(json: row.registration)
