@@ -30,7 +30,11 @@ extension Node {
             expected[account] = registration
         }
         var problems: [String] = []
-        for row in try store.officers() {
+        let registry: [OfficerRow]
+        do { registry = try store.officers() } catch {
+            return ["officer registry: a row cannot be read (altered)"]
+        }
+        for row in registry {
             let logged = expected.removeValue(forKey: row.account)
             let officer = try? Officer(json: row.registration)
             if logged != row.registration || officer?.uid != row.uid || officer?.collarKey != row.collar {

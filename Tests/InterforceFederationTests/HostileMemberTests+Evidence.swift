@@ -47,7 +47,9 @@ extension HostileMemberTests {
         #expect(try kent.pushOne(a, to: "hampshire")["outcome"] as? String == "accepted")
         #expect(try kent.pushOne(b, to: "hampshire")["reason"] as? String == "equivocation")
         let evidence = try HostileMember.fork(a, b)
-        #expect(try kent.pushEvidence([evidence], to: "sussex").first?["outcome"] as? String == "recorded")
+        // (Gossip may have carried hampshire's evidence to sussex first: then the push is a duplicate.)
+        let pushed = try kent.pushEvidence([evidence], to: "sussex").first?["outcome"] as? String
+        #expect(pushed == "recorded" || pushed == "duplicate", "\(pushed ?? "?")")
         try waitUntil(timeout: 40, "the seq-2 fork at every node") {
             for force in forces { _ = try fed.cli(force, "sync", "--timeout", "10") }
             return try forces.allSatisfy { try fed.sqlite($0, "SELECT count(*) FROM forks WHERE feed = '\(kent.feed)'") == "1" }
