@@ -8,6 +8,8 @@
 //    the `keys` table is granted by it (or, before a membership, by the log) and no grant lacks its row.
 // 5. Feeds against the log: each feed head is the highest position held, and every entry or marker the log records
 //    as admitted is held (or was rolled back, which the log also records).
+// 6. What the store keeps beside them (Auditor+Derived.swift): records' derived columns, full-text rows and forces;
+//    the officer registry against its log rows; fork evidence, flags, equivocations, markers and erasure evidence.
 // Changing one byte of an entry, payload, record or log row makes at least one of these fail, naming it; so does
 // deleting an entry with its record, or adding a key.
 
@@ -28,6 +30,12 @@ extension Node {
         var states: [String: RecordState] = [:]
         var lastOfFeed: [String: (seq: Int64, hash: String)] = [:]
         let withheld = try store.withheldPositions()
+        let derived = try store.derivedRecordRows()
+        var forces: [String: Set<String>] = [:]
+        // Writes held without their payload, and per record the forces whose erase of it is held: a write's payload
+        // may be missing only where an erase by its force or the record's owner is held, or kept as erasure evidence.
+        var payloadless: [(hash: String, record: String, force: String)] = []
+        var erasers: [String: Set<String>] = [:]
 
         try store.forEachRawEntry { hash, headerText, signatureText, positionText, payloadText in
             report.entries += 1
@@ -78,6 +86,9 @@ extension Node {
                     report.problems.append("\(label): payload does not match the hash in its header (altered)")
                 }
             }
+            forces[header.record, default: []].insert(header.force)
+            if header.op == .erase { erasers[header.record, default: []].insert(header.force) }
+            if payloadText == nil, header.op == .write { payloadless.append((hash, header.record, header.force)) }
             var state = states[header.record] ?? RecordState(id: header.record, type: header.type)
             state.apply(entry, ops: ops)
             states[header.record] = state
@@ -94,10 +105,21 @@ extension Node {
                 || SHA256Digest.hash(bytes).hex != stateHash {
                 report.problems.append("record \(id): stored state differs from the state its entries give (altered)")
             }
+            report.problems += Self.derivedProblems(id, derived[id], state: replayed, forces: forces[id] ?? [])
         }
         for id in states.keys.sorted() {
             report.problems.append("record \(id): entries are held but the record is missing (altered)")
         }
+        let evidenceKept = Set(try store.erasureEvidenceRows().map(\.entry))
+        for write in payloadless where !evidenceKept.contains(write.hash) {
+            let owner = try store.recordState(write.record)?.owner
+            let erased = erasers[write.record] ?? []
+            if !erased.contains(write.force), owner.map({ !erased.contains($0) }) ?? true {
+                report.problems.append("entry \(write.hash): held without its payload, which no erase held and no "
+                                       + "erasure evidence justifies (evidence deleted, or the payload)")
+            }
+        }
+        report.problems += try store.searchIndexProblems()
         if try store.stateDigest() != store.recomputedStateDigest() {
             report.problems.append("state digest: the kept sum differs from the one the records give (altered)")
         }
@@ -107,6 +129,8 @@ extension Node {
         report.problems += log.problems
         report.problems += try verifyCheckpoints()
         report.problems += try trustProblems()
+        report.problems += try registryProblems()
+        report.problems += try evidenceProblems()
         for head in try store.feedHeadChecks() {
             if head.headSeq == 0 {
                 report.problems.append("feed \(head.author): positions are held but the feed has no head (altered)")

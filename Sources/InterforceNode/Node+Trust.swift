@@ -63,7 +63,7 @@ extension Node {
 
     /// Throws the reason the store cannot be trusted, if it cannot.
     public func requireIntact() throws {
-        if let storeAltered { throw NodeError(storeAltered) }
+        if let altered = storeAltered ?? registryAltered { throw NodeError(altered) }
     }
 
     /// The grant of `key`, if the node trusts it.

@@ -74,6 +74,9 @@ public final class Node {
     var grants: [PublicKey: Store.TrustedKey] = [:]
     /// Why the store cannot be trusted (its membership was altered), if it cannot.
     public internal(set) var storeAltered: String?
+    /// Why the officer registry cannot be trusted (its rows differ from the log's registration rows), if it cannot:
+    /// no account then counts as registered, and the node refuses to act as for `storeAltered`.
+    var registryAltered: String?
     /// The peers' clocks as measured while serving (ClockOffsets.swift, Node+Health.swift).
     var clocks = ClockOffsets()
     /// Membership versions peers offered that this node refused to adopt, by peer: the version and why (shown as
@@ -95,6 +98,7 @@ public final class Node {
         self.now = now
         self.clock = HybridLogicalClock(last: try store.feedHead(config.feed)?.clock ?? .zero)
         (membership, storeAltered) = try Self.loadMembership(store, config: config)
+        registryAltered = try registryProblems().first.map { "\($0): the store was altered" }
         guard storeAltered == nil else { return }   // trusts no key at all
         grants = try Self.grants(membership: membership, store: store)
         if membership == nil, grants[secretKey.publicKey] == nil {

@@ -212,7 +212,9 @@ extension Node {
     func authenticate(uid: UInt32, nodeAccount: UInt32) throws -> Caller {
         let account = Self.accountName(uid: uid)
         let standing: Caller.Standing
-        let row = try store.officer(account: account)
+        // An edited registry registers no one; only the node's own account (an admin) may act, to verify.
+        if let registryAltered, uid != nodeAccount { throw NodeError(registryAltered) }
+        let row = registryAltered == nil ? try store.officer(account: account) : nil
         if let row {
             let officer = try Officer(json: row.registration)
             if officer.uid != uid {

@@ -360,7 +360,6 @@ public final class Replicator: Sendable {
                 ours[feed] != theirs[feed] && exchanged.withLock { $0[feed] } != "\(ours[feed] ?? "")/\(theirs[feed] ?? "")"
             }
             for feed in differing.sorted().prefix(16) {
-                exchanged.withLock { $0[feed] = "\(ours[feed] ?? "")/\(theirs[feed] ?? "")" }
                 if ours[feed] != nil {
                     let forks = try service.with { try $0.forks(feed: feed) }
                     let body = JSONValue.object(["forks": .array(forks.prefix(PeerAPI.maxEvidence).map(\.json))])
@@ -376,6 +375,8 @@ public final class Replicator: Sendable {
                         .filter { $0.feed == feed }
                     _ = try service.with { try $0.admitForks(forks, peer: peer.force, source: "peer") }
                 }
+                // Noted once done: an exchange cut short by a transport error is tried again next cycle.
+                exchanged.withLock { $0[feed] = "\(ours[feed] ?? "")/\(theirs[feed] ?? "")" }
             }
         }
 

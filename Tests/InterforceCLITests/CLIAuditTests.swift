@@ -9,6 +9,8 @@ import Testing
 @Suite struct CLIAuditTests {
     enum Tamper: String, CaseIterable, Sendable {
         case entryHeader, payloadBody, signature, position, logDetail, logTime, logRowDeleted, recordState
+        // What the store keeps beside the entries (attack W5): each must be what its source gives.
+        case officerRegistry, classificationColumn, recordForces, searchText
     }
 
     /// A node with a few records, updates and reads; returns the ids the tampering targets.
@@ -106,6 +108,21 @@ import Testing
             try Self.changeOneCharacter(sandbox, node.store, table: "records", column: "state", where: "id = '\(caseFile)'",
                                         Self.replacing("Alex Smith", "Alex Smyth"))
             named = "record \(caseFile)"
+        case .officerRegistry:
+            // The attack: a registration given admin and cleared, behind the log's back.
+            try sandbox.sqlite(node.store, #"UPDATE officers SET registration = replace(registration, '"auditor"', '"admin","auditor"')"#)
+            named = "officer registry row \(currentAccountName)"
+        case .classificationColumn:
+            try sandbox.sqlite(node.store, "UPDATE records SET classification = 'OFFICIAL-SENSITIVE' WHERE id = '\(caseFile)'")
+            named = "record \(caseFile): its type, classification"
+        case .recordForces:
+            try sandbox.sqlite(node.store, "DELETE FROM record_forces WHERE record = '\(caseFile)'")
+            named = "record \(caseFile): the forces"
+        case .searchText:
+            try sandbox.sqlite(node.store, """
+                UPDATE records_fts_content SET c0 = 'nothing to see' WHERE id = (SELECT rowid FROM records WHERE id = '\(caseFile)')
+                """)
+            named = "record \(caseFile): its full-text row"
         }
 
         let table = try node.run("audit", "verify")
@@ -128,6 +145,13 @@ import Testing
             #expect(problems.contains { $0.contains("position signature does not verify") }, "\(problems)")
         case .recordState:
             #expect(problems.allSatisfy { $0.hasPrefix("record \(caseFile)") }, "\(problems)")
+        case .officerRegistry:
+            // Checked on open too: no account counts as registered (the node's own, this test's, keeps only its
+            // standing as admin, to verify), and the node refuses to write.
+            let read = try node.run("record", "show", caseFile)
+            #expect(read.status == 1 && read.stderr.contains("may not do this: it needs the role"), "\(read)")
+            let write = try node.run("record", "update", caseFile, "--set", "status=closed")
+            #expect(write.status == 1, "\(write)")
         default:
             break
         }

@@ -47,7 +47,9 @@ extension HostileMemberTests {
         #expect(try kent.pushOne(a, to: "hampshire")["outcome"] as? String == "accepted")
         #expect(try kent.pushOne(b, to: "hampshire")["reason"] as? String == "equivocation")
         let evidence = try HostileMember.fork(a, b)
-        #expect(try kent.pushEvidence([evidence], to: "sussex").first?["outcome"] as? String == "recorded")
+        // (Gossip may have carried hampshire's evidence to sussex first: then the push is a duplicate.)
+        let pushed = try kent.pushEvidence([evidence], to: "sussex").first?["outcome"] as? String
+        #expect(pushed == "recorded" || pushed == "duplicate", "\(pushed ?? "?")")
         try waitUntil(timeout: 40, "the seq-2 fork at every node") {
             for force in forces { _ = try fed.cli(force, "sync", "--timeout", "10") }
             return try forces.allSatisfy { try fed.sqlite($0, "SELECT count(*) FROM forks WHERE feed = '\(kent.feed)'") == "1" }
@@ -57,7 +59,12 @@ extension HostileMemberTests {
         // The rotation of OPERATIONS §5.1: the stolen key signs up to seq 1, the new key from seq 2. Installing it
         // rolls back what the stolen key signed at 2 and drops the evidence built from it, logged, at every node.
         let v2 = try kent.rotation(version: 2, lastSeq: 1, to: rotated)
-        for force in forces { try fed.ok(force, "membership", "install", v2) }
+        for force in forces {
+            // (A node may have adopted version 2 from a peer that installed it first.)
+            let installed = try fed.cli(force, "membership", "install", v2)
+            #expect(installed.status == 0 || installed.stderr.contains("is not newer than the installed version 2"),
+                    "\(installed)")
+        }
         let hashes = try [a, b].map { try #require($0["hash"]?.string) }.sorted()
         for force in forces {
             let dropped = try fed.rows(force, kind: "evidence-dropped").filter { $0["author"] as? String == kent.feed }
