@@ -59,9 +59,9 @@ struct LocalFloodTests {
                 $0["kind"] as? String == "refused-summary" && $0["account"] as? String == account.name
             }
             print("ATTACK local denial flood, \(asked) \(operation) requests by \(account.name) (\(reason)) in "
-                  + "\(dave["seconds"] ?? "?") s: \(denies.count + summaries.count) log rows, "
+                  + "\((account == s.dave ? dave : alice)["seconds"] ?? "?") s: \(denies.count + summaries.count) log rows, "
                   + "\((denies.count + summaries.count) * 1000 / asked) per 1000 denied (before: 1000); "
-                  + "\(denies.count) deny rows in full, \(summaries.count) summaries counting \(Self.counted(summaries))")
+                  + "\(denies.count) deny rows in full, \(summaries.count) summary row(s) counting \(Self.counted(summaries))")
             #expect(denies.count + Self.counted(summaries) == asked, "every denial is in the log, in full or counted")
             #expect(denies.count >= 20 && denies.count <= 20 * minutes && summaries.count <= minutes,
                     "\(denies.count) in full, \(summaries.count) summaries")
@@ -126,5 +126,66 @@ struct LocalFloodTests {
         let first = log.first { $0["kind"] as? String == "local-refused" && $0["reason"] as? String == "head-deadline" }
         #expect((Self.detail(first ?? [:])["message"] as? String)?.contains("did not send a whole request within 5 s")
                 == true, "\(first ?? [:])")
+    }
+
+    // MARK: W11: long reads
+
+    @Test func w11AnAuditorsLongReadsComeInPagesAndMembersAreAnsweredMeanwhile() throws {
+        let fed = try Federation([("sussex", ["south-east"]), ("kent", ["south-east"])],
+                                 socketGroup: TestAccounts.officersGroup, start: false)
+        let carol = try TestAccounts.account(TestAccounts.officerNames[2])
+        try fed.ok("sussex", ["officer", "add", carol.name, "--collar", "AUD 1", "--name", "Auditor", "--role", "auditor"])
+        try fed.start("sussex")
+        // A log of a few thousand rows: 2,500 entries pushed by a member, an accept row each.
+        let kent = try HostileMember(fed, "kent")
+        for batch in 0..<5 {
+            let items = (0..<500).map { i in
+                kent.sign(record: RecordID.natural(type: .caseFile, key: "44/\(batch * 500 + i)/26"),
+                          payload: HostileMember.set(["title": .string("case \(i)")])).canonicalText
+            }
+            try #require(try kent.push(items, to: "sussex").allSatisfy { $0["outcome"] as? String == "accepted" })
+        }
+        let socket = fed.member("sussex").socket
+        let purpose: [String: Any] = ["code": "audit", "text": "review"]
+        func body(_ limit: Int) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: ["limit": limit, "purpose": purpose]),
+                   as: UTF8.self)
+        }
+        // The attacker's request, the whole log at once, is refused; the CLI reads it a page at a time.
+        let whole = try Self.attack(fed, as: carol, ["local", socket, "--operation", "audit-log", "--body",
+                                                     try body(1_000_000), "--requests", "1", "--connections", "1"])
+        #expect(intMap(whole["statuses"]) == ["400": 1], "\(whole)")
+        let read = try fed.cli("sussex", ["audit", "log", "--limit", "1000000", "-o", "json",
+                                          "--purpose", "audit: review"], as: carol)
+        let seqs = try read.array().compactMap { int($0["seq"]) }
+        #expect(seqs.count > 2500 && seqs == Array(1...(seqs.last ?? 0)), "every row once, in order: \(seqs.count)")
+
+        // Eight readers of 1,000 rows at a time, as fast as they can, while a member asks for the feeds.
+        let readers = try fed.launch("/usr/bin/env", ["python3", FloodTests.flood, "local", socket, "--operation",
+                                                      "audit-log", "--body", try body(1000), "--requests", "400",
+                                                      "--connections", "8"], label: "readers", as: carol)
+        defer { if readers.isRunning { kill(readers.processIdentifier, SIGKILL) } }
+        Thread.sleep(forTimeInterval: 1)
+        let member = try fed.client(to: "sussex", as: "kent")
+        var latencies: [Double] = []
+        while readers.isRunning && latencies.count < 40 {
+            let began = Date()
+            let response = try member.send(ClientRequest(method: "GET", path: "/v1/feeds"))
+            latencies.append(Date().timeIntervalSince(began))
+            #expect(response.status == 200)
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(fed.wait(readers, seconds: 120))
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(fed.output("readers").stdout.utf8))
+                                  as? [String: Any], "\(fed.output("readers"))")
+        latencies.sort()
+        print("ATTACK auditor's long reads, a log of \(seqs.count) rows: the whole log in one request refused (400), "
+              + "read by the CLI in \(Int((Double(seqs.count) / 1000).rounded(.up))) pages; 8 readers of 1000 rows "
+              + "(\(intMap(report["statuses"])["200"] ?? 0) pages in \(report["seconds"] ?? "?") s, each answered in "
+              + "min/median/max \(report["answerSeconds"] ?? "?") s): \(latencies.count) member requests meanwhile "
+              + "answered in median \(String(format: "%.3f", latencies[latencies.count / 2])) s, max "
+              + "\(String(format: "%.3f", latencies.last ?? -1)) s (before: 2 of 3 cut after 5.14 s)")
+        #expect(intMap(report["statuses"]) == ["200": 400], "\(report)")
+        #expect(latencies.count >= 3 && (latencies.last ?? 99) < 5, "\(latencies)")
     }
 }
