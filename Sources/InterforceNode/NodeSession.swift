@@ -384,13 +384,21 @@ public struct NodeSession: NodeAPI, Sendable {
 
     // MARK: Audit
 
+    /// Under the node's lock only the policy and the read's own row: the rows are read on a connection of their own
+    /// (WAL: it sees every commit up to its start, that row included, and does not hold up the writer), so an
+    /// auditor's pages do not hold up the node's peers and other callers. An in-memory store has no second
+    /// connection, and is read under the lock.
     public func auditLog(_ request: AuditLogRequest) throws -> LogRowsResponse {
-        try run(.auditLog, purpose: request.purpose) { node, _ in
+        let path = try run(.auditLog, purpose: request.purpose) { node, _ -> String? in
             var detail: JSONValue = ["view": "log"]
             if let before = request.filter.before { detail = ["view": "log", "before": .int(before)] }
             try node.logRead("audit", request.purpose, record: request.filter.record, detail: detail)
-            return LogRowsResponse(rows: try node.store.logRows(request.filter))
+            return node.store.path == ":memory:" ? nil : node.store.path
         }
+        guard let path else {
+            return LogRowsResponse(rows: try local.service.with { try $0.store.logRows(request.filter) })
+        }
+        return LogRowsResponse(rows: try Store(path: path, readOnly: true).logRows(request.filter))
     }
 
     public func exportLog(_ request: PurposeRequest) throws -> Page<LogRow> {

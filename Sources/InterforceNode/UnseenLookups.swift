@@ -32,7 +32,7 @@ extension RefusalSummary.Key {
     }
 
     /// Whether this is the key of an account's lookups of records not seen (or of accounts counted together).
-    var isUnseenLookup: Bool { remote == "local" && path == "record" && code == "unseen" }
+    var isUnseenLookup: Bool { path == "record" && code == "unseen" }
 }
 
 extension Node {

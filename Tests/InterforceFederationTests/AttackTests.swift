@@ -108,6 +108,31 @@ import Testing
         #expect(health.status == 200)
     }
 
+    /// W7 (attack-678): a subject with two CNs was the first CN's force here and the last one's to tools that read
+    /// the last; an OU naming another force was ignored. Both are refused at the TLS identity step, logged.
+    @Test func aClientCertificateWithTwoCNsOrAnOUOtherThanItsCNIsRefused() throws {
+        let fed = try Federation([("hampshire", Self.southEast), ("surrey", Self.southEast)])
+        let client = "keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\nsubjectAltName=IP:127.0.0.1\n"
+        let cases = [("/O=Interforce/OU=surrey/CN=surrey/CN=hampshire", "the subject has 2 CNs"),
+                     ("/O=Interforce/OU=surrey/CN=hampshire/CN=surrey", "the subject has 2 CNs"),
+                     ("/O=Interforce/OU=surrey/CN=hampshire", "the subject's OU differs from its CN"),
+                     ("/O=Interforce/OU=surrey/OU=hampshire/CN=surrey", "the subject has 2 OUs")]
+        for (n, (subject, reason)) in cases.enumerated() {
+            let (certificate, key) = try fed.issue(subject: subject, name: "ambiguous-\(n)", extensions: client)
+            let tls = TLSClientConfig(certificateFile: certificate, privateKeyFile: key, trustedCAFile: fed.caCertificate)
+            let response = try fed.client(to: "hampshire", tls: tls).send(ClientRequest(method: "GET", path: "/v1/feeds"))
+            let text = String(decoding: response.body, as: UTF8.self)
+            print("ATTACK TLS subject \(subject): \(response.status) \(text.prefix(160))")
+            #expect(response.status == 401 && text.contains("certificate-rejected") && text.contains(reason), "\(text)")
+        }
+        let refused = try Self.rows(fed, "hampshire", kind: "tls-refused")
+        #expect(refused.count == 1 && Self.message(refused[0]).contains("client certificate refused: the subject has 2 CNs"),
+                "the first per address, route and code in full: \(refused.map(Self.message))")
+        // The certificate pki.sh issues is still the member's.
+        #expect(try fed.client(to: "hampshire", as: "surrey").send(ClientRequest(method: "GET", path: "/v1/feeds")).status
+                == 200)
+    }
+
     @Test func forgedBrokenReplayedAndEquivocatingEntriesAreRefused() throws {
         // No links: whatever reaches sussex is what the test pushes.
         let fed = try Federation([("hampshire", Self.southEast), ("surrey", Self.southEast),

@@ -158,6 +158,20 @@ final class Federation {
 
     var caCertificate: String { pkiDirectory + "/ca.pem" }
 
+    /// A certificate from the federation's CA with `subject` (openssl's `/O=.../CN=...` form) and the X.509v3
+    /// `extensions` (openssl extfile lines), and its EC P-256 key, as `name`.pem and `name`.key in the test's directory.
+    func issue(subject: String, name: String, extensions: String) throws -> (certificate: String, key: String) {
+        let key = tmp.file(name + ".key"), csr = tmp.file(name + ".csr")
+        let certificate = tmp.file(name + ".pem"), ext = tmp.file(name + ".ext")
+        try Data(extensions.utf8).write(to: URL(fileURLWithPath: ext))
+        try require(run("/usr/bin/env", ["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key]))
+        try require(run("/usr/bin/env", ["openssl", "req", "-new", "-key", key, "-out", csr, "-subj", subject]))
+        try require(run("/usr/bin/env", ["openssl", "x509", "-req", "-in", csr, "-CA", pkiDirectory + "/ca.pem",
+                                         "-CAkey", pkiDirectory + "/ca.key", "-CAcreateserial", "-days", "30",
+                                         "-extfile", ext, "-out", certificate]))
+        return (certificate, key)
+    }
+
     // MARK: Configuration and membership
 
     /// Sets `settings` in the node's config.json (read by `serve` at start); a nil value removes the setting.

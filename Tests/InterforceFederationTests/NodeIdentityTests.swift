@@ -73,17 +73,7 @@ import Testing
 
     /// A certificate for `force` from the federation's CA whose only DNS name is localhost.
     private func issueWithoutForceName(_ fed: Federation, force: String) throws -> (String, String) {
-        let dir = fed.pkiDirectory, key = fed.tmp.file("bare.key"), csr = fed.tmp.file("bare.csr")
-        let certificate = fed.tmp.file("bare.pem"), ext = fed.tmp.file("bare.ext")
-        try Data("subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n".utf8)
-            .write(to: URL(fileURLWithPath: ext))
-        try fed.require(fed.run("/usr/bin/env", ["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout",
-                                                 "-out", key]))
-        try fed.require(fed.run("/usr/bin/env", ["openssl", "req", "-new", "-key", key, "-out", csr,
-                                                 "-subj", "/O=Interforce/OU=\(force)/CN=\(force)"]))
-        try fed.require(fed.run("/usr/bin/env", ["openssl", "x509", "-req", "-in", csr, "-CA", dir + "/ca.pem",
-                                                 "-CAkey", dir + "/ca.key", "-CAcreateserial", "-days", "30",
-                                                 "-extfile", ext, "-out", certificate]))
-        return (certificate, key)
+        try fed.issue(subject: "/O=Interforce/OU=\(force)/CN=\(force)", name: "bare",
+                      extensions: "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n")
     }
 }

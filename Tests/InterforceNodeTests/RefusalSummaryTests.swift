@@ -49,4 +49,29 @@ import Testing
         #expect(ended.count == 1 && ended[0].0 == alice && ended[0].1.count == 80 && ended[0].1.from == minute + 20
                 && ended[0].1.until == minute + 99, "\(ended)")
     }
+
+    @Test func aServedPullTallySumsItsEntriesAndTheRangeOfTheirPositions() {
+        let summary = RefusalSummary(inFullPerKey: 2)
+        let key = RefusalSummary.Key(remote: "127.0.0.1", path: "/v1/feeds/entries", code: "served", peer: "surrey",
+                                     feed: "hampshire/0123456789abcdef")
+        let minute: Int64 = 29_833_333 * 60_000
+        #expect(summary.note(key, at: minute, items: 5, positions: 1...5).inFull)
+        #expect(summary.note(key, at: minute + 1, items: 5, positions: 6...10).inFull)
+        #expect(!summary.note(key, at: minute + 2, items: 1, positions: 3...3).inFull)
+        #expect(!summary.note(key, at: minute + 3, items: 2, positions: 11...12).inFull)
+        let ended = summary.ended(before: .max)
+        #expect(ended.count == 1 && ended[0].1.count == 2 && ended[0].1.items == 3 && ended[0].1.positions == 3...12,
+                "only the counted pulls: \(ended)")
+    }
+
+    @Test func pastTheKeyLimitAMembersRefusalsStayItsOwn() {
+        let summary = RefusalSummary()
+        let now: Int64 = 1_790_000_000_000
+        for i in 0..<RefusalSummary.maxKeys { _ = summary.note(Self.key("10.0.\(i / 256).\(i % 256)"), at: now) }
+        let member = RefusalSummary.Key(remote: "10.9.9.9", path: "/v1/evidence", code: "malformed", peer: "surrey")
+        #expect(!summary.note(member, at: now + 1).inFull)
+        let ended = summary.ended(before: .max)
+        #expect(ended.count == 1 && ended[0].0.remote == "other" && ended[0].0.peer == "surrey"
+                && ended[0].0.code == "malformed" && ended[0].1.count == 1, "\(ended)")
+    }
 }

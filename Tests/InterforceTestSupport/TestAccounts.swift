@@ -51,6 +51,18 @@ public enum TestAccounts {
         return try existing(name)
     }
 
+    /// Four more accounts in the officers' group, for the attacks that need many accounts at once.
+    public static let crowdNames = ["ifo-test-fay", "ifo-test-gus", "ifo-test-hal", "ifo-test-ivy"]
+
+    /// The eight accounts of the officers' group: `officerNames` and `crowdNames` (created if missing).
+    public static func crowd() throws -> [TestAccount] {
+        _ = try account(officerNames[0])
+        return try creation.withLock { _ in
+            for n in crowdNames { try ensureUser(n, groups: [officersGroup]) }
+            return try (officerNames + crowdNames).map(existing)
+        }
+    }
+
     /// Accounts for the uid-reuse test only: `reusedNames[0]` is deleted and `reusedNames[1]` created with its uid.
     public static let reusedNames = ["ifo-test-frank", "ifo-test-grace"]
 

@@ -17,6 +17,14 @@ object with what happened, and exits 0 unless it could not run at all.
   gets     PORT CA --cert C --key K --paths P1,P2,.. --requests N --connections C
       N GETs as a member, round-robin over the paths (with their query strings), on C keep-alive connections,
       reconnecting when closed; the statuses per path.
+
+On the local socket (run as the account to attack with):
+  local    SOCKET --operation OP [--body JSON] --requests N --connections C
+      N POSTs of BODY (default {}) to /local/v1/OP on C keep-alive connections; the statuses, and the seconds each
+      answer took (min, median, max).
+  trickle  SOCKET --connections N --interval D --seconds S
+      N connections each sending one byte of a request head every D seconds for at most S seconds; how long each
+      was held before the node closed it.
 """
 import argparse, http.client, json, random, socket, ssl, sys, threading, time
 
@@ -211,11 +219,102 @@ def gets(a):
     return {"statuses": statuses, "errors": errors, "seconds": round(time.monotonic() - started, 2)}
 
 
+def local_request(sock, operation, body):
+    sock.sendall(b"POST /local/v1/%s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: %d\r\n\r\n" % (operation.encode(), len(body)) + body)
+    f = sock.makefile("rb")
+    status = int(f.readline().split(b" ")[1])
+    length = 0
+    while True:
+        h = f.readline()
+        if h.lower().startswith(b"content-length"):
+            length = int(h.split(b":")[1])
+        if h in (b"\r\n", b""):
+            break
+    f.read(length)
+    return status
+
+
+def local(a):
+    body = (a.body or "{}").encode()
+    statuses, errors, times, lock, counter = {}, {}, [], threading.Lock(), iter(range(a.requests))
+
+    def worker():
+        s = None
+        while True:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                break
+            try:
+                if s is None:
+                    s = socket.socket(socket.AF_UNIX)
+                    s.connect(a.port)
+                began = time.monotonic()
+                status = local_request(s, a.operation, body)
+                with lock:
+                    statuses[status] = statuses.get(status, 0) + 1
+                    times.append(time.monotonic() - began)
+            except Exception as e:
+                with lock:
+                    errors[type(e).__name__] = errors.get(type(e).__name__, 0) + 1
+                if s:
+                    s.close()
+                s = None
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(a.connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(600)
+    times.sort()
+    spread = [round(times[0], 4), round(times[len(times) // 2], 4), round(times[-1], 4)] if times else []
+    return {"statuses": statuses, "errors": errors, "seconds": round(time.monotonic() - started, 2),
+            "answerSeconds": spread}
+
+
+def trickle(a):
+    head = b"POST /local/v1/status HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 100000
+    held, lock = [], threading.Lock()
+
+    def worker():
+        s, began, i = None, time.monotonic(), 0
+        try:
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(a.port)
+            began = time.monotonic()
+            s.settimeout(a.interval)
+            while time.monotonic() - began < a.seconds:
+                s.sendall(head[i:i + 1])
+                i += 1
+                try:
+                    if s.recv(1) == b"":
+                        break  # closed by the node
+                except socket.timeout:
+                    pass
+        except Exception:
+            pass
+        finally:
+            with lock:
+                held.append(round(time.monotonic() - began, 1))
+            if s:
+                s.close()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(a.connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(a.seconds + 30)
+    held.sort()
+    return {"held": held, "atMost": held[-1] if held else None}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", choices=["memory", "slow", "refused", "push", "gets"])
-    p.add_argument("port", type=int)
-    p.add_argument("ca")
+    p.add_argument("mode", choices=["memory", "slow", "refused", "push", "gets", "local", "trickle"])
+    p.add_argument("port", help="the TLS port, or for local and trickle the socket's path")
+    p.add_argument("ca", nargs="?")
     p.add_argument("--sources", default="127.0.0.1", type=lambda s: s.split(","))
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--seconds", type=float, default=5)
@@ -226,8 +325,13 @@ def main():
     p.add_argument("--body-mib", type=int, default=8)
     p.add_argument("--path", default="/v1/entries")
     p.add_argument("--paths", default="/v1/feeds", type=lambda s: s.split(","))
+    p.add_argument("--operation", default="status")
+    p.add_argument("--interval", type=float, default=1)
     a = p.parse_args()
-    result = {"memory": memory, "slow": slow, "refused": refused, "push": push, "gets": gets}[a.mode](a)
+    if a.mode not in ("local", "trickle"):
+        a.port = int(a.port)
+    result = {"memory": memory, "slow": slow, "refused": refused, "push": push, "gets": gets, "local": local,
+              "trickle": trickle}[a.mode](a)
     print(json.dumps(result, sort_keys=True))
 
 
