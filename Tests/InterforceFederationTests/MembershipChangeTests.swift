@@ -18,6 +18,8 @@ import Testing
         try fed.ok("surrey", "sync")
         let head = try #require(int((try fed.status("surrey")["head"] as? [String: Any])?["seq"]))
         let newKey = try publicKeyHex(fed)
+        // Surrey stays stopped until it is to hand on a version of its own, so it adopts none of Hampshire's.
+        try fed.stop("surrey")
         let retired = String(repeating: "ab", count: 32)   // a retired certificate's fingerprint
 
         // The authority: version 2 from version 1, rotating surrey's key and revoking a certificate.
@@ -67,6 +69,7 @@ import Testing
         // Adoption from a peer: surrey (which never installed 2 or 3) takes version 4; hampshire, offered it in the
         // next exchange, refuses it and logs the peer.
         try fed.ok("surrey", "membership", "install", v4)
+        try fed.start("surrey")
         _ = try fed.cli("hampshire", "sync")
         let adopted = try fed.auditLog("hampshire").filter { $0["reason"] as? String == "unrevokes" }
         #expect(adopted.contains { $0["peer"] as? String == "surrey" }, "\(adopted)")

@@ -31,7 +31,7 @@ import Testing
         }
 
         let health = try get("/healthz")
-        #expect(health.status == "200" && health.body.hasPrefix("ok\ndisk: ") && health.body.contains("\nclock: "),
+        #expect(health.status == "200" && health.body.hasPrefix("ok\nversion: ") && health.body.contains("\ndisk: ") && health.body.contains("\nclock: "),
                 "\(health)")
 
         let metrics = try get("/metrics")
