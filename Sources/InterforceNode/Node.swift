@@ -285,12 +285,19 @@ public final class Node {
     /// seq order, so a batch may arrive in any order. Each outcome is logged: accepted, duplicate, or rejected with
     /// its reason; a rejected entry stores nothing but its log row.
     public func ingest(_ envelopes: [EntryEnvelope], peer: String?) throws -> [IngestOutcome] {
-        try ingest(envelopes.map { Delivery.entry($0) }, peer: peer)
+        try ingest(PreparedBatch(envelopes), peer: peer)
     }
 
     /// Admits entries and withheld markers, feed by feed in seq order, in one transaction.
     public func ingest(_ deliveries: [Delivery], peer: String?) throws -> [IngestOutcome] {
+        try ingest(PreparedBatch(deliveries), peer: peer)
+    }
+
+    /// The same for a batch whose signatures and payloads were checked ahead (outside the node's lock, on every
+    /// core): admission raises those results in its usual order (PreparedBatch.swift).
+    public func ingest(_ batch: PreparedBatch, peer: String?) throws -> [IngestOutcome] {
         try requireIntact()
+        let deliveries = batch.deliveries
         let ordered = deliveries.enumerated().sorted {
             ($0.element.author, $0.element.seq, $0.offset) < ($1.element.author, $1.element.seq, $1.offset)
         }
@@ -298,7 +305,8 @@ public final class Node {
         try store.transaction {
             for (index, delivery) in ordered {
                 switch delivery {
-                case .entry(let envelope): outcomes[index] = try admit(envelope, peer: peer, officer: nil)
+                case .entry(let envelope):
+                    outcomes[index] = try admit(envelope, peer: peer, officer: nil, prepared: batch.prepared[index])
                 case .withheld(let marker): outcomes[index] = try admitWithheld(marker, peer: peer)
                 }
             }
@@ -317,8 +325,8 @@ public final class Node {
     /// The one admission path, run inside the caller's transaction. An entry this node has just `authored` is not
     /// held to the skew allowance: its time is the clock's next reading, which may be ahead of the wall clock only
     /// as far as the feed head already is (Node+Health.swift).
-    func admit(_ envelope: EntryEnvelope, peer: String?, officer: String?, authored: Bool = false) throws
-        -> IngestOutcome {
+    func admit(_ envelope: EntryEnvelope, peer: String?, officer: String?, authored: Bool = false,
+               prepared: Admission.PreparedContent? = nil) throws -> IngestOutcome {
         let entry = envelope.entry, h = entry.header
         let at = now()
         // Held, or held as a withheld marker of an entry this node has since become entitled to (an entry it is
@@ -331,9 +339,10 @@ public final class Node {
             return .duplicate(entry.hash)
         }
         do {
-            let ops = try Admission.checkContent(entry, payload: envelope.payload, nowMillis: at,
+            let checked = prepared ?? Admission.PreparedContent(envelope)
+            let ops = try Admission.checkContent(entry, prepared: checked, nowMillis: at,
                                                  maxSkewMillis: authored ? Limits.maxTime : config.maxSkewMillis)
-            guard envelope.verifyPosition() else {
+            guard checked.positionValid else {
                 throw Rejection(.badSignature, "position signature does not verify for entry \(entry.hash.hex)")
             }
             try checkKey(h.key, feed: h.author, seq: h.seq, what: "entry")

@@ -7,6 +7,7 @@ nonisolated(unsafe) let commands: [any Command.Type] = [
     RecordNewCommand.self, RecordUpdateCommand.self, RecordShowCommand.self, RecordHistoryCommand.self,
     RecordEraseCommand.self,
     QueryCommand.self,
+    LinkSameAsCommand.self, LinkRemoveCommand.self, DedupScanCommand.self,
     AuditLogCommand.self, AuditVerifyCommand.self, AuditExportCommand.self, AuditCheckpointCommand.self,
     StatusCommand.self,
     EntriesExportCommand.self, EntriesIngestCommand.self,

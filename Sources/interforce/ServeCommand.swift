@@ -66,10 +66,9 @@ enum ServeCommand: Command {
         api.observe { [weak server] in server?.statistics }
         let localNode = LocalNode(service: service, replicator: replicator)
         let localLimits = ServerLimits()
-        let localAPI = try LocalAPIServer(local: localNode,
-                                          maxConnectionsPerAccount: localLimits.maxConnectionsPerAccount)
+        let localAPI = try LocalAPIServer(local: localNode, limits: localLimits)
         let local = try HTTPSServer(unixSocketPath: dir.socket, group: group, limits: localLimits,
-                                    onAccountRefused: { localAPI.refusedConnection($0) },
+                                    onAccountRefused: { localAPI.refusedConnection($0, $1) },
                                     handler: { localAPI.handle($0) })
         let detail: JSONValue = ["listen": .string("\(host):\(server.port)"), "peers": .array(replicator.peers.map { .string($0) })]
         if let problem = try service.with({ try $0.logLifecycle("serve-start", detail: detail) }) {

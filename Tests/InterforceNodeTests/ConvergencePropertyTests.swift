@@ -11,6 +11,11 @@
 // In a quarter of the schedules some interview notes are shared with only part of the replicas. Records with a
 // natural key are shared: a replica writing into one it never wrote to addresses only the forces that have.
 // Deliveries go through `Node.deliveries(for:)`, the same selection a node serves to a peer.
+// POLE records are written too (people with and without a shared PNC ID, objects, locations, events), and
+// officers link and unlink pairs of them with same-as links while the rogue adds and removes assertions of its own:
+// replicas holding the same link entries resolve the same clusters and representatives, equal to the clusters
+// rebuilt from those entries alone in a shuffled order, and replicas holding the same entries report the same state
+// digest.
 // Each schedule is replayable from its seed.
 
 import InterforceCore
@@ -24,9 +29,16 @@ struct ConvergencePropertyTests {
     static let schedulesPerCase = 50
 
     @Test(arguments: 0..<10) func randomSchedulesConverge(batch: Int) throws {
+        var tally = Tally()
         for s in 0..<Self.schedulesPerCase {
-            try Self.run(seed: UInt64(batch * Self.schedulesPerCase + s))
+            try Self.run(seed: UInt64(batch * Self.schedulesPerCase + s), tally: &tally)
         }
+        // The schedules do exercise links: pairs linked, links removed, clusters left standing at the end.
+        #expect(tally.links >= 20 && tally.unlinks >= 3 && tally.clustered >= 10, "\(tally)")
+    }
+
+    struct Tally {
+        var links = 0, unlinks = 0, clustered = 0
     }
 
     /// The hostile member: a feed whose entries the test signs, with their markers, as a member could.
@@ -63,7 +75,7 @@ struct ConvergencePropertyTests {
         }
     }
 
-    static func run(seed: UInt64) throws {
+    static func run(seed: UInt64, tally: inout Tally) throws {
         var rng = SeededRandom(seed: seed)
         let count = 3 + Int(seed % 3)
         // Each replica's clock is off by up to a second from the others, well within the allowed skew.
@@ -79,10 +91,12 @@ struct ConvergencePropertyTests {
         for step in 0..<24 {
             let i = Int.random(in: 0..<count, using: &rng)
             switch Int.random(in: 0..<20, using: &rng) {
-            case 0..<9:
+            case 0..<6:
                 try write(nodes[i], officer: "PC \(i)", step: step, imageHash: imageHash,
-                          noteAudience: restricted ? partial : Fixtures.everyone, rng: &rng)
-            case 9..<12:
+                          noteAudience: restricted ? partial : Fixtures.everyone, tally: &tally, rng: &rng)
+            case 6..<10:
+                try linkOrUnlink(nodes[i], officer: "DC \(i)", step: step, tally: &tally, rng: &rng)
+            case 10..<13:
                 try hostile(rogue, sees: nodes[i], now: clocks[i].now, step: step, rng: &rng)
                 _ = try nodes[i].ingest(rogue.deliveries(for: nodes[i].config.force, after: 0), peer: "rogue")
             default:
@@ -93,20 +107,26 @@ struct ConvergencePropertyTests {
         }
         try complete(nodes, rogue: rogue)
         try check(nodes, rogue: rogue, seed: seed)
+        if try nodes.contains(where: { !(try $0.sameAsClusters().clusters.isEmpty) }) { tally.clustered += 1 }
     }
 
     /// One officer action at one replica: create a record, change one it holds, erase it (the owner: tombstone;
     /// anyone else: withdraw its own contribution; refused when it has none).
     static func write(_ node: Node, officer: String, step: Int, imageHash: String, noteAudience: Audience,
-                      rng: inout SeededRandom) throws {
+                      tally: inout Tally, rng: inout SeededRandom) throws {
         var q = RecordQuery()
         q.limit = 100
         let held = try node.store.search(q)
         let choice = Int.random(in: 0..<10, using: &rng)
-        if held.isEmpty || choice < 2 {
-            let (type, document, audience): (RecordType, JSONValue, Audience) = switch Int.random(in: 0..<3, using: &rng) {
+        if held.isEmpty || choice < 3 {
+            let (type, document, audience): (RecordType, JSONValue, Audience) = switch Int.random(in: 0..<8, using: &rng) {
             case 0: (.caseFile, Fixtures.caseDocument(reference: "44/\(step % 3)/26"), Fixtures.everyone)
             case 1: (.interviewNote, Fixtures.noteDocument(), noteAudience)
+            case 2: (.person, poleDocument(.person, step: step, rng: &rng), Fixtures.everyone)
+            case 3: (.person, poleDocument(.person, step: step, rng: &rng), Fixtures.everyone)
+            case 4: (.object, poleDocument(.object, step: step, rng: &rng), Fixtures.everyone)
+            case 5: (.location, poleDocument(.location, step: step, rng: &rng), Fixtures.everyone)
+            case 6: (.event, poleDocument(.event, step: step, rng: &rng), Fixtures.everyone)
             // the same image at several forces: one record by natural key
             default: (.imageRef, Fixtures.imageDocument(hash: imageHash), Fixtures.everyone)
             }
@@ -124,6 +144,7 @@ struct ConvergencePropertyTests {
             return
         }
         let record = held.randomElement(using: &rng)!
+        if record.type == .link { return try linkOrUnlink(node, officer: officer, step: step, tally: &tally, rng: &rng) }
         // A force that withdrew from a record, or whose record was tombstoned, is refused: that is checked below.
         guard record.accepts(writesBy: node.config.force) else {
             #expect(throws: NodeError.self) { try node.update(recordID: record.id, patch: ["set": ["title": "x"]], officer: officer) }
@@ -153,6 +174,10 @@ struct ConvergencePropertyTests {
         case (.interviewNote, _): patch = ["append": ["paragraphs": [.string("para \(step) by \(officer)")]]]
         case (.imageRef, 0): patch = ["set": ["exhibitNumber": .string("EX-\(step)")]]
         case (.imageRef, _): patch = ["add": ["tags": [.string("t\(Int.random(in: 0..<3, using: &rng))")]]]
+        case (.person, 0): patch = ["set": ["surname": .string(["Smith", "Smyth"].randomElement(using: &rng)!)]]
+        case (.person, 1): patch = ["add": ["aliases": [.string("Bob \(Int.random(in: 0..<2, using: &rng))")]]]
+        case (_, 0): patch = ["set": ["localReference": .string("\(node.config.force.prefix(3))-\(step)")]]
+        default: patch = ["add": ["tags": [.string("t\(Int.random(in: 0..<3, using: &rng))")]]]
         }
         try node.update(recordID: record.id, patch: patch, officer: officer)
     }
@@ -182,14 +207,95 @@ struct ConvergencePropertyTests {
             case .caseFile: ops.assign = ["status": "closed"]
             case .interviewNote: ops.append = ["paragraphs": [.string("rogue paragraph \(step)")]]
             case .imageRef: ops.assign = ["exhibitNumber": .string("RG-\(step)")]
+            case .link:
+                let present = record.present("assertions").map(\.value)
+                if let statement = present.randomElement(using: &rng), Bool.random(using: &rng) {
+                    ops.remove = ["assertions": [Removal(value: statement, tags: record.liveTags("assertions", of: statement))]]
+                } else {
+                    ops.add = ["assertions": [["officer": "RG 1", "reason": .string("rogue says same \(step % 2)")]]]
+                }
+            default: ops.add = ["tags": [.string("rogue-\(step % 2)")]]
             }
         default:
             op = .write
-            ops.add = ["tags": [.string("rogue-\(step % 2)")]]
+            if record.type == .link {
+                ops.add = ["assertions": [["officer": "RG 2", "reason": .string("rogue link \(step % 2)")]]]
+            } else {
+                ops.add = ["tags": [.string("rogue-\(step % 2)")]]
+            }
         }
         rogue.sign(record: record.id, type: record.type, op: op, ops: ops, classification: classification,
                    audience: audience, origin: origin, now: now)
         rogue.hostileOps += 1
+    }
+
+    /// A POLE document: a person with one of two shared PNC IDs or none, an object by one VIN or none, a location by
+    /// one UPRN or none, an event (always owned).
+    static func poleDocument(_ type: RecordType, step: Int, rng: inout SeededRandom) -> JSONValue {
+        let keyed = Bool.random(using: &rng)
+        switch type {
+        case .person:
+            var o: [String: JSONValue] = ["forenames": .string(["Robert", "Bob"].randomElement(using: &rng)!),
+                                          "surname": "Smith", "dateOfBirth": "1985-03-14"]
+            if keyed { o["nationalId"] = .string("PNC 98/\(Int.random(in: 1...2, using: &rng))234567X") }
+            return .object(o)
+        case .object:
+            var o: [String: JSONValue] = ["kind": "vehicle", "description": "silver hatchback", "registration": "AB12CDE"]
+            if keyed { o["identifier"] = "VIN WVWZZZ1JZXW000001" }
+            return .object(o)
+        case .location:
+            var o: [String: JSONValue] = ["address": .string("\(step % 3) Elm Road")]
+            if keyed { o["uprn"] = "100030571234" }
+            return .object(o)
+        default:
+            return ["at": "2026-11-21T22:10:00Z", "description": .string("seen at step \(step)")]
+        }
+    }
+
+    /// An officer links two POLE records of one type that the replica holds, or removes a link it holds.
+    static func linkOrUnlink(_ node: Node, officer: String, step: Int, tally: inout Tally,
+                             rng: inout SeededRandom) throws {
+        var q = RecordQuery()
+        q.limit = 200
+        let held = try node.store.search(q)
+        let links = held.compactMap(SameAsLink.init).filter(\.isActive)
+        if let link = links.randomElement(using: &rng), Bool.random(using: &rng) {
+            if try expectLinkStep(node, LinkRules.linkID(link.first, link.second), {
+                try node.unlink(link.first, link.second, reason: "not the same, step \(step)", officer: officer)
+            }) { tally.unlinks += 1 }
+            return
+        }
+        let pole = held.filter { $0.type.isPOLE && !$0.isErased }
+        guard let a = pole.randomElement(using: &rng),
+              let b = pole.filter({ $0.type == a.type && $0.id != a.id }).randomElement(using: &rng)
+        else {
+            // Nothing to link yet: the officer records one (of the same type as the one held, if any).
+            let type = pole.first?.type ?? RecordType.pole.randomElement(using: &rng)!
+            let document = poleDocument(type, step: step, rng: &rng)
+            if let id = RecordID.naturalID(type: type, document: document), let state = try node.store.recordState(id),
+               !state.accepts(writesBy: node.config.force) { return }
+            try node.create(type: type, document: document, classification: .official, audience: Fixtures.everyone,
+                            officer: officer)
+            return
+        }
+        if try expectLinkStep(node, LinkRules.linkID(a.id, b.id), {
+            try node.link(a.id, b.id, reason: "same person, step \(step)", officer: officer)
+        }) { tally.links += 1 }
+    }
+
+    /// Runs a link step; it may be refused only because this force withdrew from that link record, or because a
+    /// record's audience (changed by the rogue) does not reach where the link would go.
+    static func expectLinkStep(_ node: Node, _ linkID: String, _ body: () throws -> Entry) throws -> Bool {
+        do {
+            _ = try body()
+            return true
+        } catch let refusal as LinkRefusal {
+            try #require(refusal.code == "link-audience", "\(refusal)")
+        } catch let error as NodeError {
+            let state = try #require(try node.store.recordState(linkID), "\(error)")
+            try #require(!state.accepts(writesBy: node.config.force), "\(error)")
+        }
+        return false
     }
 
     /// A random subset of what `source` would serve `target`, with repeats, shuffled and split into 1-3 batches.
@@ -282,6 +388,47 @@ struct ConvergencePropertyTests {
                 views[key] = String(decoding: view, as: UTF8.self)
                 try checkOwnership(state, entries: entries.map(\.entry), seed: seed)
             }
+        }
+        // The digest kept on every write equals the one computed from every record, and replicas holding the same
+        // entries report the same digest.
+        var digests: [Set<String>: SHA256Digest] = [:]
+        for (n, node) in nodes.enumerated() {
+            let kept = try node.store.stateDigest()
+            try #require(kept == (try node.store.recomputedStateDigest()),
+                         "seed \(seed): \(node.config.force)'s kept state digest differs from a full recomputation")
+            let key = Set(heldBy[n].keys)
+            if let other = digests[key] { try #require(other == kept, "seed \(seed): same entries, different digests") }
+            digests[key] = kept
+        }
+        try checkClusters(nodes, heldBy: heldBy, seed: seed)
+    }
+
+    /// Replicas holding the same link entries show the same clusters and representatives, and these are what the
+    /// link entries alone give, merged in a shuffled order.
+    static func checkClusters(_ nodes: [Node], heldBy: [[String: StoredEntry]], seed: UInt64) throws {
+        var rng = SeededRandom(seed: seed ^ 0x5eed)
+        var byLinks: [Set<String>: [[String]]] = [:]
+        for (n, node) in nodes.enumerated() {
+            let clusters = try node.sameAsClusters()
+            let linkEntries = heldBy[n].values.filter { $0.entry.header.type == .link }
+            var states: [String: RecordState] = [:]
+            for stored in linkEntries.shuffled(using: &rng) {
+                let h = stored.entry.header
+                let ops = try stored.payload.map { try Operations(json: $0, type: h.type, op: h.op) }
+                states[h.record, default: RecordState(id: h.record, type: h.type)].apply(stored.entry, ops: ops)
+            }
+            let rebuilt = SameAsClusters(states.values.compactMap(SameAsLink.init))
+            try #require(rebuilt.clusters == clusters.clusters,
+                         "seed \(seed): \(node.config.force)'s clusters differ from its link entries replayed")
+            for members in clusters.clusters {
+                try #require(members.allSatisfy { clusters.representative(of: $0) == members[0] },
+                             "seed \(seed): the representative is not the smallest id")
+            }
+            let key = Set(linkEntries.map(\.entry.hash.hex))
+            if let other = byLinks[key] {
+                try #require(other == clusters.clusters, "seed \(seed): same link entries, different clusters")
+            }
+            byLinks[key] = clusters.clusters
         }
     }
 

@@ -380,6 +380,7 @@ public struct RecordState: Sendable, Equatable {
             "withdrawn": .object(withdrawn),
             "fields": document,
             "provenance": provenance,
+            "perForce": perForce,
         ]
     }
 
@@ -397,6 +398,8 @@ public struct RecordState: Sendable, Equatable {
             }
         }
         collect(document)
+        // Every force's own exhibit number, storage location, reference: each one findable.
+        for spec in RecordSchema.of(type).perForceFields { perForceValues(spec.name).forEach { collect($0.register.value) } }
         return words.joined(separator: " ")
     }
 }

@@ -22,7 +22,7 @@ public enum Identifiers {
         String(feed.prefix { $0 != "/" })
     }
 
-    /// `^(cf|in|ir)-[0-9a-f]{32}$`
+    /// `^(cf|in|ir|pe|ob|lo|ev|ln)-[0-9a-f]{32}$`: a type's prefix (RecordType.idPrefix) and 32 lowercase hex
     public static func isRecordID(_ text: String) -> Bool {
         guard text.utf8.count == 35, RecordType(idPrefix: String(text.prefix(2))) != nil,
               text.utf8[text.utf8.index(text.utf8.startIndex, offsetBy: 2)] == UInt8(ascii: "-")

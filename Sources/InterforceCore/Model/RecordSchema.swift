@@ -15,13 +15,19 @@ public struct FieldSpec: Sendable {
     public let value: ValueSpec
     public let requiredOnCreate: Bool
     public let summary: String
+    /// A register that belongs to each force (its exhibit number, its storage location, its officer): every force's
+    /// own latest value is kept and shown, with its force, instead of one winner across forces (PerForceFacts.swift).
+    public let perForce: Bool
 
-    init(_ name: String, _ kind: FieldKind, _ value: ValueSpec, required: Bool = false, _ summary: String) {
+    init(_ name: String, _ kind: FieldKind, _ value: ValueSpec, required: Bool = false, perForce: Bool = false,
+         _ summary: String) {
+        precondition(!perForce || kind == .register, "only a register can be kept per force")
         self.name = name
         self.kind = kind
         self.value = value
         self.requiredOnCreate = required
         self.summary = summary
+        self.perForce = perForce
     }
 }
 
@@ -39,8 +45,16 @@ public struct RecordSchema: Sendable {
         case .caseFile: caseFile
         case .interviewNote: interviewNote
         case .imageRef: imageRef
+        case .person: person
+        case .object: object
+        case .location: location
+        case .event: event
+        case .link: link
         }
     }
+
+    /// The registers kept per force.
+    public var perForceFields: [FieldSpec] { fields.filter(\.perForce) }
 
     static let officer = ValueSpec.text(maxLength: 100)
     static let tags = FieldSpec("tags", .set, .formatted(.tag), "free labels")
@@ -55,7 +69,7 @@ public struct RecordSchema: Sendable {
                       "where the case stands"),
             FieldSpec("offence", .register, .text(maxLength: 200), "offence description"),
             FieldSpec("summary", .register, .text(maxLength: 10_000), "narrative summary"),
-            FieldSpec("leadOfficer", .register, officer, "officer in charge"),
+            FieldSpec("leadOfficer", .register, officer, perForce: true, "this force's officer in charge"),
             FieldSpec("people", .set, .object([
                 PropertySpec("role", .choice(["suspect", "victim", "witness", "other"]), required: true),
                 PropertySpec("name", .text(maxLength: 200), required: true),
@@ -76,6 +90,7 @@ public struct RecordSchema: Sendable {
             ]), "Events linked to the case"),
             FieldSpec("officers", .set, officer, "officers working the case"),
             FieldSpec("links", .set, .formatted(.recordID), "related records (notes, images)"),
+            entities,
             tags,
         ],
         naturalKey: "crimeReference")
@@ -93,6 +108,7 @@ public struct RecordSchema: Sendable {
             FieldSpec("status", .register, .choice(["in-progress", "completed"]), "whether the note is still growing"),
             FieldSpec("paragraphs", .list, .text(maxLength: 20_000), "the note, in order; only ever appended to"),
             FieldSpec("officers", .set, officer, "officers present"),
+            entities,
             tags,
         ],
         naturalKey: nil)
@@ -106,12 +122,15 @@ public struct RecordSchema: Sendable {
                       "image size in bytes"),
             FieldSpec("mediaType", .register, .formatted(.mediaType), required: true, "e.g. image/jpeg"),
             FieldSpec("capturedAt", .register, .formatted(.timestamp), required: true, "when it was captured"),
-            FieldSpec("exhibitNumber", .register, .text(maxLength: 50), "exhibit number"),
-            FieldSpec("capturingOfficer", .register, officer, required: true, "officer who captured it"),
+            FieldSpec("exhibitNumber", .register, .text(maxLength: 50), perForce: true, "this force's exhibit number"),
+            FieldSpec("capturingOfficer", .register, officer, required: true, perForce: true,
+                      "this force's officer who captured it"),
             FieldSpec("location", .register, .text(maxLength: 200), "where it was captured"),
-            FieldSpec("storageUri", .register, .formatted(.uri), required: true, "where the image itself is held"),
+            FieldSpec("storageUri", .register, .formatted(.uri), required: true, perForce: true,
+                      "where this force holds the image itself"),
             FieldSpec("kind", .register, .choice(["fingerprint", "footwear", "scene", "other"]), "what it shows"),
-            FieldSpec("caseRef", .register, .formatted(.recordID), "the case file it belongs to"),
+            FieldSpec("caseRef", .register, .formatted(.recordID), perForce: true, "this force's case file it belongs to"),
+            entities,
             tags,
         ],
         naturalKey: "imageHash")
@@ -163,7 +182,7 @@ public struct RecordSchema: Sendable {
             case .list: schema = ["type": "array", "items": spec.value.jsonSchema]
             }
             if case .object(var o) = schema {
-                o["description"] = .string("\(spec.summary) (merge: \(spec.kind.rawValue))")
+                o["description"] = .string("\(spec.summary) (merge: \(spec.kind.rawValue)\(spec.perForce ? ", per force" : ""))")
                 schema = .object(o)
             }
             properties[spec.name] = schema

@@ -1,13 +1,21 @@
-// The three kinds of record Interforce shares, and the id prefix each carries so that an id alone tells its type.
+// The kinds of record Interforce shares, and the id prefix each carries so that an id alone tells its type: case
+// files, interview notes and image references; the POLE records (person, object, location, event) they link to by
+// id; and the same-as links that join POLE records two forces recorded apart (POLETypes.swift, SameAsLinks.swift).
 
 public enum RecordType: String, CaseIterable, Sendable {
     case caseFile = "case-file"
     case interviewNote = "interview-note"
     case imageRef = "image-ref"
+    case person
+    case object
+    case location
+    case event
+    case link
 
     public init(validating text: String) throws(ModelError) {
         guard let type = RecordType(rawValue: text) else {
-            throw ModelError("unknown record type '\(text.prefix(40))' (known: case-file, interview-note, image-ref)")
+            let known = RecordType.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ModelError("unknown record type '\(text.prefix(40))' (known: \(known))")
         }
         self = type
     }
@@ -17,6 +25,11 @@ public enum RecordType: String, CaseIterable, Sendable {
         case .caseFile: "cf"
         case .interviewNote: "in"
         case .imageRef: "ir"
+        case .person: "pe"
+        case .object: "ob"
+        case .location: "lo"
+        case .event: "ev"
+        case .link: "ln"
         }
     }
 
@@ -30,4 +43,10 @@ public enum RecordType: String, CaseIterable, Sendable {
         guard Identifiers.isRecordID(recordID) else { return nil }
         self.init(idPrefix: String(recordID.prefix(2)))
     }
+}
+
+extension RecordType {
+    /// The POLE types: the records a same-as link may join (two of one type).
+    public static let pole: [RecordType] = [.person, .object, .location, .event]
+    public var isPOLE: Bool { Self.pole.contains(self) }
 }

@@ -8,6 +8,7 @@
 /// exactly the same strings.
 public enum TextFormat: String, Sendable, CaseIterable {
     case sha256Hex, timestamp, mediaType, crimeReference, recordID, uri, tag, nationalID, date, postcode
+    case personID, objectID, uprn, registration, linkPair
 
     public var pattern: String {
         switch self {
@@ -16,13 +17,21 @@ public enum TextFormat: String, Sendable, CaseIterable {
         case .date: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
         case .mediaType: "^[a-z]+/[a-z0-9.+-]+$"
         case .crimeReference: "^[A-Z0-9][A-Z0-9/-]{3,39}$"
-        case .recordID: "^(cf|in|ir)-[0-9a-f]{32}$"
+        case .recordID: "^(\(RecordType.allCases.map(\.idPrefix).joined(separator: "|")))-[0-9a-f]{32}$"
         case .uri: "^[a-z][a-z0-9+.-]*://[!-~]+$"
         case .tag: "^[a-z0-9][a-z0-9-]{0,39}$"
         case .nationalID: "^[0-9A-Z/]{4,20}$"
         case .postcode: "^[A-Z0-9 ]{5,8}$"
+        case .personID: "^(PNC [0-9]{2}/[0-9]{1,7}[A-Z]|CRO [0-9]{1,6}/[0-9]{2}[A-Z])$"
+        case .objectID: "^(VRM [A-Z0-9]{2,7}|VIN [A-HJ-NPR-Z0-9]{17}|SERIAL [A-Z0-9/-]{3,40})$"
+        case .uprn: "^[1-9][0-9]{0,11}$"
+        case .registration: "^[A-Z0-9]{2,7}$"
+        case .linkPair:
+            "^(\(Self.polePrefixes))-[0-9a-f]{32} (\(Self.polePrefixes))-[0-9a-f]{32}$"
         }
     }
+
+    private static var polePrefixes: String { RecordType.pole.map(\.idPrefix).joined(separator: "|") }
 
     public var explanation: String {
         switch self {
@@ -36,6 +45,11 @@ public enum TextFormat: String, Sendable, CaseIterable {
         case .tag: "lowercase letters, digits and '-', at most 40"
         case .nationalID: "4-20 characters of A-Z, 0-9 and '/'"
         case .postcode: "5-8 characters of A-Z, 0-9 and space"
+        case .personID: "a PNC ID as 'PNC YY/NNNNNNNL' or a CRO number as 'CRO NNNNNN/YYL' (upper case)"
+        case .objectID: "'VRM' and a registration, 'VIN' and 17 characters, or 'SERIAL' and 3-40 of A-Z, 0-9, '/', '-'"
+        case .uprn: "a UPRN: 1-12 digits without leading zeros"
+        case .registration: "a registration mark: 2-7 of A-Z and 0-9, no spaces"
+        case .linkPair: "two person, object, location or event ids separated by one space"
         }
     }
 
@@ -77,6 +91,37 @@ public enum TextFormat: String, Sendable, CaseIterable {
             return (4...20).contains(b.count) && all(0..<b.count) { upper($0) || digit($0) || $0 == ch("/") }
         case .postcode:
             return (5...8).contains(b.count) && all(0..<b.count) { upper($0) || digit($0) || $0 == ch(" ") }
+        case .personID:
+            // PNC YY/N{1,7}L or CRO N{1,6}/YYL
+            guard b.count > 4, b[3] == ch(" "), let slash = b.firstIndex(of: ch("/")), slash > 4,
+                  upper(b[b.count - 1]), all(4..<b.count - 1, { digit($0) || $0 == ch("/") }),
+                  b[(slash + 1)..<(b.count - 1)].allSatisfy(digit)
+            else { return false }
+            let scheme = String(decoding: b[0..<3], as: UTF8.self)
+            let before = slash - 4, after = b.count - 1 - (slash + 1)
+            if scheme == "PNC" { return before == 2 && (1...7).contains(after) }
+            if scheme == "CRO" { return (1...6).contains(before) && after == 2 }
+            return false
+        case .objectID:
+            guard let space = b.firstIndex(of: ch(" ")) else { return false }
+            let scheme = String(decoding: b[0..<space], as: UTF8.self), rest = Array(b[(space + 1)...])
+            func vin(_ c: UInt8) -> Bool { digit(c) || (upper(c) && c != ch("I") && c != ch("O") && c != ch("Q")) }
+            switch scheme {
+            case "VRM": return TextFormat.registration.matches(String(decoding: rest, as: UTF8.self))
+            case "VIN": return rest.count == 17 && rest.allSatisfy(vin)
+            case "SERIAL":
+                return (3...40).contains(rest.count) && rest.allSatisfy { upper($0) || digit($0) || $0 == ch("/") || $0 == ch("-") }
+            default: return false
+            }
+        case .uprn:
+            return (1...12).contains(b.count) && b[0] != ch("0") && b.allSatisfy(digit)
+        case .registration:
+            return (2...7).contains(b.count) && b.allSatisfy { upper($0) || digit($0) }
+        case .linkPair:
+            let parts = text.split(separator: " ", omittingEmptySubsequences: false)
+            return parts.count == 2 && parts.allSatisfy {
+                Identifiers.isRecordID(String($0)) && RecordType(recordID: String($0))?.isPOLE == true
+            }
         }
     }
 }
