@@ -21,13 +21,16 @@ enum AuditExportCommand: Command {
         let api = try context.api(args)
         var page = try api.exportLog(PurposeRequest(purpose: purpose))
         var count = 0
+        let progress = Progress()
         while true {
             for row in page.items { sink.write(row.json.canonicalText) }
             count += page.items.count
+            progress.update("\(count) log rows exported...")
             guard let cursor = page.cursor else { break }
             page = try api.nextLogRows(NextRequest(cursor: cursor))
         }
         try sink.close()
+        progress.finish()
         printErr("\(count) log row(s) exported")
         return ExitCode.success
     }

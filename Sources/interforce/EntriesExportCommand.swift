@@ -31,15 +31,18 @@ enum EntriesExportCommand: Command {
         let api = try context.api(args)
         var page = try api.exportEntries(request)
         var entries = 0, withheld = 0
+        let progress = Progress()
         while true {
             for item in page.items {
                 sink.write(item.json.canonicalText)
                 if case .withheld = item { withheld += 1 } else { entries += 1 }
             }
+            progress.update("\(entries + withheld) entries exported...")
             guard let cursor = page.cursor else { break }
             page = try api.nextEntries(NextRequest(cursor: cursor))
         }
         try sink.close()
+        progress.finish()
         printErr("\(entries) entr\(entries == 1 ? "y" : "ies") exported"
                  + (withheld > 0 ? ", \(withheld) withheld (records you may not read)" : ""))
         return ExitCode.success

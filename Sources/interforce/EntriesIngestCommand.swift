@@ -29,6 +29,7 @@ enum EntriesIngestCommand: Command {
         // Batches of at most 200 lines and about 4 MiB, well inside the socket's request limit; an empty file is
         // still one (empty) request, so the node's policy answers it as any other.
         var start = 0
+        let progress = Progress()
         repeat {
             var end = start, bytes = 0
             while end < lines.count, end - start < 200, end == start || bytes + lines[end].utf8.count < 4 << 20 {
@@ -38,7 +39,9 @@ enum EntriesIngestCommand: Command {
             results += try api.ingest(IngestRequest(requestId: RequestID.new(), peer: peer, firstLine: Int64(start + 1),
                                                     lines: Array(lines[start..<end]))).results
             start = end
+            progress.update("\(start) of \(lines.count) lines ingested...")
         } while start < lines.count
+        progress.finish()
         let count = { (outcome: String) in Int64(results.filter { $0.outcome == outcome }.count) }
         let rejected = count("rejected")
         if format == .json {

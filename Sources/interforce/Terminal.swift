@@ -53,3 +53,27 @@ enum Terminal {
 
 /// A JSON value for `-o json`: pretty, with every control character escaped.
 func printJSON(_ value: JSONValue) { printOut(Terminal.json(value.prettyText())) }
+
+/// Progress of long work (`entries export`, `entries ingest`, `audit export`) on one line of stderr, rewritten in
+/// place at most twice a second, from half a second in, and only when stderr is a terminal: short work and a pipe
+/// or a log file get the final summary alone.
+final class Progress {
+    private let enabled = isatty(STDERR_FILENO) == 1
+    private var last = Date()
+    private var shown = false
+
+    /// Shows `text` (`12000 entries exported...`) unless the last update (or the start) was under 0.5 s ago.
+    func update(_ text: @autoclosure () -> String) {
+        guard enabled, Date().timeIntervalSince(last) >= 0.5 else { return }
+        last = Date()
+        shown = true
+        FileHandle.standardError.write(Data(("\r" + Terminal.text(text()) + "\u{1B}[K").utf8))
+    }
+
+    /// Clears the progress line before the summary is printed.
+    func finish() {
+        guard shown else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        shown = false
+    }
+}

@@ -108,6 +108,20 @@ import Testing
         #expect(tty.stdout.contains("\\u007f") && tty.stdout.contains("\\u202e"), "\(tty.stdout.prefix(400))")
     }
 
+    /// Long work shows its progress on a terminal's stderr, rewritten in place; a pipe gets the summary alone.
+    @Test func longIngestShowsProgressOnlyOnATerminal() throws {
+        let sandbox = Sandbox()
+        let node = try CLINode(sandbox)
+        // 6000 lines that do not parse: each is refused and logged, in 30 requests, which takes over half a second.
+        let file = try sandbox.write("bad.jsonl", String(repeating: "{not json\n", count: 6000))
+        let piped = try node.run("entries", "ingest", file)
+        #expect(piped.status == 1 && !piped.stderr.contains("lines ingested..."), "\(piped.stderr.suffix(300))")
+        let tty = try sandbox.exec(
+            "/usr/bin/script", ["-qec", "\(Fixtures.executable) entries ingest \(file) 2>&1 >/dev/null", "/dev/null"],
+            environment: ["INTERFORCE_DATA": node.data])
+        #expect(tty.stdout.contains(" of 6000 lines ingested...") && tty.stdout.contains("\r"), "\(tty.stdout.suffix(400))")
+    }
+
     @Test(arguments: [
         (
             ["officer", "add", "@ME", "--collar", "PC 1", "--name", "Eve\u{1b}[2J", "--role", "officer"],

@@ -62,7 +62,7 @@ extension HostileMemberTests {
         for force in forces {
             // (A node may have adopted version 2 from a peer that installed it first.)
             let installed = try fed.cli(force, "membership", "install", v2)
-            #expect(installed.status == 0 || installed.stderr.contains("is not newer than the installed version 2"),
+            #expect(installed.status == 0,   // installed now, or already (the same document)
                     "\(installed)")
         }
         let hashes = try [a, b].map { try #require($0["hash"]?.string) }.sorted()
