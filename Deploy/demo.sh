@@ -9,7 +9,10 @@
 # It writes records at several forces with different audiences and shows: convergence (equal digests within an
 # audience), a live interview note followed from another force, the same image recorded at two forces merged
 # into one record, a record that never reached a force outside its audience, need-to-know (an officer at Sussex
-# refused an OFFICIAL-SENSITIVE record, then allowed once named on it, with the audit rows), and the audit log.
+# refused an OFFICIAL-SENSITIVE record, then allowed once named on it, with the audit rows), the East Midlands
+# story (one suspect recorded differently by three forces, a duplicate scan, same-as links an officer confirms,
+# one person with all three forces' cases at Northamptonshire, a link removed and the cluster split everywhere),
+# and the audit log.
 # Every node runs as the account running the demo; each node's registry knows that account as its own officer
 # (the node learns the account from the kernel, not from a flag). Everything runs in a temporary directory; every
 # process it starts is stopped at the end, also on failure.
@@ -101,11 +104,13 @@ echo "case $em_id"
 
 step "the same footwear-mark image recorded at Hampshire and at Nottinghamshire: one record by image hash"
 img='{"imageHash": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "size": 2483921,
-  "mediaType": "image/jpeg", "capturedAt": "2026-11-21T23:40:00Z", "capturingOfficer": "CSI 77",
-  "storageUri": "s3://evidence/ex3.jpg", "kind": "footwear"}'
-img1=$(on hampshire record new image-ref -o json --audience group:south-east,group:east-midlands --json "$img" | jq -r .record)
+  "mediaType": "image/jpeg", "capturedAt": "2026-11-21T23:40:00Z", "kind": "footwear"}'
+img1=$(on hampshire record new image-ref -o json --audience group:south-east,group:east-midlands \
+    --json "$(echo "$img" | jq -c '. + {capturingOfficer: "CSI 77", exhibitNumber: "HA-EX-3",
+      storageUri: "s3://hampshire-evidence/44-12345-26/ex3.jpg"}')" | jq -r .record)
 img2=$(on nottinghamshire record new image-ref -o json --audience group:south-east,group:east-midlands \
-    --json "$(echo "$img" | jq -c '. + {exhibitNumber: "NT-EX-9"}')" | jq -r .record)
+    --json "$(echo "$img" | jq -c '. + {capturingOfficer: "CSI 12", exhibitNumber: "NT-EX-9",
+      storageUri: "s3://notts-evidence/trent/nt-ex-9.jpg"}')" | jq -r .record)
 echo "hampshire: $img1  nottinghamshire: $img2"; [ "$img1" = "$img2" ]
 
 step "a live interview note at Surrey (OFFICIAL-SENSITIVE, naming PC 7 of Sussex), followed from Sussex as it is written"
@@ -152,8 +157,64 @@ on sussex record show "$intel_id"
 echo "Sussex's audit rows for the case: the refusal, then the read, each with the officer and the Unix account:"
 on sussex audit log --record "$intel_id" --purpose "audit: demo need-to-know" | grep -E "KIND|deny|read" | grep -v accept
 
-step "the merged image record at Northamptonshire (reached via Nottinghamshire and Leicestershire)"
+step "the merged image record at Northamptonshire: each force's exhibit number, store and officer, with its force"
 on northamptonshire record show "$img1"
+on northamptonshire record show "$img1" -o json | jq -e '.perForce.storageUri | length == 2' >/dev/null
+
+step "East Midlands: three forces record the same suspect, each its own way, each on its own case"
+em_person() { on "$1" record new person -o json --audience group:east-midlands --json "$2" | jq -r .record; }
+em_case() { on "$1" record new case-file -o json --audience group:east-midlands --json "{\"title\": \"$2\",
+  \"status\": \"open\", \"entities\": [{\"record\": \"$3\", \"role\": \"suspect\"}]}" | jq -r .record; }
+p_nt=$(em_person nottinghamshire '{"nationalId": "PNC 98/1234567X", "forenames": "Robert James", "surname": "Smith",
+  "dateOfBirth": "1985-03-14", "sex": "male", "address": "14 Elm Road, Nottingham", "postcode": "NG1 5AB",
+  "localReference": "NT-P-3301"}')
+p_le=$(em_person leicestershire '{"forenames": "Bob", "surname": "Smith", "dateOfBirth": "1985-03-14",
+  "address": "14 Elm Rd, Nottingham NG1 5AB", "localReference": "LE-2291"}')
+p_nn=$(em_person northamptonshire '{"forenames": "Robert", "surname": "Smyth", "dateOfBirth": "1985-03-14",
+  "postcode": "NG1 5AB", "localReference": "NN/17/0042"}')
+c_nt=$(em_case nottinghamshire "Theft from vehicles, Trent Bridge" "$p_nt")
+c_le=$(em_case leicestershire "Handling stolen goods, Leicester market" "$p_le")
+c_nn=$(em_case northamptonshire "Burglary, Weston Favell" "$p_nn")
+echo "nottinghamshire $p_nt (PNC ID)  leicestershire $p_le  northamptonshire $p_nn (no national identifier)"
+# Waits until $1 holds record $2.
+holds() { for _ in $(seq 1 100); do on "$1" record show "$2" >/dev/null 2>&1 && return 0; sleep 0.2; done; return 1; }
+for r in "$p_le" "$p_nn" "$c_le" "$c_nn"; do holds nottinghamshire "$r"; done
+for r in "$p_nt" "$p_le" "$c_nt" "$c_le"; do holds northamptonshire "$r"; done
+
+step "a duplicate scan at Nottinghamshire proposes the pairs, with the evidence; it links nothing itself"
+on nottinghamshire dedup scan --type person
+on nottinghamshire dedup scan --type person -o json > "$work/scan.json"
+pairs=$(jq -r '.proposals[] | "\(.first) \(.second)"' "$work/scan.json")
+[ "$(echo "$pairs" | wc -l)" -ge 2 ]
+
+step "an officer at Nottinghamshire reads the evidence and confirms two pairs with same-as links"
+echo "$pairs" | head -2 | while read -r a b; do
+    on nottinghamshire link same-as "$a" "$b" --reason "scan: same DOB and address; PNC record checked by DS 1"
+done
+# Waits until $1 shows record $2 in a cluster of $3.
+cluster_of() { for _ in $(seq 1 100); do
+    [ "$(on "$1" record show "$2" -o json | jq '.cluster.members // [] | length')" = "$3" ] && return 0; sleep 0.2
+    done; echo "$1: $2 is not in a cluster of $3" >&2; return 1; }
+
+step "an officer at Northamptonshire sees one person, with all three forces' records and cases"
+cluster_of northamptonshire "$p_nn" 3
+on northamptonshire record show "$p_nn"
+on northamptonshire query --type person
+on northamptonshire record show "$p_nn" -o json | jq -e '.cluster.references | length == 3' >/dev/null
+
+step "Leicestershire finds its Bob Smith is not Nottinghamshire's man: it removes that link; the cluster splits everywhere"
+on leicestershire link remove "$p_nt" "$p_le" --reason "custody photograph: a different man (DC 4, Leicester)"
+# Waits until $1 shows record $2 in a cluster of fewer than 3, and prints its size.
+split_at() { for _ in $(seq 1 100); do
+    n=$(on "$1" record show "$2" -o json | jq '.cluster.members // [] | length')
+    [ "$n" -lt 3 ] && { echo "$n"; return 0; }; sleep 0.2; done; echo "$1: the cluster did not split" >&2; return 1; }
+sizes=$(for f in nottinghamshire leicestershire northamptonshire; do
+    for p in "$p_nt" "$p_le" "$p_nn"; do printf '%s %s %s\n' "$f" "$p" "$(split_at "$f" "$p")"; done; done)
+echo "$sizes"
+# Every node sees the same split: the same cluster size for each record.
+[ "$(echo "$sizes" | awk '{print $2, $3}' | sort -u | wc -l)" = 3 ]
+on nottinghamshire audit log --kind link --purpose "audit: demo links"
+on leicestershire audit log --kind unlink --purpose "audit: demo links"
 
 step "the east-midlands case never reached the south-east"
 for f in hampshire surrey sussex thames-valley; do

@@ -115,6 +115,8 @@ public final class LocalClient: NodeAPI, Sendable {
     public func create(_ r: CreateRequest) throws -> WriteResult { try call(.recordNew, r, requestId: r.requestId) }
     public func update(_ r: UpdateRequest) throws -> WriteResult { try call(.recordUpdate, r, requestId: r.requestId) }
     public func erase(_ r: EraseRequest) throws -> WriteResult { try call(.recordErase, r, requestId: r.requestId) }
+    public func link(_ r: LinkRequest) throws -> WriteResult { try call(.link, r, requestId: r.requestId) }
+    public func dedupScan(_ r: DedupScanRequest) throws -> DedupScanResponse { try call(.dedupScan, r) }
     public func watch(_ r: WatchRequest) throws -> Page<WatchEvent> { try call(.watch, r) }
     public func nextEvents(_ r: NextRequest) throws -> Page<WatchEvent> { try call(.watchNext, r) }
     public func exportEntries(_ r: EntriesExportRequest) throws -> Page<Delivery> { try call(.entriesExport, r) }

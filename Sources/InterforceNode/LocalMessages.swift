@@ -92,15 +92,33 @@ func recordState(_ json: JSONValue, _ what: String) throws(NodeError) -> RecordS
     do { return try RecordState(json: json) } catch { throw NodeError("\(what): \(error.message)") }
 }
 
+/// Query results, each same-as cluster once; `clusters` gives, for a result in a cluster of two or more, the
+/// cluster's members (Node+SameAsReads.swift).
 public struct RecordsResponse: LocalMessage {
     public let records: [RecordState]
-    public init(records: [RecordState]) { self.records = records }
-    public var json: JSONValue { ["records": .array(records.map(\.json))] }
+    public let clusters: [String: [String]]
+    public init(records: [RecordState], clusters: [String: [String]] = [:]) {
+        self.records = records
+        self.clusters = clusters
+    }
+    public var json: JSONValue {
+        [
+            "records": .array(records.map(\.json)),
+            "clusters": .object(clusters.mapValues { .array($0.map { .string($0) }) }),
+        ]
+    }
     public init(json: JSONValue) throws(NodeError) {
-        let f = try Fields(json, "records", ["records"])
+        let f = try Fields(json, "records", ["records", "clusters"])
         var out: [RecordState] = []
         for r in try f.array("records") { out.append(try recordState(r, "records[]")) }
-        records = out
+        var clusters: [String: [String]] = [:]
+        for (id, members) in f.value("clusters")?.object ?? [:] {
+            let ids = (members.array ?? []).compactMap(\.string)
+            guard Identifiers.isRecordID(id), ids.count == members.array?.count, ids.allSatisfy(Identifiers.isRecordID)
+            else { throw NodeError("records.clusters: expected record id -> [record id]") }
+            clusters[id] = ids
+        }
+        self.init(records: out, clusters: clusters)
     }
 }
 
@@ -119,12 +137,19 @@ public struct RecordRequest: LocalMessage {
     }
 }
 
+/// One record, and for a POLE record linked to others or referred to by id, its cluster (LinkMessages.swift).
 public struct RecordResponse: LocalMessage {
     public let record: RecordState
-    public init(record: RecordState) { self.record = record }
-    public var json: JSONValue { ["record": record.json] }
+    public let cluster: ClusterView?
+    public init(record: RecordState, cluster: ClusterView? = nil) {
+        self.record = record
+        self.cluster = cluster
+    }
+    public var json: JSONValue { ["record": record.json, "cluster": cluster?.json ?? .null] }
     public init(json: JSONValue) throws(NodeError) {
-        record = try recordState(try Fields(json, "record", ["record"]).require("record"), "record")
+        let f = try Fields(json, "record", ["record", "cluster"])
+        record = try recordState(try f.require("record"), "record")
+        if let c = f.value("cluster") { cluster = try ClusterView(json: c) } else { cluster = nil }
     }
 }
 
@@ -513,7 +538,10 @@ public struct IngestReport: LocalMessage {
 
 // MARK: Audit
 
+/// The newest `limit` rows (at most ``maxLimit``) that match the filters, before row `before` if given: a longer
+/// answer is asked for page by page, each page before the oldest row of the last.
 public struct AuditLogRequest: LocalMessage {
+    public static let maxLimit = 1000
     public var filter: LogFilter
     public var purpose: Purpose
     public init(filter: LogFilter, purpose: Purpose) {
@@ -525,7 +553,7 @@ public struct AuditLogRequest: LocalMessage {
             "kind": opt(filter.kind), "officer": opt(filter.officer), "account": opt(filter.account),
             "purposeCode": opt(filter.purposeCode), "peer": opt(filter.peer), "author": opt(filter.author),
             "record": opt(filter.record), "since": opt(filter.since), "until": opt(filter.until),
-            "limit": .int(Int64(filter.limit ?? 100)), "purpose": purpose.json,
+            "before": opt(filter.before), "limit": .int(Int64(filter.limit ?? 100)), "purpose": purpose.json,
         ]
     }
     public init(json: JSONValue) throws(NodeError) {
@@ -533,7 +561,7 @@ public struct AuditLogRequest: LocalMessage {
             json, "audit-log",
             [
                 "kind", "officer", "account", "purposeCode", "peer", "author", "record",
-                "since", "until", "limit", "purpose",
+                "since", "until", "before", "limit", "purpose",
             ])
         var filter = LogFilter()
         filter.kind = try f.optionalString("kind")
@@ -549,8 +577,11 @@ public struct AuditLogRequest: LocalMessage {
         filter.record = try f.optionalString("record")
         filter.since = try f.optionalInt("since")
         filter.until = try f.optionalInt("until")
+        filter.before = try f.optionalInt("before")
         let limit = try f.int("limit")
-        guard (1...1_000_000).contains(limit) else { throw NodeError("audit-log.limit: must be 1 to 1000000") }
+        guard (1...Int64(Self.maxLimit)).contains(limit) else {
+            throw NodeError("audit-log.limit: must be 1 to \(Self.maxLimit) (ask for more page by page, with 'before')")
+        }
         filter.limit = Int(limit)
         self.init(filter: filter, purpose: try Purpose(json: try f.require("purpose")))
     }
@@ -666,7 +697,8 @@ public struct StatusResponse: LocalMessage {
             "groups": .array(groups.map { .string($0) }), "authority": opt(authority),
             "head": head.map { ["seq": .int($0.seq), "hash": .string($0.hash)] } ?? .null,
             "entries": .int(c.entries), "payloads": .int(c.payloads), "records": .int(c.records),
-            "erased": .int(c.erased), "feeds": .int(c.feeds), "logRows": .int(c.logRows), "digest": .string(digest),
+            "erased": .int(c.erased), "feeds": .int(c.feeds), "logRows": .int(c.logRows),
+            "storeBytes": .int(c.storeBytes), "digest": .string(digest),
             "versionVector": .object(versionVector.mapValues { .int($0) }),
             "clock": [
                 "offsetMillis": opt(clock.offsetMillis), "peers": .int(clock.peers),
@@ -688,8 +720,8 @@ public struct StatusResponse: LocalMessage {
             json, "status",
             [
                 "force", "feed", "publicKey", "groups", "authority", "head", "entries",
-                "payloads", "records", "erased", "feeds", "logRows", "digest", "versionVector", "clock", "disk",
-                "warnings",
+                "payloads", "records", "erased", "feeds", "logRows", "storeBytes", "digest", "versionVector", "clock",
+                "disk", "warnings",
             ])
         force = try f.string("force")
         feed = try f.string("feed")
@@ -704,7 +736,8 @@ public struct StatusResponse: LocalMessage {
         }
         counts = StoreCounts(
             entries: try f.int("entries"), payloads: try f.int("payloads"), records: try f.int("records"),
-            erased: try f.int("erased"), feeds: try f.int("feeds"), logRows: try f.int("logRows"))
+            erased: try f.int("erased"), feeds: try f.int("feeds"), logRows: try f.int("logRows"),
+            storeBytes: try f.int("storeBytes"))
         digest = try f.string("digest")
         guard let vector = try f.require("versionVector").object?.compactMapValues(\.int) else {
             throw NodeError("status.versionVector: expected an object of integers")

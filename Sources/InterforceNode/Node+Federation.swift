@@ -85,6 +85,7 @@ extension Node {
                 }
             }
             try rollBackPositionsOutsideTheirKeys(after, version: new.version, at: at)
+            try dropEvidenceOutsideTheirKeys(after, version: new.version, at: at)
         }
         grants = after
         membership = new

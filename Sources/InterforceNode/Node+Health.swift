@@ -126,7 +126,7 @@ extension Node {
         }
         out += nonMemberPeerWarnings()
         for (peer, refused) in refusedMemberships.sorted(by: { $0.key < $1.key }) {
-            out.append("\(peer) offers membership version \(refused.version), which this node refused: \(refused.reason)")
+            out.append(refusedMembershipWarning(peer, refused))
         }
         if let disk = disk() {
             switch disk.state {
@@ -172,7 +172,7 @@ extension Node {
         let clock = try clockView()
         let disk = disk()
         let state = disk?.state == .full || clock.writesRefused ? "degraded" : (warnings.isEmpty ? "ok" : "warning")
-        var lines = [state]
+        var lines = [state, "version: \(InterforceVersion.current)"]
         if let disk {
             lines.append("disk: \(disk.summary) (\(disk.state.rawValue); warning below "
                          + "\(DiskSpace.format(disk.warningBytes)))")

@@ -77,8 +77,11 @@ extension Node {
             "remove": ["assertions": .array(link.assertions.map(\.value))],
             "set": ["removal": ["officer": .string(officer), "reason": .string(reason)]],
         ]
+        // Where the link went, not only to the forces that wrote to it (the default for a shared record), so the
+        // removal reaches every force the link reached.
+        let audience = state.audience(of: config.force) ?? reach(state)
         return try store.transaction {
-            let entry = try update(recordID: id, patch: patch, officer: officer)
+            let entry = try update(recordID: id, patch: patch, audience: audience, officer: officer)
             try logLink("unlink", entry, first.id, second.id, officer: officer)
             return entry
         }

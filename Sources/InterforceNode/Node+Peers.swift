@@ -58,6 +58,43 @@ extension Node {
         return peers
     }
 
+    /// Every peer this node has a record of or is configured with: its link, reachability, counters, lag in
+    /// entries and time, clock; and the warnings about peers (`peers status`, the status page, /metrics).
+    func peerViews() throws -> (peers: [PeersStatusResponse.Peer], warnings: [String]) {
+        let mine = try store.versionVector()
+        let records = Dictionary(try store.peerRecords().map { ($0.peer, $0) }, uniquingKeysWith: { a, _ in a })
+        let forces = Set(records.keys).union(config.peers).sorted()
+        let active = Set(activePeers().map(\.force))
+        let peers = try forces.map { force -> PeersStatusResponse.Peer in
+            let p = records[force]
+            let theirs = p?.vector ?? [:]
+            var lag: [String: Int64] = [:]
+            for (feed, seq) in mine where seq > theirs[feed] ?? 0 { lag[feed] = seq - (theirs[feed] ?? 0) }
+            for (feed, seq) in theirs where seq > mine[feed] ?? 0 { lag[feed] = -(seq - (mine[feed] ?? 0)) }
+            let clock = peerClock(force)
+            let link = active.contains(force) ? "peer" : (config.peers.contains(force) ? "not-a-member" : "former")
+            let reachable: Bool? = p.flatMap { p in
+                p.lastSuccess == nil && p.lastErrorAt == nil ? nil : (p.lastSuccess ?? 0) >= (p.lastErrorAt ?? 0)
+            }
+            return PeersStatusResponse.Peer(
+                peer: force, lastSuccess: p?.lastSuccess, lastError: p?.lastError, lastErrorAt: p?.lastErrorAt,
+                entriesSent: p?.entriesSent ?? 0, entriesReceived: p?.entriesReceived ?? 0, lag: lag,
+                clockOffsetMillis: clock.offset, futureClock: clock.refusal == nil ? nil : futureClockWarning(force),
+                link: link, reachable: reachable, entriesBehind: lag.values.filter { $0 > 0 }.reduce(0, +),
+                entriesAhead: -lag.values.filter { $0 < 0 }.reduce(0, +),
+                lagMillis: try oldestHeldSince(lacking: theirs).map { now() - $0 })
+        }
+        var warnings = nonMemberPeerWarnings()
+        for (peer, refused) in refusedMemberships.sorted(by: { $0.key < $1.key }) {
+            warnings.append(refusedMembershipWarning(peer, refused))
+        }
+        return (peers, warnings)
+    }
+
+    func refusedMembershipWarning(_ peer: String, _ refused: (version: Int64, reason: String)) -> String {
+        "\(peer) offers membership version \(refused.version), which this node refused: \(refused.reason)"
+    }
+
     /// When this node received the oldest entry that a peer with version vector `theirs` lacks (the first missing
     /// position of each feed); nil when it lacks none. The peer's replication lag in time is now minus this.
     public func oldestHeldSince(lacking theirs: [String: Int64]) throws -> Int64? {
@@ -80,5 +117,25 @@ extension Node {
             try? FileManager.default.removeItem(atPath: temporary)
             throw NodeError("cannot replace \(path): \(reason)")
         }
+    }
+}
+
+extension PeersStatusResponse.Peer {
+    /// `ok`, `unreachable`, `never contacted`, `not a member` or `former`.
+    public var state: String {
+        switch link {
+        case "not-a-member": "not a member"
+        case "former": "former"
+        default: reachable.map { $0 ? "ok" : "unreachable" } ?? "never contacted"
+        }
+    }
+
+    /// `in step`; `+3 -1 (12.0 s)`: entries the peer lacks and this node lacks, and how long the oldest it lacks
+    /// has been held here; for a peer whose last exchange failed, as of its last answer, or `unknown`.
+    public var lagSummary: String {
+        let stale = link == "peer" && reachable != true
+        if lag.isEmpty { return stale ? "unknown" : "in step" }
+        return "+\(entriesBehind) -\(entriesAhead)" + (lagMillis.map { " (\(seconds($0)))" } ?? "")
+            + (stale ? " as of its last answer" : "")
     }
 }

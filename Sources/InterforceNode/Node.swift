@@ -79,6 +79,8 @@ public final class Node {
     /// Membership versions peers offered that this node refused to adopt, by peer: the version and why (shown as
     /// a warning until the peer offers another version or this node installs a newer one).
     var refusedMemberships: [String: (version: Int64, reason: String)] = [:]
+    /// How long replication batches took since the node was opened (FederationMetrics.swift).
+    var batchLatency = BatchLatency()
     /// The config.json the node was opened from (nil for a node built in memory, as tests do).
     var configFile: String?
 

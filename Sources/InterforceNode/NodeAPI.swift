@@ -26,6 +26,10 @@ public protocol NodeAPI {
     func create(_ request: CreateRequest) throws -> WriteResult
     func update(_ request: UpdateRequest) throws -> WriteResult
     func erase(_ request: EraseRequest) throws -> WriteResult
+    /// Links two records as one, or removes the link (Node+Links.swift).
+    func link(_ request: LinkRequest) throws -> WriteResult
+    /// Ranked pairs of suspected duplicates; never links.
+    func dedupScan(_ request: DedupScanRequest) throws -> DedupScanResponse
     /// Starts following new entries; the page is empty and its cursor continues with ``nextEvents(_:)``.
     func watch(_ request: WatchRequest) throws -> Page<WatchEvent>
     func nextEvents(_ request: NextRequest) throws -> Page<WatchEvent>
@@ -67,6 +71,8 @@ public enum LocalOperation: String, CaseIterable, Sendable {
     case recordNew = "record-new"
     case recordUpdate = "record-update"
     case recordErase = "record-erase"
+    case link
+    case dedupScan = "dedup-scan"
     case watch
     case watchNext = "watch-next"
     case entriesExport = "entries-export"
@@ -94,8 +100,9 @@ public enum LocalOperation: String, CaseIterable, Sendable {
         switch self {
         case .whoami, .officerShow: nil
         case .status: .status
-        case .query, .recordShow, .recordHistory, .watch, .watchNext, .entriesExport, .entriesNext: .readRecords
-        case .recordNew, .recordUpdate: .writeRecords
+        case .query, .recordShow, .recordHistory, .watch, .watchNext, .entriesExport, .entriesNext, .dedupScan:
+            .readRecords
+        case .recordNew, .recordUpdate, .link: .writeRecords
         case .recordErase: .eraseRecords
         case .auditLog, .auditExport, .auditNext: .readLog
         case .auditVerify: .verify
@@ -108,8 +115,8 @@ public enum LocalOperation: String, CaseIterable, Sendable {
     /// Writes: at most once per request id.
     public var isWrite: Bool {
         [
-            .recordNew, .recordUpdate, .recordErase, .entriesIngest, .auditCheckpoint, .membershipInstall, .trustAdd,
-            .peersChange, .officerAdd, .officerDisable,
+            .recordNew, .recordUpdate, .recordErase, .link, .entriesIngest, .auditCheckpoint, .membershipInstall,
+            .trustAdd, .peersChange, .officerAdd, .officerDisable,
         ].contains(self)
     }
 }

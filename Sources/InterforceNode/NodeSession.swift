@@ -26,8 +26,9 @@ public final class LocalNode: Sendable {
     /// Items per page of an export (entries also stop at about 4 MiB).
     let pageLimit: Int
     let cursors = Mutex(CursorTable())
-    /// Lookups of records not seen, per account and minute (UnseenLookups.swift).
-    let unseen = RefusalSummary(inFullPerKey: LocalNode.unseenInFullPerMinute)
+    /// Lookups of records not seen and policy denials, per account and minute (UnseenLookups.swift,
+    /// PolicyDenials.swift).
+    let refusals = RefusalSummary(inFullPerKey: LocalNode.inFullPerMinute)
 
     public init(service: NodeService, replicator: Replicator?, nodeAccount: UInt32 = geteuid(), pageLimit: Int = 1000) {
         self.service = service
@@ -39,10 +40,10 @@ public final class LocalNode: Sendable {
     /// The API as the process `uid` sees it.
     public func session(uid: UInt32) -> NodeSession { NodeSession(local: self, uid: uid) }
 
-    /// Logs the lookups of records not seen that are only counted so far (when `serve` stops).
+    /// Logs the lookups of records not seen and the denials that are only counted so far (when `serve` stops).
     public func flush() throws {
-        let ended = unseen.ended(before: .max)
-        if !ended.isEmpty { try service.with { try $0.logUnseenSummaries(ended) } }
+        let ended = refusals.ended(before: .max)
+        if !ended.isEmpty { try service.with { try $0.logLocalSummaries(ended) } }
     }
 }
 
@@ -79,22 +80,26 @@ public struct NodeSession: NodeAPI, Sendable {
         }
     }
 
-    /// `run`'s work under the lock: authenticate, ask the policy, do `body`, and log a lookup of a record unseen.
+    /// `run`'s work under the lock: authenticate, ask the policy, do `body`, and log a lookup of a record unseen or
+    /// a denial.
     private func authorised<T>(
         _ node: Node, _ operation: LocalOperation, _ purpose: Purpose?, _ body: (Node, Caller) throws -> T
     ) throws -> T {
-        try node.logUnseenSummaries(local.unseen.ended(before: node.now()))
+        try node.logLocalSummaries(local.refusals.ended(before: node.now()))
         let caller = try node.authenticate(uid: uid, nodeAccount: local.nodeAccount)
         node.store.actor = caller.actor
         defer { node.store.actor = nil }
-        if let permission = operation.permission {
-            try node.enforce(caller, permission, operation, purpose: purpose)
-        }
         do {
+            if let permission = operation.permission {
+                try node.enforce(caller, permission, operation, purpose: purpose)
+            }
             return try body(node, caller)
         } catch let unseen as Unseen {
-            try node.logUnseen(unseen, caller, operation, purpose: purpose, in: local.unseen)
+            try node.logUnseen(unseen, caller, operation, purpose: purpose, in: local.refusals)
             throw Unseen.Answer(error: unseen.answer(to: caller))
+        } catch let denial as Denial {
+            try node.logDenial(denial, caller, in: local.refusals)
+            throw APIError(.denied, denial.message)
         }
     }
 
@@ -160,13 +165,15 @@ public struct NodeSession: NodeAPI, Sendable {
 
     public func query(_ request: QueryRequest) throws -> RecordsResponse {
         try run(.query, purpose: request.purpose) { node, caller in
-            RecordsResponse(records: try node.query(request.recordQuery, caller, request.purpose))
+            let (records, clusters) = try node.query(request.recordQuery, caller, request.purpose)
+            return RecordsResponse(records: records, clusters: clusters)
         }
     }
 
     public func show(_ request: RecordRequest) throws -> RecordResponse {
         try run(.recordShow, purpose: request.purpose) { node, caller in
-            RecordResponse(record: try node.show(request.record, caller, request.purpose))
+            let record = try node.show(request.record, caller, request.purpose)
+            return RecordResponse(record: record, cluster: try node.clusterView(of: record.id, caller, request.purpose))
         }
     }
 
@@ -179,6 +186,7 @@ public struct NodeSession: NodeAPI, Sendable {
     public func create(_ request: CreateRequest) throws -> WriteResult {
         pushed(
             try run(.recordNew) { node, caller in
+                guard request.type != .link else { throw APIError(.failed, Self.linkWrites) }
                 // The same natural key as a record held here merges into it: only for a caller who may see that record.
                 // (A record without a natural key gets a new random id, so it never merges.)
                 let id = RecordID.naturalID(type: request.type, document: request.document)
@@ -208,7 +216,8 @@ public struct NodeSession: NodeAPI, Sendable {
     public func update(_ request: UpdateRequest) throws -> WriteResult {
         pushed(
             try run(.recordUpdate) { node, caller in
-                try once(
+                guard RecordType(recordID: request.record) != .link else { throw APIError(.failed, Self.linkWrites) }
+                return try once(
                     .recordUpdate, request.requestId, request.json, node, caller,
                     check: {
                         let state = try node.visibleRecord(
@@ -242,6 +251,54 @@ public struct NodeSession: NodeAPI, Sendable {
                         result.entry, droppedPayloads: Int64(result.droppedPayloads), recordErased: result.recordErased)
                 }
             })
+    }
+
+    static let linkWrites = "same-as links are written with 'interforce link same-as' and 'interforce link remove'"
+
+    /// A link or its removal: the caller must be allowed to write to both records and see them (a record not held
+    /// and one the caller may not see are answered alike, as for any lookup), then Node+Links.swift's own rules.
+    public func link(_ request: LinkRequest) throws -> WriteResult {
+        do { return try linkOnce(request) } catch let refusal as LinkRefusal {
+            throw APIError(.failed, refusal.description)
+        }
+    }
+
+    private func linkOnce(_ request: LinkRequest) throws -> WriteResult {
+        pushed(
+            try run(.link) { node, caller in
+                try once(
+                    .link, request.requestId, request.json, node, caller,
+                    check: {
+                        // What the ids and the reason alone decide comes first: it tells nothing of what is held.
+                        if let problem = LinkRules.pairProblem(request.records[0], request.records[1]),
+                           request.records.allSatisfy(Identifiers.isRecordID) {
+                            throw LinkRefusal(problem)
+                        }
+                        if let problem = LinkRules.reasonProblem(request.reason) {
+                            throw LinkRefusal("link-reason", "link reason \(problem)")
+                        }
+                        for id in request.records where Identifiers.isRecordID(id) {
+                            _ = try node.visibleRecord(id, caller, .writeRecords, .link, purpose: nil)
+                        }
+                    }
+                ) {
+                    let (a, b) = (request.records[0], request.records[1])
+                    let officer = caller.officer?.collar ?? caller.account
+                    switch request.action {
+                    case .sameAs:
+                        return WriteResult(
+                            try node.link(a, b, reason: request.reason, audience: request.audience, officer: officer))
+                    case .remove:
+                        return WriteResult(try node.unlink(a, b, reason: request.reason, officer: officer))
+                    }
+                }
+            })
+    }
+
+    public func dedupScan(_ request: DedupScanRequest) throws -> DedupScanResponse {
+        try run(.dedupScan, purpose: request.purpose) { node, caller in
+            try node.dedupScan(request.type, limit: request.limit, caller, request.purpose)
+        }
     }
 
     public func watch(_ request: WatchRequest) throws -> Page<WatchEvent> {
@@ -329,7 +386,9 @@ public struct NodeSession: NodeAPI, Sendable {
 
     public func auditLog(_ request: AuditLogRequest) throws -> LogRowsResponse {
         try run(.auditLog, purpose: request.purpose) { node, _ in
-            try node.logRead("audit", request.purpose, record: request.filter.record, detail: ["view": "log"])
+            var detail: JSONValue = ["view": "log"]
+            if let before = request.filter.before { detail = ["view": "log", "before": .int(before)] }
+            try node.logRead("audit", request.purpose, record: request.filter.record, detail: detail)
             return LogRowsResponse(rows: try node.store.logRows(request.filter))
         }
     }
@@ -398,33 +457,8 @@ public struct NodeSession: NodeAPI, Sendable {
 
     public func peersStatus() throws -> PeersStatusResponse {
         try run(.peersStatus) { node, _ in
-            let mine = try node.store.versionVector()
-            let records = Dictionary(try node.store.peerRecords().map { ($0.peer, $0) }, uniquingKeysWith: { a, _ in a })
-            let forces = Set(records.keys).union(node.config.peers).sorted()
-            let active = Set(node.activePeers().map(\.force))
-            return PeersStatusResponse(
-                peers: try forces.map { force in
-                    let p = records[force]
-                    let theirs = p?.vector ?? [:]
-                    var lag: [String: Int64] = [:]
-                    for (feed, seq) in mine where seq > theirs[feed] ?? 0 { lag[feed] = seq - (theirs[feed] ?? 0) }
-                    for (feed, seq) in theirs where seq > mine[feed] ?? 0 { lag[feed] = -(seq - (mine[feed] ?? 0)) }
-                    let clock = node.peerClock(force)
-                    let link = active.contains(force) ? "peer" : (node.config.peers.contains(force) ? "not-a-member" : "former")
-                    let reachable: Bool? = p.flatMap { p in
-                        p.lastSuccess == nil && p.lastErrorAt == nil ? nil : (p.lastSuccess ?? 0) >= (p.lastErrorAt ?? 0)
-                    }
-                    return .init(
-                        peer: force, lastSuccess: p?.lastSuccess, lastError: p?.lastError,
-                        lastErrorAt: p?.lastErrorAt, entriesSent: p?.entriesSent ?? 0,
-                        entriesReceived: p?.entriesReceived ?? 0, lag: lag, clockOffsetMillis: clock.offset,
-                        futureClock: clock.refusal == nil ? nil : node.futureClockWarning(force), link: link,
-                        reachable: reachable, entriesBehind: lag.values.filter { $0 > 0 }.reduce(0, +),
-                        entriesAhead: -lag.values.filter { $0 < 0 }.reduce(0, +),
-                        lagMillis: try node.oldestHeldSince(lacking: theirs).map { node.now() - $0 })
-                },
-                forks: try node.forks().map(ForkView.init),
-                warnings: try node.warnings().filter { w in forces.contains { w.hasPrefix("peer '\($0)'") || w.hasPrefix("\($0) offers") } })
+            let (peers, warnings) = try node.peerViews()
+            return PeersStatusResponse(peers: peers, forks: try node.forks().map(ForkView.init), warnings: warnings)
         }
     }
 

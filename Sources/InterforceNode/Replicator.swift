@@ -106,10 +106,10 @@ public final class Replicator: Sendable {
     public enum AnswerLimit {
         /// `GET /v1/feeds/entries`: one batch (`Replicator.batch` and the server keep to it).
         public static let entries = maxBatchBytes
-        /// `GET /v1/feeds`: a feed's seq, head hash and forked mark take at most 264 bytes (a 57-byte feed id
+        /// `GET /v1/feeds`: a feed's seq, head hash and fork digest take at most 331 bytes (a 57-byte feed id
         /// three times); room for twice the feeds of the installed membership (a peer may have a newer one), at
         /// least 32.
-        public static func feeds(membershipFeeds: Int) -> Int { 16 << 10 + 320 * 2 * max(32, membershipFeeds) }
+        public static func feeds(membershipFeeds: Int) -> Int { 16 << 10 + 384 * 2 * max(32, membershipFeeds) }
         /// `GET /v1/membership`: twice the installed document, plus 256 KiB.
         public static func membership(installedBytes: Int) -> Int { 256 << 10 + 2 * installedBytes }
         /// `POST /v1/entries`: one result per item pushed (at most `batchSize`), each with a message.
@@ -197,6 +197,8 @@ public final class Replicator: Sendable {
         let finished = DispatchSemaphore(value: 0)
         /// The minute each reason of an oversize answer was last logged (`answerRefusal`).
         let loggedRefusals = Mutex<[String: Int64]>([:])
+        /// Per feed, the two fork digests (ours/theirs) at its last evidence exchange with this peer.
+        let exchanged = Mutex<[String: String]>([:])
 
         struct WorkerState {
             var wakeups = 0
@@ -277,7 +279,7 @@ public final class Replicator: Sendable {
                 // fork is what makes a feed stall.
                 let failures = try push(theirs) + pull(theirs)
                 try compareHeads(summary)
-                try exchangeEvidence(theirForked: summary.forked)
+                try exchangeEvidence(theirs: summary.forkDigests)
                 if !failures.isEmpty { throw NodeError(failures.joined(separator: "; ")) }
                 try service.with { node in try node.store.transaction { try node.store.notePeerSuccess(peer.force, at: node.now()) } }
                 return nil
@@ -314,11 +316,11 @@ public final class Replicator: Sendable {
         struct Summary {
             var vector: [String: Int64] = [:]
             var heads: [String: SHA256Digest] = [:]
-            var forked: [String] = []
+            var forkDigests: [String: String] = [:]
             var membershipVersion: Int64 = 0
         }
 
-        /// `GET /v1/feeds`, every value checked: feed ids, seqs 1...maxSeq, head hashes, forked feed ids. Its `now`
+        /// `GET /v1/feeds`, every value checked: feed ids, seqs 1...maxSeq, head hashes, fork digests. Its `now`
         /// is a sample of the peer's clock (ClockOffsets.swift).
         private func fetchSummary() throws -> Summary {
             let clock = try service.with { $0.now }
@@ -332,7 +334,7 @@ public final class Replicator: Sendable {
             }
             let bad = NodeError("peer \(peer.force): malformed /v1/feeds")
             guard let feeds = body["feeds"]?.object, let heads = body["heads"]?.object,
-                  let forked = body["forked"]?.array, let version = body["membershipVersion"]?.int, version >= 0
+                  let digests = body["forkDigests"]?.object, let version = body["membershipVersion"]?.int, version >= 0
             else { throw bad }
             var summary = Summary(membershipVersion: version)
             for (feed, value) in feeds {
@@ -342,9 +344,9 @@ public final class Replicator: Sendable {
                 summary.vector[feed] = seq
                 summary.heads[feed] = hash
             }
-            for f in forked {
-                guard let feed = f.string, Identifiers.isFeedID(feed) else { throw bad }
-                summary.forked.append(feed)
+            for (feed, value) in digests {
+                guard Identifiers.isFeedID(feed), let hex = value.string, let digest = SHA256Digest(hex: hex) else { throw bad }
+                summary.forkDigests[feed] = digest.hex
             }
             return summary
         }
@@ -370,27 +372,35 @@ public final class Replicator: Sendable {
             }
         }
 
-        /// Forked feeds we hold evidence for and the peer does not: pushed. Forked feeds the peer lists and we do
-        /// not: fetched. At most 16 feeds each way per cycle.
-        private func exchangeEvidence(theirForked: [String]) throws {
+        /// Exchanges fork evidence by fork, not by feed: for each feed whose fork digest differs between the two
+        /// sides, ours is pushed and theirs fetched (only for feeds this node holds: a peer cannot make it fetch, and
+        /// log, without end). A feed is exchanged again only once either digest has changed since its last exchange
+        /// with this peer, so evidence one side keeps refusing is not refused (and logged) every cycle. At most 16
+        /// feeds per cycle.
+        private func exchangeEvidence(theirs: [String: String]) throws {
             let (ours, held) = try service.with { node in
-                (Set(try node.store.forkedFeeds()), Set(try node.store.versionVector().keys))
+                (try node.forkDigests().mapValues(\.hex), Set(try node.store.versionVector().keys))
             }
-            // Only evidence about feeds this node holds is fetched: a peer cannot make it fetch (and log) without end.
-            for feed in ours.subtracting(theirForked).sorted().prefix(16) {
-                let forks = try service.with { try $0.forks(feed: feed) }
-                let body = JSONValue.object(["forks": .array(forks.prefix(PeerAPI.maxEvidence).map(\.json))]).canonicalBytes
-                _ = try call(ClientRequest(method: "POST", path: "/v1/evidence",
-                                           headers: [("Content-Type", "application/json")], body: body),
-                             limit: AnswerLimit.evidenceResults)
+            let differing = Set(ours.keys).union(theirs.keys).filter { feed in
+                ours[feed] != theirs[feed] && exchanged.withLock { $0[feed] } != "\(ours[feed] ?? "")/\(theirs[feed] ?? "")"
             }
-            for feed in Set(theirForked).intersection(held).subtracting(ours).sorted().prefix(16) {
-                let path = "/v1/evidence?feed=\(feed.replacingOccurrences(of: "/", with: "%2F"))"
-                let items = try call(ClientRequest(method: "GET", path: path), limit: AnswerLimit.evidence)
-                    .json["forks"]?.array ?? []
-                let forks = items.prefix(Int(Node.maxForksPerFeed)).compactMap { try? ForkEvidence(json: $0) }
-                    .filter { $0.feed == feed }
-                _ = try service.with { try $0.admitForks(forks, peer: peer.force, source: "peer") }
+            for feed in differing.sorted().prefix(16) {
+                exchanged.withLock { $0[feed] = "\(ours[feed] ?? "")/\(theirs[feed] ?? "")" }
+                if ours[feed] != nil {
+                    let forks = try service.with { try $0.forks(feed: feed) }
+                    let body = JSONValue.object(["forks": .array(forks.prefix(PeerAPI.maxEvidence).map(\.json))])
+                    _ = try call(ClientRequest(method: "POST", path: "/v1/evidence",
+                                               headers: [("Content-Type", "application/json")], body: body.canonicalBytes),
+                                 limit: AnswerLimit.evidenceResults)
+                }
+                if theirs[feed] != nil, held.contains(feed) {
+                    let path = "/v1/evidence?feed=\(feed.replacingOccurrences(of: "/", with: "%2F"))"
+                    let items = try call(ClientRequest(method: "GET", path: path), limit: AnswerLimit.evidence)
+                        .json["forks"]?.array ?? []
+                    let forks = items.prefix(Int(Node.maxForksPerFeed)).compactMap { try? ForkEvidence(json: $0) }
+                        .filter { $0.feed == feed }
+                    _ = try service.with { try $0.admitForks(forks, peer: peer.force, source: "peer") }
+                }
             }
         }
 

@@ -38,7 +38,7 @@ extension Store {
         return (count, records)
     }
 
-    private func keepRolledBack(author: String, seq: Int64, hash: String, item: JSONValue, version: Int64, at: Int64)
+    func keepRolledBack(author: String, seq: Int64, hash: String, item: JSONValue, version: Int64, at: Int64)
         throws {
         try db.run("""
             INSERT OR REPLACE INTO rolled_back(author, seq, hash, item, version, rolled_at) VALUES (?, ?, ?, ?, ?, ?)

@@ -34,13 +34,17 @@ public struct RecordQuery: Sendable {
 
 public struct StoreCounts: Sendable {
     public let entries: Int64, payloads: Int64, records: Int64, erased: Int64, feeds: Int64, logRows: Int64
-    public init(entries: Int64, payloads: Int64, records: Int64, erased: Int64, feeds: Int64, logRows: Int64) {
+    /// Bytes on disk of the store file and its write-ahead log.
+    public let storeBytes: Int64
+    public init(entries: Int64, payloads: Int64, records: Int64, erased: Int64, feeds: Int64, logRows: Int64,
+                storeBytes: Int64 = 0) {
         self.entries = entries
         self.payloads = payloads
         self.records = records
         self.erased = erased
         self.feeds = feeds
         self.logRows = logRows
+        self.storeBytes = storeBytes
     }
 }
 
@@ -423,7 +427,16 @@ public final class Store {
             entries: try count("SELECT count(*) FROM entries"), payloads: try count("SELECT count(*) FROM payloads"),
             records: try count("SELECT count(*) FROM records"),
             erased: try count("SELECT count(*) FROM records WHERE erased = 1"),
-            feeds: try count("SELECT count(*) FROM feeds"), logRows: try count("SELECT count(*) FROM log"))
+            feeds: try count("SELECT count(*) FROM feeds"), logRows: try count("SELECT count(*) FROM log"),
+            storeBytes: bytesOnDisk)
+    }
+
+    /// The sizes of the store file and its write-ahead log (0 for an in-memory store).
+    public var bytesOnDisk: Int64 {
+        ["", "-wal"].reduce(0) { total, suffix in
+            let size = (try? FileManager.default.attributesOfItem(atPath: path + suffix))?[.size] as? NSNumber
+            return total + (size?.int64Value ?? 0)
+        }
     }
 }
 

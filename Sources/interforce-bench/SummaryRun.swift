@@ -210,6 +210,14 @@ func summaryReport(size s: SizeResult, note: LongNoteResult, replication: Replic
     row("", "(one-core verify, same run)", Format.rate(n, s.verifySeconds),
         "ingest / it = \(Format.ratio(Double(n) / s.ingestSeconds / verify1))", nil)
 
+    func perEntry(_ seconds: Double) -> String { String(format: "%.0f us", seconds / Double(n) * 1e6) }
+    let prepareWall = s.prepareSeconds / Double(s.cores)
+    row("", "per entry, one core: wire JSON -> envelope", perEntry(s.decodeSeconds), "", nil)
+    row("", "  prepare (2 signatures + payload + header)", perEntry(s.prepareSeconds),
+        "2 x verify = \(perEntry(2 * s.verifySeconds))", nil)
+    row("", "  admission + SQLite under the lock", perEntry(max(s.ingestSeconds - prepareWall, 0)),
+        "ingest - prepare / \(s.cores) cores", nil)
+
     t.heading("3. Live writes: one-hop propagation A -> B of single writes through the CLI")
     if let r = replication {
         let p50 = r.latency.percentile(0.5), p99 = r.latency.percentile(0.99)

@@ -7,6 +7,7 @@ nonisolated(unsafe) let commands: [any Command.Type] = [
     RecordNewCommand.self, RecordUpdateCommand.self, RecordShowCommand.self, RecordHistoryCommand.self,
     RecordEraseCommand.self,
     QueryCommand.self,
+    LinkSameAsCommand.self, LinkRemoveCommand.self, DedupScanCommand.self,
     AuditLogCommand.self, AuditVerifyCommand.self, AuditExportCommand.self, AuditCheckpointCommand.self,
     StatusCommand.self,
     EntriesExportCommand.self, EntriesIngestCommand.self,
@@ -31,6 +32,6 @@ let overview = """
     \(commands.map { "  " + $0.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + $0.abstract }
         .joined(separator: "\n"))
 
-    Run 'interforce <command> --help' for the options of one command.
+    Run 'interforce <command> --help' for the options of one command, 'interforce --version' for the version.
     """
 

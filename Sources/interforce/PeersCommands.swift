@@ -59,9 +59,9 @@ enum PeersStatusCommand: Command {
         }
         let now = context.nowFunction()
         printOut(table(["PEER", "STATE", "LAST SUCCESS", "CLOCK", "SENT", "RECEIVED", "LAG"], peers.map { p in
-            [p.peer, state(p), p.lastSuccess.map { ISOTime.format(millis: $0) } ?? "never",
+            [p.peer, p.state, p.lastSuccess.map { ISOTime.format(millis: $0) } ?? "never",
              p.clockOffsetMillis.map(clockCell) ?? "-", String(p.entriesSent), String(p.entriesReceived),
-             lagCell(p, forked: !forked.isEmpty)]
+             forked.isEmpty ? p.lagSummary : "forked"]
         }))
         for p in peers {
             if p.lag.count > 0 {
@@ -80,22 +80,6 @@ enum PeersStatusCommand: Command {
         return ExitCode.success
     }
 
-    static func state(_ p: PeersStatusResponse.Peer) -> String {
-        switch p.link {
-        case "not-a-member": return "not a member"
-        case "former": return "former"
-        default: return p.reachable.map { $0 ? "ok" : "unreachable" } ?? "never contacted"
-        }
-    }
-
-    /// `in step`, `+3 -1 (12.0 s)`, `forked`, or `unknown` for a peer that has not answered since it fell behind.
-    static func lagCell(_ p: PeersStatusResponse.Peer, forked: Bool) -> String {
-        if forked { return "forked" }
-        if p.reachable != true, p.link == "peer" { return p.lag.isEmpty ? "unknown" : "unknown (was +\(p.entriesBehind) -\(p.entriesAhead))" }
-        if p.lag.isEmpty { return "in step" }
-        return "+\(p.entriesBehind) -\(p.entriesAhead)" + (p.lagMillis.map { " (\(seconds($0)))" } ?? "")
-    }
-
     /// A peer's clock against ours: `+600.0 s` (ahead of ours) or `-0.2 s`.
     static func clockCell(_ millis: Int64) -> String {
         "\(millis < 0 ? "-" : "+")\(millis.magnitude / 1000).\(millis.magnitude % 1000 / 100) s"
@@ -111,17 +95,23 @@ func forkLines(_ forks: [ForkView]) -> [String] {
 enum SyncCommand: Command {
     static let name = "sync"
     static let abstract = "exchange with every peer now and wait for the result (needs 'serve' running)"
-    static let usage = "sync [--timeout SECONDS]"
+    static let usage = "sync [--timeout SECONDS] [-o table|json]"
     static let options = [OptionSpec(name: "timeout", help: "wait at most this long (default 30, at most 600)",
-                                     valueName: "SECONDS")]
+                                     valueName: "SECONDS"), outputOption]
     static let role = roleLine(.administer)
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         guard let timeout = Int64(args.value("timeout") ?? "30"), (1...600).contains(timeout) else {
             throw UsageError("--timeout must be a whole number of seconds from 1 to 600")
         }
+        let format = try OutputFormat.from(args)
         let result = try context.api(args).sync(SyncRequest(timeoutSeconds: timeout))
         let errors = result.errors
+        if format == .json {
+            printJSON(["inSync": .bool(errors.isEmpty && result.forks.isEmpty),
+                       "errors": .object(errors.mapValues { .string($0) }), "forks": .array(result.forks.map(\.json))])
+            return errors.isEmpty && result.forks.isEmpty ? ExitCode.success : ExitCode.failure
+        }
         for (peer, message) in errors.sorted(by: { $0.key < $1.key }) { printErr(Terminal.text("\(peer): \(message)")) }
         // A fork is not "in sync", whatever the exchange did.
         for line in forkLines(result.forks) { printOut(line) }

@@ -1,5 +1,6 @@
 // `interforce query`: full-text search plus filters over the records held here that the caller may read. Logged
-// with the officer, the account and the purpose; records the caller may not see are never counted or shown.
+// with the officer, the account and the purpose; records the caller may not see are never counted or shown. Records
+// linked as one (same-as) come back once, marked with how many are linked.
 
 import InterforceCore
 import InterforceNode
@@ -10,12 +11,13 @@ enum QueryCommand: Command {
     static let usage = "query [TEXT...] [--type T] [--force F] [--since TIME] [--until TIME] [--classification C] [--limit N] --purpose 'CODE: TEXT'"
     static let discussion = "Words must all match; a trailing * matches a prefix. Times are UTC (2026-11-22 or 2026-11-22T09:30:00Z) and filter on last update."
     static let options = [
-        OptionSpec(name: "type", help: "case-file, interview-note or image-ref", valueName: "TYPE"),
+        OptionSpec(name: "type", help: "case-file, interview-note, image-ref, person, object, location, event or link",
+                   valueName: "TYPE"),
         OptionSpec(name: "force", help: "records a force wrote to", valueName: "SLUG"),
         OptionSpec(name: "since", help: "updated at or after", valueName: "TIME"),
         OptionSpec(name: "until", help: "updated before", valueName: "TIME"),
         OptionSpec(name: "classification", help: "only records so marked: OFFICIAL or OFFICIAL-SENSITIVE (default: "
-                        + "any)", valueName: "MARKING"),
+                        + "both, OFFICIAL-SENSITIVE only where the officer is cleared or named)", valueName: "MARKING"),
         OptionSpec(name: "limit", help: "at most N results (default 50, max 10000)", valueName: "N"),
         purposeOption, outputOption,
     ]
@@ -42,14 +44,22 @@ enum QueryCommand: Command {
             guard let n = Int(l), (1...10_000).contains(n) else { throw UsageError("--limit must be 1 to 10000") }
             q.limit = n
         }
-        let results = try context.api(args).query(q).records
+        let response = try context.api(args).query(q)
+        let results = response.records
         if format == .json {
-            printJSON(.array(results.map(\.view)))
+            printJSON(.array(results.map { s in
+                var view = s.view.object!
+                view["sameAs"] = response.clusters[s.id].map { .array($0.map { .string($0) }) } ?? .null
+                return .object(view)
+            }))
         } else {
             printOut(table(["RECORD", "TYPE", "UPDATED", "BY", "SUMMARY"], results.map { s in
                 let doc = s.document
-                let summary = ["title", "interviewee", "exhibitNumber", "imageHash"].lazy
-                    .compactMap { doc[$0]?.string }.first ?? ""
+                var summary = ["title", "interviewee", "exhibitNumber", "imageHash", "pair"].lazy
+                    .compactMap { doc[$0]?.string }.first
+                    ?? [doc["forenames"]?.string, doc["surname"]?.string, doc["description"]?.string,
+                        doc["address"]?.string].compactMap { $0 }.joined(separator: " ")
+                if let members = response.clusters[s.id] { summary = "[\(members.count) linked] " + summary }
                 return [s.id, s.type.rawValue, s.updated.map { ISOTime.format(millis: $0.clock.time) } ?? "-",
                         s.updated?.force ?? "-", String(summary.prefix(60))]
             }))

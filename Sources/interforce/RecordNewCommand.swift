@@ -5,12 +5,14 @@ import InterforceNode
 
 enum RecordNewCommand: Command {
     static let name = "record new"
-    static let abstract = "write a new case-file, interview-note or image-ref"
+    static let abstract = "write a new case-file, interview-note, image-ref, person, object, location or event"
     static let usage = "record new TYPE (--json DOC | --file PATH|-) [--classification C] [--audience A] [--request-id ID]"
     static let discussion = """
-        TYPE is case-file, interview-note or image-ref; the document's fields are in Schemas/records/.
-        An image-ref's id derives from its imageHash and a case-file's from its crimeReference, so the same
-        image or crime recorded twice (here or at another force) becomes one record. Merged into a record this
+        TYPE is case-file, interview-note, image-ref, person, object, location or event; the document's fields
+        are in Schemas/records/. An image-ref's id derives from its imageHash, a case-file's from its
+        crimeReference, a person's from its nationalId (PNC ID or CRO number), an object's from its identifier
+        (VRM, VIN or serial) and a location's from its UPRN, so the same thing recorded twice (here or at another
+        force) becomes one record. Merged into a record this
         node holds, the write keeps this force's marking and audience for it unless --classification or
         --audience says otherwise; lowering the marking or widening the audience needs clearance for
         OFFICIAL-SENSITIVE. The write is logged under the officer the node knows the calling Unix account as.
@@ -27,7 +29,7 @@ enum RecordNewCommand: Command {
     static let role = roleLine(.writeRecords)
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
-        guard args.positionals.count == 1 else { throw UsageError("give exactly one TYPE (case-file, interview-note, image-ref)") }
+        guard args.positionals.count == 1 else { throw UsageError("give exactly one TYPE (case-file, interview-note, image-ref, person, object, location, event)") }
         let type: RecordType
         do { type = try RecordType(validating: args.positionals[0]) } catch { throw UsageError(error.message) }
         let format = try OutputFormat.from(args)

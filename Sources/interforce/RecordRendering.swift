@@ -2,6 +2,7 @@
 // every value escaped for the terminal.
 
 import InterforceCore
+import InterforceNode
 
 func renderRecord(_ state: RecordState) -> String {
     var lines: [String] = []
@@ -48,6 +49,55 @@ func renderRecord(_ state: RecordState) -> String {
     lines.append("")
     lines.append(table(["FIELD", "VALUE", "FORCE", "AT"], rows.map { [$0[0], $0[1], $0[2], $0[3]] }))
     return lines.joined(separator: "\n")
+}
+
+/// The cluster of a POLE record: each other member as `record show` shows it, the links with the officer, force,
+/// time and reason of each assertion, and the records that refer to any member.
+func renderCluster(_ cluster: ClusterView, shown: String) -> String {
+    var lines: [String] = [""]
+    let ids = cluster.members.map(\.id)
+    if ids.count > 1 {
+        lines.append("SAME AS: one of \(ids.count) records linked as one (representative \(cluster.representative))")
+        for member in cluster.members where member.id != shown {
+            lines.append("")
+            lines.append(renderRecord(member))
+        }
+        lines.append("")
+        var rows: [[String]] = []
+        for state in cluster.links {
+            guard let link = SameAsLink(state) else { continue }
+            for assertion in link.assertions {
+                let p = assertion.adds[0]
+                rows.append(["\(link.first) = \(link.second)", assertion.value["officer"]?.string ?? "-", p.force,
+                             ISOTime.format(millis: p.clock.time), assertion.value["reason"]?.string ?? "-"])
+            }
+        }
+        lines.append(table(["LINK", "OFFICER", "FORCE", "AT", "REASON"], rows))
+    }
+    if !cluster.references.isEmpty {
+        lines.append("")
+        lines.append("REFERRED TO BY:")
+        lines.append(table(["RECORD", "TYPE", "FORCE", "AS", "OF", "SUMMARY"], cluster.references.flatMap { state in
+            let doc = state.document
+            let summary = ["title", "interviewee", "imageHash"].lazy.compactMap { doc[$0]?.string }.first ?? ""
+            return state.present("entities").compactMap { element -> [String]? in
+                guard let member = element.value["record"]?.string, ids.contains(member) else { return nil }
+                return [state.id, state.type.rawValue, element.adds[0].force, element.value["role"]?.string ?? "-",
+                        member, String(summary.prefix(50))]
+            }
+        }))
+    }
+    return lines.joined(separator: "\n")
+}
+
+/// `record show -o json`'s `cluster`: the members' and links' views, and the referring records' views.
+func clusterJSON(_ cluster: ClusterView) -> JSONValue {
+    [
+        "representative": .string(cluster.representative),
+        "members": .array(cluster.members.map(\.view)),
+        "links": .array(cluster.links.map(\.view)),
+        "references": .array(cluster.references.map(\.view)),
+    ]
 }
 
 func entryRow(_ envelope: EntryEnvelope) -> [String] {

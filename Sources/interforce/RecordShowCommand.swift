@@ -1,4 +1,5 @@
-// `interforce record show`: one record as merged here, each field with its provenance. Logged with the officer,
+// `interforce record show`: one record as merged here, each field with its provenance; for a POLE record, its
+// same-as cluster (every member with its fields, the links that join them) and the records that refer to it. Logged with the officer,
 // the account and the purpose; refused (and the refusal logged) when the policy says the caller may not see it.
 
 import InterforceCore
@@ -15,8 +16,16 @@ enum RecordShowCommand: Command {
         guard args.positionals.count == 1 else { throw UsageError("give exactly one record ID") }
         let format = try OutputFormat.from(args)
         let request = RecordRequest(record: args.positionals[0], purpose: try context.purpose(args))
-        let state = try context.api(args).show(request).record
-        if format == .json { printJSON(state.view) } else { printOut(renderRecord(state)) }
+        let response = try context.api(args).show(request)
+        let state = response.record
+        if format == .json {
+            var view = state.view.object!
+            view["cluster"] = response.cluster.map(clusterJSON) ?? .null
+            printJSON(.object(view))
+        } else {
+            printOut(renderRecord(state))
+            if let cluster = response.cluster { printOut(renderCluster(cluster, shown: state.id)) }
+        }
         return ExitCode.success
     }
 }

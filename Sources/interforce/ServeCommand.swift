@@ -32,6 +32,10 @@ enum ServeCommand: Command {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
         let dir = context.dataDirectory(args)
+        // A second `serve` on a running data directory: say so before anything tries to bind the port.
+        if (try? LocalClient.connect(socket: dir.socket)) != nil {
+            throw NodeError("\(dir.socket) is in use by a running server: a 'serve' already runs on \(dir.path)")
+        }
         let node = try Node.open(dataDirectory: dir, now: context.nowFunction)
         try node.requireIntact()
         let config = node.config
@@ -62,10 +66,9 @@ enum ServeCommand: Command {
         api.observe { [weak server] in server?.statistics }
         let localNode = LocalNode(service: service, replicator: replicator)
         let localLimits = ServerLimits()
-        let localAPI = try LocalAPIServer(local: localNode,
-                                          maxConnectionsPerAccount: localLimits.maxConnectionsPerAccount)
+        let localAPI = try LocalAPIServer(local: localNode, limits: localLimits)
         let local = try HTTPSServer(unixSocketPath: dir.socket, group: group, limits: localLimits,
-                                    onAccountRefused: { localAPI.refusedConnection($0) },
+                                    onAccountRefused: { localAPI.refusedConnection($0, $1) },
                                     handler: { localAPI.handle($0) })
         let detail: JSONValue = ["listen": .string("\(host):\(server.port)"), "peers": .array(replicator.peers.map { .string($0) })]
         if let problem = try service.with({ try $0.logLifecycle("serve-start", detail: detail) }) {

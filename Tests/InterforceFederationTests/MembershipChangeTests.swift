@@ -14,7 +14,7 @@ import Testing
         let fed = try Federation([("hampshire", ["south-east"]), ("surrey", ["south-east"])],
                                  links: [("hampshire", "surrey")])
         let surrey = fed.member("surrey")
-        _ = try fed.write("surrey", "case-file", #"{"title":"before rotation"}"#, audience: "south-east")
+        _ = try fed.write("surrey", "case-file", #"{"title":"before rotation"}"#, audience: "group:south-east")
         try fed.ok("surrey", "sync")
         let head = try #require(int((try fed.status("surrey")["head"] as? [String: Any])?["seq"]))
         let newKey = try publicKeyHex(fed)

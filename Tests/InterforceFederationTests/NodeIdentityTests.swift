@@ -46,6 +46,11 @@ import Testing
         try fed.start("kent")
         try fed.start("hampshire")
         try fed.ok("kent", "sync")
+        // A second serve on the running data directory says so, and leaves the first one serving.
+        let second = try fed.cli("kent", ["serve"], timeout: 20)
+        #expect(second.status == 1 && second.stderr.contains("node.sock is in use by a running server: a 'serve' "
+                                                              + "already runs on"), "\(second)")
+        try fed.ok("kent", "sync")
     }
 
     @Test func initRefusesAnotherForcesCertificateAndCreatesNothing() throws {

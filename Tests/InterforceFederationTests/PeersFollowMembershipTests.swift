@@ -69,5 +69,14 @@ import Testing
         try fed.ok("hampshire", "peers", "add", "sussex")
         try fed.start("hampshire")
         try fed.ok("hampshire", "sync")
+
+        // Sussex, still on version 1, keeps calling: its refusals name the force its certificate claims.
+        try waitUntil(timeout: 30, "a tls-refused row at hampshire naming sussex") {
+            try fed.auditLog("hampshire").contains {
+                $0["kind"] as? String == "tls-refused" && $0["peer"] as? String == "sussex"
+                    && ($0["detail"] as? [String: Any])?["force"] as? String == "sussex"
+            }
+        }
+        #expect(fed.isRunning("sussex"))
     }
 }

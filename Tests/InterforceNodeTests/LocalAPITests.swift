@@ -149,6 +149,28 @@ struct LocalAPITests {
         _ = try api.peersStatus()
         _ = try api.showOfficer(OfficerShowRequest(account: nil))
         _ = try api.listOfficers()
+        // Same-as links: two people linked, shown as a cluster with the case file that names one, queried once,
+        // scanned, unlinked.
+        let people = try ["Robert", "Bob"].map { name in
+            try api.create(
+                CreateRequest(
+                    requestId: RequestID.new(), type: .person,
+                    document: ["forenames": .string(name), "surname": "Smith", "dateOfBirth": "1985-03-14"],
+                    classification: .official, audience: .authorForceOnly)
+            ).record
+        }
+        _ = try api.create(
+            CreateRequest(
+                requestId: RequestID.new(), type: .caseFile,
+                document: ["title": "Theft", "entities": [["record": .string(people[0]), "role": "suspect"]]],
+                classification: .official, audience: .authorForceOnly))
+        _ = try api.dedupScan(DedupScanRequest(type: .person, purpose: Self.purpose))
+        _ = try api.link(
+            LinkRequest(requestId: RequestID.new(), action: .sameAs, records: people, reason: "same DOB"))
+        #expect(try api.show(RecordRequest(record: people[1], purpose: Self.purpose)).cluster?.members.count == 2)
+        #expect(try api.query(QueryRequest(type: .person, limit: 5, purpose: Self.purpose)).clusters.count == 1)
+        _ = try api.link(
+            LinkRequest(requestId: RequestID.new(), action: .remove, records: people, reason: "twins"))
         _ = try api.erase(EraseRequest(requestId: RequestID.new(), record: caseFile.record, reason: "retention RR-1"))
         _ = try api.disableOfficer(OfficerDisableRequest(requestId: RequestID.new(), account: me))
         // Answers that are errors: no replication workers in process, a malformed request, an unknown cursor.

@@ -19,7 +19,11 @@ object with what happened, and exits 0 unless it could not run at all.
       answering every request the honest node makes with M MiB of {"":0},... (W13: gzip-encoded when asked, about
       650 times smaller on the wire). With --lure, GET /v1/feeds is a well-formed summary claiming the member's feed
       FEED far ahead, so the honest node asks for its entries, and GET /v1/feeds/entries gets N KiB of {"":0},...
-      as "items" (under the route's limit, to be parsed); pushes are answered with no results. Counts the requests by path and how many were cut off.
+      as "items" (under the route's limit, to be parsed); pushes are answered with no results. Counts the
+      requests by path and how many were cut off.
+  gets     PORT CA --cert C --key K --paths P1,P2,.. --requests N --connections C
+      N GETs as a member, round-robin over the paths (with their query strings), on C keep-alive connections,
+      reconnecting when closed; the statuses per path.
 """
 import argparse, http.client, json, random, socket, ssl, sys, threading, time
 
@@ -182,7 +186,7 @@ def peer(a):
     def junk(prefix, size):
         return prefix + unit * (size // len(unit) - 1) + b'{"":0}]}'
 
-    everything = junk(b'{"feeds":{},"forked":[', a.body_mib << 20)
+    everything = junk(b'{"feeds":{},"heads":{},"membershipVersion":1,"forkDigests":{"":[', a.body_mib << 20) + b"}"
     entries = junk(b'{"items":[', a.entries_kib << 10)
     bodies = {path: (body, gzip.compress(body, 6)) for path, body in [("*", everything), ("entries", entries)]}
     counts, lock = {"requests": {}, "cut": 0}, threading.Lock()
@@ -198,7 +202,7 @@ def peer(a):
             with lock:
                 counts["requests"][path] = counts["requests"].get(path, 0) + 1
             if a.lure and path == "/v1/feeds":
-                plain = json.dumps({"feeds": {a.lure: 1000000}, "heads": {a.lure: "ab" * 32}, "forked": [],
+                plain = json.dumps({"feeds": {a.lure: 1000000}, "heads": {a.lure: "ab" * 32}, "forkDigests": {},
                                     "membershipVersion": 1, "now": int(time.time() * 1000)}).encode()
                 encoded = plain
             elif a.lure and path == "/v1/entries":  # pushes "taken", so the exchange goes on to the pull
@@ -238,9 +242,48 @@ def peer(a):
     return dict(counts, bodyBytes=len(everything), gzipBytes=len(bodies["*"][1]), entriesBytes=len(entries))
 
 
+def gets(a):
+    ctx = context(a.ca, a.cert, a.key)
+    statuses, errors, lock, counter = {}, {}, threading.Lock(), iter(range(a.requests))
+    started = time.monotonic()
+
+    def worker():
+        c = None
+        while True:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                break
+            path = a.paths[n % len(a.paths)]
+            try:
+                c = c or connection(a.port, ctx, "127.0.0.1")
+                c.request("GET", path)
+                r = c.getresponse()
+                r.read()
+                with lock:
+                    per = statuses.setdefault(path, {})
+                    per[r.status] = per.get(r.status, 0) + 1
+                if r.getheader("Connection", "").lower() == "close":
+                    c.close()
+                    c = None
+            except Exception as e:
+                with lock:
+                    errors[type(e).__name__] = errors.get(type(e).__name__, 0) + 1
+                if c:
+                    c.close()
+                c = None
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(a.connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    return {"statuses": statuses, "errors": errors, "seconds": round(time.monotonic() - started, 2)}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", choices=["memory", "slow", "refused", "push", "peer"])
+    p.add_argument("mode", choices=["memory", "slow", "refused", "push", "gets", "peer"])
     p.add_argument("port", type=int)
     p.add_argument("ca")
     p.add_argument("--sources", default="127.0.0.1", type=lambda s: s.split(","))
@@ -254,8 +297,9 @@ def main():
     p.add_argument("--path", default="/v1/entries")
     p.add_argument("--lure")
     p.add_argument("--entries-kib", type=int, default=4000)
+    p.add_argument("--paths", default="/v1/feeds", type=lambda s: s.split(","))
     a = p.parse_args()
-    result = {"memory": memory, "slow": slow, "refused": refused, "push": push, "peer": peer}[a.mode](a)
+    result = {"memory": memory, "slow": slow, "refused": refused, "push": push, "gets": gets, "peer": peer}[a.mode](a)
     print(json.dumps(result, sort_keys=True))
 
 

@@ -67,6 +67,10 @@ public struct SuspectedDuplicate: Sendable, Hashable {
     public let second: String
     public let score: Int
     public let evidence: [Evidence]
+
+    public init(first: String, second: String, score: Int, evidence: [Evidence]) {
+        (self.first, self.second, self.score, self.evidence) = (first, second, score, evidence)
+    }
 }
 
 /// The outcome of one scan.

@@ -67,7 +67,8 @@ public enum LinkRules {
             return Rejection(.linkType, "links join person, object, location or event records, not \(a) and \(b)")
         }
         guard ta == tb else {
-            return Rejection(.linkCrossType, "a \(ta.rawValue) cannot be linked to a \(tb.rawValue) (\(a), \(b))")
+            return Rejection(.linkCrossType,
+                             "a \(ta.rawValue) record cannot be linked to a record of another type (\(tb.rawValue)): \(a), \(b)")
         }
         return nil
     }
