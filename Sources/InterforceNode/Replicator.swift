@@ -106,10 +106,10 @@ public final class Replicator: Sendable {
     public enum AnswerLimit {
         /// `GET /v1/feeds/entries`: one batch (`Replicator.batch` and the server keep to it).
         public static let entries = maxBatchBytes
-        /// `GET /v1/feeds`: a feed's seq, head hash and forked mark take at most 264 bytes (a 57-byte feed id
+        /// `GET /v1/feeds`: a feed's seq, head hash and fork digest take at most 331 bytes (a 57-byte feed id
         /// three times); room for twice the feeds of the installed membership (a peer may have a newer one), at
         /// least 32.
-        public static func feeds(membershipFeeds: Int) -> Int { 16 << 10 + 320 * 2 * max(32, membershipFeeds) }
+        public static func feeds(membershipFeeds: Int) -> Int { 16 << 10 + 384 * 2 * max(32, membershipFeeds) }
         /// `GET /v1/membership`: twice the installed document, plus 256 KiB.
         public static func membership(installedBytes: Int) -> Int { 256 << 10 + 2 * installedBytes }
         /// `POST /v1/entries`: one result per item pushed (at most `batchSize`), each with a message.
@@ -195,6 +195,8 @@ public final class Replicator: Sendable {
         let condition = NSCondition()
         let state = Mutex(WorkerState())
         let finished = DispatchSemaphore(value: 0)
+        /// The minute each reason of an oversize answer was last logged (`answerRefusal`).
+        let loggedRefusals = Mutex<[String: Int64]>([:])
         /// Per feed, the two fork digests (ours/theirs) at its last evidence exchange with this peer.
         let exchanged = Mutex<[String: String]>([:])
 
@@ -283,9 +285,32 @@ public final class Replicator: Sendable {
                 return nil
             } catch {
                 let message = (try? service.with { $0.replicationMessage(error) }) ?? "\(error)"
-                try? service.with { node in try node.notePeerFailure(peer.force, message) }
+                if let reason = Self.answerRefusal(error) {
+                    // The peer's oversize answers are logged once per reason and minute, whatever it does between.
+                    let minute = RefusalSummary.minute((try? service.with { $0.now() }) ?? 0)
+                    let first = loggedRefusals.withLock { logged in
+                        defer { logged[reason] = minute }
+                        return logged[reason] != minute
+                    }
+                    try? service.with { node in try node.notePeerFailure(peer.force, message, log: first) }
+                } else {
+                    try? service.with { node in try node.notePeerFailure(peer.force, message) }
+                }
                 return message
             }
+        }
+
+        /// An answer refused for its size (its route's limit, the memory for answers, the parse budget): the reason.
+        static func answerRefusal(_ error: any Error) -> String? {
+            if let e = error as? OversizeAnswer { return e.reason }
+            guard let e = error as? TransportError, e.kind == .tooLarge || e.kind == .overBudget else { return nil }
+            return e.kind.rawValue
+        }
+
+        /// A peer's answer whose tree would exceed `parseFactor` times its size.
+        struct OversizeAnswer: Error, CustomStringConvertible {
+            let reason = "parse-budget"
+            let description: String
         }
 
         struct Summary {
@@ -516,6 +541,11 @@ public final class Replicator: Sendable {
                                 + "\(request.path.prefix { $0 != "?" }): \(message)")
             }
             do { return Answer(json: try JSONValue(parsing: response.body, budget: budget), response: response) } catch {
+                if error.overBudget {
+                    throw OversizeAnswer(description: "peer \(peer.force) sent an answer to \(request.method) "
+                                         + "\(request.path.prefix { $0 != "?" }) that would take more than "
+                                         + "\(Replicator.parseFactor) times its size parsed: \(error)")
+                }
                 throw NodeError("peer \(peer.force) sent invalid JSON: \(error)")
             }
         }
@@ -523,14 +553,15 @@ public final class Replicator: Sendable {
 }
 
 extension Node {
-    /// Records a peer error; logs it only when it differs from the last one, so a dead peer does not flood the log.
-    func notePeerFailure(_ peer: String, _ message: String) throws {
+    /// Records a peer error; logs it only when it differs from the last one, so a dead peer does not flood the log
+    /// (or as `log` says, for errors the caller counts itself).
+    func notePeerFailure(_ peer: String, _ message: String, log: Bool? = nil) throws {
         let previous = try store.peerRecords().first { $0.peer == peer }
         // Log when the error is new, or when the peer had recovered since the last one.
         let recovered = (previous?.lastSuccess ?? 0) > (previous?.lastErrorAt ?? 0)
         try store.transaction {
             try store.notePeerError(peer, message, at: now())
-            if previous?.lastError != message || recovered {
+            if log ?? (previous?.lastError != message || recovered) {
                 try store.appendLog(LogEvent(kind: "peer-error", peer: peer, reason: "transport",
                                              detail: ["message": .string(message)]), at: now())
             }

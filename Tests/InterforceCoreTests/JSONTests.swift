@@ -281,3 +281,69 @@ extension JSONParserTests {
             "nesting deeper than 64 levels", at: 64 * 5),
     ]
 }
+
+@Suite("JSON parse budget")
+struct JSONBudgetTests {
+    static func refusal(_ text: String, _ budget: JSONBudget) throws -> JSONError {
+        try #require(throws: JSONError.self) { try JSONValue(parsing: Array(text.utf8), budget: budget) }
+    }
+
+    @Test("charges the documented bytes: exactly at the budget parses, one byte less is refused",
+          arguments: [(#"{"":0}"#, 240), (#""0123456789abcdef""#, 104), ("[0]", 96), (#""fifteen bytes!!""#, 24),
+                      ("0", 24), ("[]", 24), ("{}", 24), (#"{"a":[{}]}"#, 24 + 112 + 80 + 24 + 48 + 24)])
+    func charges(_ text: String, _ bytes: Int) throws {
+        _ = try JSONValue(parsing: Array(text.utf8), budget: JSONBudget(maxBytes: bytes))
+        let error = try Self.refusal(text, JSONBudget(maxBytes: bytes - 1))
+        #expect(error.overBudget)
+        #expect(error.message == "document too large when parsed: more than \(bytes - 1) bytes of values")
+    }
+
+    @Test func valuesAreCountedAndTheErrorPointsAtTheFirstValueTooMany() throws {
+        _ = try JSONValue(parsing: Array("[1,2,3]".utf8), budget: JSONBudget(maxValues: 4))
+        let error = try Self.refusal("[1,2,3]", JSONBudget(maxValues: 3))
+        #expect(error == JSONError(message: "document too large when parsed: more than 3 values", offset: 5,
+                                   overBudget: true))
+        // Keys are not values: one object, one value.
+        _ = try JSONValue(parsing: Array(#"{"k":1}"#.utf8), budget: JSONBudget(maxValues: 2))
+    }
+
+    @Test func depthIsPartOfTheBudget() throws {
+        let error = try Self.refusal("[[[]]]", JSONBudget(maxDepth: 2))
+        #expect(error.message == "nesting deeper than 2 levels" && !error.overBudget)
+    }
+
+    @Test func grammarErrorsAreNotBudgetErrors() throws {
+        let error = try Self.refusal("[1,]", JSONBudget())
+        #expect(!error.overBudget)
+    }
+
+    /// W13's shape: `{"":0},` repeated takes 26 times its size as a tree. Within 16 bytes per input byte the parse
+    /// stops before half of it, so it built at most 16 times the input; records of the usual shape fit.
+    @Test func aProportionalBudgetStopsTheHostileShapePartWayAndPassesRecords() throws {
+        let hostile = Array(("[" + String(repeating: #"{"":0},"#, count: 150_000) + "0]").utf8)
+        let error = try #require(throws: JSONError.self) {
+            try JSONValue(parsing: hostile, budget: .proportional(toInput: hostile.count, factor: 16))
+        }
+        #expect(error.overBudget)
+        #expect(error.offset < hostile.count / 2, "stopped at \(error.offset) of \(hostile.count)")
+        #expect(error.description.hasPrefix("invalid JSON at byte \(error.offset): document too large when parsed"))
+
+        var text = "["
+        for index in 0..<2_000 {
+            if index > 0 { text += "," }
+            text += #"{"id":\#(index),"name":"entry \#(index)","tags":["a","b\n"],"ok":true,"none":null,"#
+                + #""hash":"\#(String(repeating: "ab", count: 32))"}"#
+        }
+        text += "]"
+        let records = Array(text.utf8)
+        let value = try JSONValue(parsing: records, budget: .proportional(toInput: records.count, factor: 16))
+        #expect(value.array?.count == 2_000)
+        // A small document's fixed costs fit whatever its size: 4 KiB besides the factor.
+        _ = try JSONValue(parsing: Array(#"{"a":{"b":{"c":[1]}}}"#.utf8), budget: .proportional(toInput: 21, factor: 1))
+    }
+
+    @Test func theBudgetErrorNeverQuotesTheDocument() throws {
+        let error = try Self.refusal(#"["hunter2-secret-and-long-enough"]"#, JSONBudget(maxBytes: 60))
+        #expect(error.overBudget && !error.description.contains("hunter2"))
+    }
+}

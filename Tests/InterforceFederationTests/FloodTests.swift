@@ -100,6 +100,80 @@ import Glibc
         #expect((m["interforce_http_refused_total{reason=\"certificate-required\"}"] ?? 0) > 0, "\(m)")
     }
 
+    // MARK: Hostile peers' answers (W13)
+
+    /// Every peer but one answers hostile at once: two (kent, sussex) answer every request with 60 MiB of `{"":0},`
+    /// gzip-encoded to 92 KB, as in W13; two (essex, thames-valley) send a well-formed /v1/feeds claiming their
+    /// feed far ahead and then nearly 4 MiB of `{"":0},` as entries (under the route's limit, so it is parsed).
+    /// The node's peak RSS stays within 300 MB, each oversize answer is logged once, and it syncs on with surrey.
+    @Test func hostilePeersAnswersAreCutAndTheNodeSyncsOnWithinItsMemory() throws {
+        let junk = ["kent", "sussex"], lured = ["essex", "thames-valley"]
+        let forces = ["hampshire", "surrey"] + junk + lured
+        let fed = try Federation(forces.map { ($0, Self.southEast) }, links: forces.dropFirst().map { ("hampshire", $0) },
+                                 start: false)
+        try fed.start("hampshire")
+        try fed.start("surrey")
+        let pid = try #require(fed.pid("hampshire"))
+        let seconds = 24
+        let started = nowMillis()
+        var attackers: [String: Process] = [:]
+        for force in junk + lured {
+            let m = fed.member(force)
+            attackers[force] = try fed.launch("/usr/bin/env", ["python3", Self.flood, "peer", String(m.port),
+                                                               fed.caCertificate, "--cert", m.certificate, "--key", m.key,
+                                                               "--seconds", String(seconds), "--body-mib", "60"]
+                                              + (lured.contains(force) ? ["--lure", m.feed] : []), label: "peer-\(force)")
+        }
+        try waitUntil(timeout: 30, "the hostile peers to listen") {
+            attackers.keys.allSatisfy { fed.output("peer-\($0)").stderr.contains("ready") }
+        }
+        let before = try Self.peakRSS(pid)
+        try Self.resetPeakRSS(pid)
+        Thread.sleep(forTimeInterval: 6)   // three sync intervals of hostile answers
+        let written = try fed.write("surrey", "case-file", Fixtures.caseDocument(title: "During").canonicalText,
+                                    audience: "group:south-east")
+        try waitUntil(timeout: 20, "hampshire to get surrey's record meanwhile") {
+            try fed.show("hampshire", written.record) != nil
+        }
+        let sync = try fed.cli("hampshire", "sync", "--timeout", "15")
+        for force in attackers.keys { #expect(fed.wait(attackers[force]!, seconds: Double(seconds) + 30)) }
+        let peak = try Self.peakRSS(pid)
+
+        var served: [String: [String: Int]] = [:], cut = 0
+        for force in attackers.keys {
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(fed.output("peer-\(force)").stdout.utf8))
+                                      as? [String: Any], "peer \(force): \(fed.output("peer-\(force)").stderr)")
+            served[force] = intMap(report["requests"])
+            cut += int(report["cut"]) ?? 0
+        }
+        let minutes = Int((nowMillis() / 60_000) - (started / 60_000)) + 1
+        // Rows for the answers, not for connecting before the hostile peers listened or after they stopped.
+        let errors = try fed.rows("hampshire", kind: "peer-error").filter { !message($0).hasPrefix("connect error") }
+        let rows = { (force: String) in errors.filter { $0["peer"] as? String == force } }
+        print("ATTACK hostile peers' answers, \(junk.count) with 60 MiB of {\"\":0}, gzip 92 KB on every route and "
+              + "\(lured.count) with 4 MB of it as entries, \(seconds) s: peak RSS \(Self.mb(peak)) (before: "
+              + "\(Self.mb(before))); requests answered hostile "
+              + "\(served.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.values.reduce(0, +))" }.joined(separator: ", ")), "
+              + "\(cut) cut off by the node; peer-error rows \(forces.dropFirst(2).map { "\($0) \(rows($0).count)" }.joined(separator: ", "))")
+        #expect(peak <= 300_000_000, "peak RSS \(peak) bytes")
+        #expect(sync.stdout.contains("kent") || sync.stderr.contains("kent"), "sync names the hostile peers: \(sync)")
+        for force in junk {
+            #expect((served[force]?["/v1/feeds"] ?? 0) >= 3, "several cycles were answered hostile: \(served)")
+            #expect((1...minutes).contains(rows(force).count), "once a minute: \(force): \(rows(force).map(message))")
+            #expect(rows(force).allSatisfy { message($0).contains("the answer to GET /v1/feeds exceeds its limit of") },
+                    "\(rows(force).map(message))")
+        }
+        for force in lured {
+            #expect((served[force]?["/v1/feeds/entries"] ?? 0) >= 3, "the lure led to pulls: \(served)")
+            // Parsed until the budget (or, with the other answers in flight, refused for the memory left).
+            #expect((1...2 * minutes).contains(rows(force).count), "\(force): \(rows(force).map(message))")
+            #expect(rows(force).allSatisfy { message($0).contains("that would take more than 16 times its size parsed")
+                || message($0).contains("does not fit in the memory left for responses") }, "\(rows(force).map(message))")
+        }
+        #expect(cut > 0, "the oversize answers were cut off, not read to the end")
+        #expect(try fed.client(to: "hampshire", as: "surrey").send(.init(method: "GET", path: "/healthz")).status == 200)
+    }
+
     // MARK: Connections
 
     @Test func aPeerRestartedDuringASlowConnectionAttackSyncsWithinTwoSeconds() throws {

@@ -333,6 +333,52 @@ struct ClientTLSTests {
         // Exactly at the limit is fine.
         #expect(try client.send(ClientRequest(method: "GET", path: "/bytes?n=1000")).body.count == 1000)
     }
+
+    /// W13: a route's own limit, far below the policy's, stops a small gzip body that inflates to megabytes at the
+    /// first piece past the limit: what the client held never passed it (the budget's peak says so).
+    @Test("a request's maxResponseBytes holds after decompression, while streaming",
+          arguments: ["/gzip?repeat=4000000&text=z", "/stream?n=4000000", "/bytes?n=4000000"])
+    func requestLimit(path: String) throws {
+        let peer = try TLSPeer()
+        defer { peer.server.stop() }
+        var policy = ClientPolicy.fast
+        policy.memoryBudget = ResponseMemoryBudget(capacityBytes: 64 << 20)
+        let client = try peer.peerClient(policy)
+        let error = expectTransportError(.tooLarge) { () throws(TransportError) in
+            _ = try client.send(ClientRequest(method: "GET", path: path, maxResponseBytes: 20_000))
+        }
+        #expect(error?.message.contains("the answer to GET \(path.prefix { $0 != "?" }) exceeds its limit of 20000 "
+                                        + "bytes (decoded); transfer aborted") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("attempt 1 of 4") == true)
+        #expect(policy.memoryBudget!.reserved.peak <= 20_000)
+        #expect(policy.memoryBudget!.reserved.now == 0)
+        let fits = try client.send(ClientRequest(method: "GET", path: "/bytes?n=20000", maxResponseBytes: 20_000))
+        #expect(fits.body.count == 20_000)
+    }
+
+    /// Responses in flight share the budget: a response holds factor × its body while any copy of it lives; one that
+    /// does not fit beside it is `.overBudget`, retried, and arrives once the first is gone.
+    @Test func responsesInFlightShareTheMemoryBudget() throws {
+        let peer = try TLSPeer()
+        defer { peer.server.stop() }
+        var policy = ClientPolicy.fast
+        let budget = ResponseMemoryBudget(capacityBytes: 10_000)
+        policy.memoryBudget = budget
+        policy.responseMemoryFactor = 2
+        let client = try peer.peerClient(policy)
+        var first: ClientResponse? = try client.send(ClientRequest(method: "GET", path: "/bytes?n=4000"))
+        #expect(first?.reservedBytes == 8000 && budget.reserved.now == 8000)
+        let error = expectTransportError(.overBudget) { () throws(TransportError) in
+            _ = try client.send(ClientRequest(method: "GET", path: "/bytes?n=2000"))
+        }
+        #expect(error?.message.contains("does not fit in the memory left for responses (10000 bytes") == true)
+        #expect(error?.message.contains("attempt 4 of 4") == true, "over-budget is retried")
+        #expect(budget.reserved.now == 8000, "the refused attempts gave back what they took")
+        first = nil
+        #expect(budget.reserved.now == 0)
+        let second = try client.send(ClientRequest(method: "GET", path: "/bytes?n=2000"))
+        #expect(second.body.count == 2000 && budget.reserved.now == 4000)
+    }
 }
 
 @Suite("PeerClient failure bounds and validation")

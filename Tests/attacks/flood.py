@@ -14,6 +14,13 @@ object with what happened, and exits 0 unless it could not run at all.
       N requests without a certificate (GET /v1/feeds), one connection each, round-robin over the sources.
   push     PORT CA --cert C --key K --body FILE --requests N [--path /v1/evidence]
       N POSTs of FILE to /v1/entries (or PATH) as a member, one connection, reconnecting when closed.
+  peer     PORT CA --cert C --key K --seconds S [--body-mib M] [--lure FEED --entries-kib N]
+      A hostile member's server on PORT (with its certificate C, key K; clients' certificates checked against CA),
+      answering every request the honest node makes with M MiB of {"":0},... (W13: gzip-encoded when asked, about
+      650 times smaller on the wire). With --lure, GET /v1/feeds is a well-formed summary claiming the member's feed
+      FEED far ahead, so the honest node asks for its entries, and GET /v1/feeds/entries gets N KiB of {"":0},...
+      as "items" (under the route's limit, to be parsed); pushes are answered with no results. Counts the
+      requests by path and how many were cut off.
   gets     PORT CA --cert C --key K --paths P1,P2,.. --requests N --connections C
       N GETs as a member, round-robin over the paths (with their query strings), on C keep-alive connections,
       reconnecting when closed; the statuses per path.
@@ -180,6 +187,69 @@ def push(a):
     return result
 
 
+def peer(a):
+    import gzip, http.server
+    unit = b'{"":0},'
+
+    def junk(prefix, size):
+        return prefix + unit * (size // len(unit) - 1) + b'{"":0}]}'
+
+    everything = junk(b'{"feeds":{},"heads":{},"membershipVersion":1,"forkDigests":{"":[', a.body_mib << 20) + b"}"
+    entries = junk(b'{"items":[', a.entries_kib << 10)
+    bodies = {path: (body, gzip.compress(body, 6)) for path, body in [("*", everything), ("entries", entries)]}
+    counts, lock = {"requests": {}, "cut": 0}, threading.Lock()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            path = self.path.split("?")[0]
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(length)
+            with lock:
+                counts["requests"][path] = counts["requests"].get(path, 0) + 1
+            if a.lure and path == "/v1/feeds":
+                plain = json.dumps({"feeds": {a.lure: 1000000}, "heads": {a.lure: "ab" * 32}, "forkDigests": {},
+                                    "membershipVersion": 1, "now": int(time.time() * 1000)}).encode()
+                encoded = plain
+            elif a.lure and path == "/v1/entries":  # pushes "taken", so the exchange goes on to the pull
+                plain = encoded = b'{"results":[]}'
+            else:
+                plain, encoded = bodies["entries" if a.lure and path == "/v1/feeds/entries" else "*"]
+            gzipped = "gzip" in self.headers.get("Accept-Encoding", "") and encoded is not plain
+            body = encoded if gzipped else plain
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                if gzipped:
+                    self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except OSError:  # the honest node hung up part way: what it should do
+                with lock:
+                    counts["cut"] += 1
+                self.close_connection = True
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
+    server.daemon_threads = True
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(a.cert, a.key)
+    ctx.load_verify_locations(a.ca)
+    ctx.verify_mode = ssl.CERT_OPTIONAL
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    print("ready", flush=True, file=sys.stderr)
+    threading.Timer(a.seconds, server.shutdown).start()
+    server.serve_forever()
+    return dict(counts, bodyBytes=len(everything), gzipBytes=len(bodies["*"][1]), entriesBytes=len(entries))
+
+
 def gets(a):
     ctx = context(a.ca, a.cert, a.key)
     statuses, errors, lock, counter = {}, {}, threading.Lock(), iter(range(a.requests))
@@ -312,7 +382,7 @@ def trickle(a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", choices=["memory", "slow", "refused", "push", "gets", "local", "trickle"])
+    p.add_argument("mode", choices=["memory", "slow", "refused", "push", "gets", "peer", "local", "trickle"])
     p.add_argument("port", help="the TLS port, or for local and trickle the socket's path")
     p.add_argument("ca", nargs="?")
     p.add_argument("--sources", default="127.0.0.1", type=lambda s: s.split(","))
@@ -324,14 +394,16 @@ def main():
     p.add_argument("--body")
     p.add_argument("--body-mib", type=int, default=8)
     p.add_argument("--path", default="/v1/entries")
+    p.add_argument("--lure")
+    p.add_argument("--entries-kib", type=int, default=4000)
     p.add_argument("--paths", default="/v1/feeds", type=lambda s: s.split(","))
     p.add_argument("--operation", default="status")
     p.add_argument("--interval", type=float, default=1)
     a = p.parse_args()
     if a.mode not in ("local", "trickle"):
         a.port = int(a.port)
-    result = {"memory": memory, "slow": slow, "refused": refused, "push": push, "gets": gets, "local": local,
-              "trickle": trickle}[a.mode](a)
+    result = {"memory": memory, "slow": slow, "refused": refused, "push": push, "gets": gets, "peer": peer,
+              "local": local, "trickle": trickle}[a.mode](a)
     print(json.dumps(result, sort_keys=True))
 
 
