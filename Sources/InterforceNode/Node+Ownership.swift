@@ -4,7 +4,7 @@
 // The merge (RecordState.swift) decides what an entry may do from the entries alone, identically everywhere. Here:
 // - a write's audience: the owner's choice for the owner; for a force writing into another force's record, the
 //   owner's audience plus the owner (never wider); on a shared record, this force's own latest audience there, or
-//   (if it never wrote there) only the forces that have contributed. Another force's entries never widen it.
+//   (if it never wrote there) this force only. Another force's entries never widen it.
 // - refusals: `--audience`/`--classification` from a force that does not own the record; an erase by a force that
 //   has nothing of the record to erase; any write to a tombstoned record or by a force that withdrew from it.
 // - payloads: a write may travel without its payload only with the erase that justifies it (the owner's, or its own
@@ -59,9 +59,9 @@ extension Node {
             guard owner != config.force, !audience.forces.contains(owner) else { return audience }
             return try Audience(forces: audience.forces + [owner], groups: audience.groups)
         }
-        if let mine = state.audience(of: config.force) { return mine }
-        let contributors = state.contributions.filter { $0.value.erasure == nil }.keys.filter { $0 != config.force }
-        return try Audience(forces: contributors)
+        // A force's first write to a shared record starts its own part, as a new record would: this force only.
+        // Who else wrote first (anyone who can guess a crime reference can) chooses nothing for it.
+        return state.audience(of: config.force) ?? .authorForceOnly
     }
 
     /// Whether a write to `state` given this marking and audience lowers the marking, or widens the audience, that
@@ -70,7 +70,9 @@ extension Node {
     /// written, so a group that holds only forces already named still counts as wider.
     func loosens(_ state: RecordState, classification: Classification?, audience: Audience?) throws -> Bool {
         if let classification, classification < writeClassification(state) { return true }
-        guard let audience else { return false }
+        // A first write to a shared record is this force's new part: its audience is the writer's to choose, as for
+        // a new record.
+        guard let audience, state.owner != nil || state.contributions[config.force] != nil else { return false }
         let current = try writeAudience(state)
         return !Set(audience.forces).subtracting([config.force]).isSubset(of: current.forces)
             || !Set(audience.groups).isSubset(of: current.groups)
@@ -82,8 +84,8 @@ extension Node {
     /// erase, an `ignored` row (reason `not-owner`) when a force erases a record another force owns, then the
     /// `accept` (or local `write`/`erase`) row with the entry's rights, and the marking and audience before and
     /// after it. Inside the admitting transaction.
-    func logAdmitted(_ entry: Entry, before: RecordState, after state: RecordState, peer: String?, officer: String?,
-                     at: Int64) throws {
+    func logAdmitted(_ entry: Entry, ops: Operations?, before: RecordState, after state: RecordState, peer: String?,
+                     officer: String?, at: Int64) throws {
         let h = entry.header
         var dropped: Int?
         if state.isErased, h.op == .erase || !before.isErased {
@@ -115,9 +117,34 @@ extension Node {
                          "message": .string("\(h.force) cannot erase a record owned by \(owner): the erase withdraws only "
                                             + "\(h.force)'s own contribution")]), at: at)
         }
+        if let foreign = foreignRemovals(ops, by: h.force, in: before) {
+            try store.appendLog(LogEvent(
+                kind: "ignored", officer: officer, peer: peer, author: h.author, record: h.record, entry: entry.hash.hex,
+                reason: "not-own-name",
+                detail: ["seq": .int(h.seq), "message": .string(
+                    "\(h.force) cannot take off \(foreign): another force put it on the record, and only that force's "
+                    + "removes take it off")]), at: at)
+        }
         let kind = peer == nil && officer != nil ? (h.op == .erase ? "erase" : "write") : "accept"
         try store.appendLog(LogEvent(kind: kind, officer: officer, peer: peer, author: h.author, record: h.record,
                                      entry: entry.hash.hex, detail: .object(detail)), at: at)
+    }
+
+    /// The first name (as `field=value`) that `ops` removes from a per-force set although another force added it:
+    /// the merge ignores such a remove (RecordState.present), and the log says so.
+    private func foreignRemovals(_ ops: Operations?, by force: String, in state: RecordState) -> String? {
+        let schema = RecordSchema.of(state.type)
+        for (field, removals) in (ops?.remove ?? [:]).sorted(by: { $0.key < $1.key })
+        where schema.field(field)?.perForce == true {
+            for removal in removals {
+                let key = ORSet.key(removal.value)
+                let adds = state.present(field).first { ORSet.key($0.value) == key }?.adds ?? []
+                if adds.contains(where: { $0.force != force && removal.tags.contains($0.entry) }) {
+                    return "\(field)=\(removal.value.string ?? removal.value.canonicalText)"
+                }
+            }
+        }
+        return nil
     }
 
     // MARK: Writes without their payload

@@ -51,11 +51,22 @@ extension Node {
         return state
     }
 
-    /// What the policy needs of `state`, as this node judges it (Policy.swift: names by the owner or this force).
-    func facts(_ state: RecordState) -> RecordFacts { RecordFacts(state, at: config.force) }
+    /// What the policy needs of `state`, as this node judges it (Policy.swift: names by a force entitled to the
+    /// record, in an entry marked as the record is now).
+    func facts(_ state: RecordState) -> RecordFacts {
+        RecordFacts(
+            state, at: config.force,
+            admits: { force, audience, author in isEntitled(force: force, to: audience, authorForce: author) },
+            marking: { [store] hash in try? store.storedEntry(hash: hash)?.entry.header.classification })
+    }
 
     func mayRead(_ caller: Caller, _ state: RecordState) -> Bool {
-        Policy.decide(caller, .readRecords, record: facts(state)) == .allow
+        // A cleared caller needs no names: a query does not look up who wrote them.
+        let cleared = caller.clearance >= .officialSensitive
+        return Policy.decide(
+            caller, .readRecords,
+            record: cleared ? RecordFacts(marking: state.classification ?? .official, named: []) : facts(state))
+            == .allow
     }
 
     // MARK: Records

@@ -202,8 +202,12 @@ public final class Node {
             for (field, values) in remove {
                 guard let values = values.array else { throw NodeError("patch.remove.\(field): expected an array") }
                 resolved[field] = .array(try values.map { value in
-                    let tags = state.liveTags(field, of: value)
+                    let tags = state.liveTags(field, of: value, by: config.force)
                     guard !tags.isEmpty else {
+                        if !state.liveTags(field, of: value).isEmpty {
+                            throw NodeError("patch.remove.\(field): \(value.string ?? value.canonicalText) was put on the "
+                                            + "record by another force; only that force can take it off")
+                        }
                         throw NodeError("patch.remove.\(field): a value to remove is not present in the record")
                     }
                     return ["value": value, "tags": .array(tags.map { .string($0) })]
@@ -391,7 +395,7 @@ public final class Node {
             try store.save(state, writtenBy: h.force)
             clock.observe(h.clock)
             if let peer { clocks.admitted(peer: peer, feed: h.author, seq: h.seq) }
-            try logAdmitted(entry, before: before, after: state, peer: peer, officer: officer, at: at)
+            try logAdmitted(entry, ops: ops, before: before, after: state, peer: peer, officer: officer, at: at)
             return .accepted(entry)
         } catch let rejection as Rejection {
             if rejection.code == .futureClock, let peer {

@@ -21,9 +21,11 @@
 //    OFFICIAL-SENSITIVE, or named on the record (in `officers`, `leadOfficer`, `interviewer` or `capturingOfficer`,
 //    compared with the collar number ignoring case and repeated spaces). OFFICIAL records need nothing more.
 //    The marking is the record's classification as the merge decides it (the owner's; on a shared record the
-//    highest any contributor chose). A name counts only if the record's owner wrote it, or this node's own force
-//    (on a shared record, any contributor): another force's entries can add names to a record, but, as with its
-//    audience (DATA-MODEL.md, ownership), they cannot widen who may read what the owner wrote.
+//    highest any contributor chose). A name counts only if a force entitled to the record wrote it (the owner or
+//    this node's own force; on a shared record also a contributor every other contributor addressed its part to),
+//    in an entry itself marked OFFICIAL-SENSITIVE (``RecordFacts``): another force's entries can add names to a
+//    record, but, as with its audience (DATA-MODEL.md §7), they cannot widen who may read what others wrote, and a
+//    name put on before the record was sensitive does not open it once it is.
 // 4. Clearance: `declassify` also needs a caller cleared OFFICIAL-SENSITIVE, named on the record or not, since
 //    lowering a marking opens everything the record holds to uncleared officers, and widening an audience sends what
 //    this force writes next to forces that did not receive it.
@@ -68,25 +70,48 @@ public struct RecordFacts: Sendable, Equatable {
     /// The fields that name officers on a record.
     public static let officerFields = ["officers", "leadOfficer", "interviewer", "capturingOfficer"]
 
-    /// The facts of `state` as the node of `force` judges them: names count only where the record's owner, `force`
-    /// itself, or (on a shared record) any contributor wrote them.
-    public init(_ state: RecordState, at force: String) {
-        func counts(_ writer: String) -> Bool { state.owner == nil || writer == state.owner || writer == force }
+    /// The facts of `state` as the node of `force` judges them. Names matter only on an OFFICIAL-SENSITIVE record,
+    /// and one counts only if (DATA-MODEL.md §7, "names and need-to-know"):
+    /// - the force that wrote it is entitled to the record: `force` itself or, on an owned record, the owner; on a
+    ///   shared record a contributor that every other contributor still in it addressed its own part to
+    ///   (`admits(contributor, audience, author force)`): a force the others never shared with, or never wrote
+    ///   with, names no one into what they wrote;
+    /// - the entry that wrote it was itself marked OFFICIAL-SENSITIVE (`marking(entry hash)`; nil: not known, does
+    ///   not count): a name put on while the record, or its writer's part, was only OFFICIAL does not open it once
+    ///   it is sensitive; whoever marks it so names again the officers who are to keep reading it.
+    /// In the set fields a force's removes take away only its own names (RecordSchema: `officers` is per force).
+    public init(_ state: RecordState, at force: String,
+                admits: (_ force: String, _ audience: Audience, _ authorForce: String) -> Bool,
+                marking: (_ entry: String) -> Classification?) {
+        let recordMarking = state.classification ?? .official
+        guard recordMarking == .officialSensitive else {
+            self.init(marking: recordMarking, named: [])
+            return
+        }
+        let remaining = state.contributions.filter { $0.value.erasure == nil }
+        var entitled: [String: Bool] = [:]
+        func isEntitled(_ writer: String) -> Bool {
+            if let known = entitled[writer] { return known }
+            let yes = writer == force || writer == state.owner || state.owner == nil && remaining.allSatisfy { other in
+                other.key == writer || state.audience(of: other.key).map { admits(writer, $0, other.key) } ?? false
+            }
+            entitled[writer] = yes
+            return yes
+        }
+        func counts(_ stamp: Stamp) -> Bool { isEntitled(stamp.force) && marking(stamp.entry) == .officialSensitive }
         var named: Set<String> = []
         func name(_ value: JSONValue) {
             if let s = value.string { named.insert(s) }
             for v in value.array ?? [] { if let s = v.string { named.insert(s) } }
         }
         for field in Self.officerFields {
-            for (writer, c) in state.contributions where counts(writer) {
-                if let r = c.registers[field] { name(r.value) }
+            for c in state.contributions.values {
+                if let r = c.registers[field], counts(r.stamp) { name(r.value) }
             }
-            for element in state.present(field) where element.adds.contains(where: { counts($0.force) }) {
-                name(element.value)
-            }
-            for item in state.items(field) where counts(item.stamp.force) { name(item.value) }
+            for element in state.present(field) where element.adds.contains(where: counts) { name(element.value) }
+            for item in state.items(field) where counts(item.stamp) { name(item.value) }
         }
-        self.init(marking: state.classification ?? .official, named: named)
+        self.init(marking: recordMarking, named: named)
     }
 
     /// Upper case, single spaces, trimmed: `dc  42` and `DC 42` name the same officer.

@@ -37,9 +37,15 @@ enum RecordNewCommand: Command {
                                     document: try readJSONInput(args, what: "record document"),
                                     classification: try parseClassification(args), audience: try parseAudience(args))
         let result = try context.api(args).create(request)
-        printWritten(result, format: format, note: result.merged ? "merged into the existing record with the same natural key" : nil)
+        printWritten(result, format: format, note: result.merged ? mergedNote : nil)
         return ExitCode.success
     }
+
+    /// Said of a `record new` that merged: the record was already there, written by someone else first.
+    static let mergedNote = "merged into the existing record with the same natural key, which was already held "
+        + "here: check what is on it with 'interforce record show'. This entry keeps this force's own marking and "
+        + "audience for the record (this force only, if it had not written to it), never another contributor's; "
+        + "officers named on it before it was marked as it is now do not gain need-to-know of it"
 }
 
 func printWritten(_ result: WriteResult, format: OutputFormat, note: String?) {

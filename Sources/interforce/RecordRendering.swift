@@ -33,7 +33,7 @@ func renderRecord(_ state: RecordState) -> String {
         guard let value = document[spec.name] else { continue }
         func cell(_ v: JSONValue) -> String { v.string ?? v.canonicalText }
         func who(_ p: JSONValue?) -> [String] { [p?["force"]?.string ?? "-", p?["at"]?.string ?? "-"] }
-        if spec.perForce {
+        if spec.perForce, spec.kind == .register {
             for (force, register) in state.perForceValues(spec.name) {
                 rows.append(["\(spec.name) (\(force))", cell(register.value)] + who(register.stamp.provenance))
             }

@@ -140,15 +140,15 @@ struct PolicyTests {
     }
 
     @Test func namesOnTheRecordAreTakenFromItsOfficerFields() throws {
-        var state = RecordState(id: "in-" + String(repeating: "0", count: 32), type: .interviewNote)
-        #expect(RecordFacts(state, at: "kent").marking == .official && RecordFacts(state, at: "kent").named.isEmpty)
         let node = try Fixtures.memoryNode(force: "kent", clock: TestClock())
+        var state = RecordState(id: "in-" + String(repeating: "0", count: 32), type: .interviewNote)
+        #expect(node.facts(state).marking == .official && node.facts(state).named.isEmpty)
         let entry = try node.create(
             type: .interviewNote,
             document: ["interviewee": "A", "interviewer": "dc 42", "officers": ["PC 7", "PC  8 "]],
             classification: .officialSensitive, audience: .authorForceOnly, officer: "x")
         state = try #require(try node.store.recordState(entry.header.record))
-        let facts = RecordFacts(state, at: "kent")
+        let facts = node.facts(state)
         #expect(facts.marking == .officialSensitive)
         #expect(facts.named == ["DC 42", "PC 7", "PC 8"])
     }
@@ -183,12 +183,14 @@ struct PolicyTests {
         #expect(Self.verdict(Policy.decide(uncleared, .readRecords, record: kent.facts(atKent))) == "need-to-know")
         #expect(Policy.decide(uncleared, .readRecords, record: surrey.facts(atSurrey)) == .allow)
 
-        // A shared record (a crime reference): no owner, so Surrey's names count at Kent too.
+        // A shared record (a crime reference): no owner, so Surrey's names count at Kent too, as Kent addressed its
+        // part to Surrey; Surrey's first write there goes to Surrey only unless it says otherwise.
         let shared = try kent.create(
             type: .caseFile, document: ["title": "Burglary", "crimeReference": "44/7/26"],
             classification: .officialSensitive, audience: both, officer: "x").header.record
         try exchange()
-        _ = try surrey.update(recordID: shared, patch: ["set": ["leadOfficer": "PC 9"]], officer: "y")
+        #expect(try surrey.writeAudience(try #require(try surrey.store.recordState(shared))) == .authorForceOnly)
+        _ = try surrey.update(recordID: shared, patch: ["set": ["leadOfficer": "PC 9"]], audience: both, officer: "y")
         try exchange()
         #expect(kent.facts(try #require(try kent.store.recordState(shared))).named == ["PC 9"])
     }

@@ -284,27 +284,35 @@ public struct RecordState: Sendable, Equatable {
     }
 
     /// The elements of a set field present across contributions, in canonical-byte order, each with the add
-    /// stamps that keep it: an add stays unless some contribution removed its tag.
+    /// stamps that keep it: an add stays unless some contribution removed its tag. In a per-force set (the officers
+    /// a record names, RecordSchema) only the add's own force's removes count.
     public func present(_ field: String) -> [(value: JSONValue, adds: [Stamp])] {
+        let perForce = RecordSchema.of(type).field(field)?.perForce ?? false
         var elements: [String: SetElement] = [:], removed: [String: Set<String>] = [:]
-        for c in contributions.values {
+        for (force, c) in contributions {
             guard let set = c.sets[field] else { continue }
             for (key, e) in set.elements {
                 elements[key, default: SetElement(value: e.value, adds: [])].adds += e.adds
             }
-            for (key, tags) in set.removed { removed[key, default: []].formUnion(tags) }
+            for (key, tags) in set.removed {
+                removed[perForce ? force + " " + key : key, default: []].formUnion(tags)
+            }
         }
         return elements.keys.sorted().compactMap { key in
-            let gone = removed[key] ?? []
-            let live = elements[key]!.adds.filter { !gone.contains($0.entry) }.sorted()
+            let live = elements[key]!.adds.filter { add in
+                !(removed[perForce ? add.force + " " + key : key] ?? []).contains(add.entry)
+            }.sorted()
             return live.isEmpty ? nil : (elements[key]!.value, live)
         }
     }
 
-    /// The add tags of `value` in set `field` currently live, for a remover to name.
-    public func liveTags(_ field: String, of value: JSONValue) -> [String] {
+    /// The add tags of `value` in set `field` currently live, for a remover of `force` to name: in a per-force set
+    /// only its own force's (nil: every live tag).
+    public func liveTags(_ field: String, of value: JSONValue, by force: String? = nil) -> [String] {
         let key = ORSet.key(value)
-        return present(field).first { ORSet.key($0.value) == key }?.adds.map(\.entry) ?? []
+        let perForce = force != nil && RecordSchema.of(type).field(field)?.perForce ?? false
+        let adds = present(field).first { ORSet.key($0.value) == key }?.adds ?? []
+        return adds.filter { !perForce || $0.force == force }.map(\.entry)
     }
 
     /// A list field's items across contributions, in (stamp, index) order.

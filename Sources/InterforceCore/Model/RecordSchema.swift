@@ -17,11 +17,13 @@ public struct FieldSpec: Sendable {
     public let summary: String
     /// A register that belongs to each force (its exhibit number, its storage location, its officer): every force's
     /// own latest value is kept and shown, with its force, instead of one winner across forces (PerForceFacts.swift).
+    /// A set that belongs to each force (the officers it names): a force's removes take away only its own adds, so
+    /// no force can take off a name another force put on the record (RecordState.present).
     public let perForce: Bool
 
     init(_ name: String, _ kind: FieldKind, _ value: ValueSpec, required: Bool = false, perForce: Bool = false,
          _ summary: String) {
-        precondition(!perForce || kind == .register, "only a register can be kept per force")
+        precondition(!perForce || kind != .list, "a list cannot be kept per force")
         self.name = name
         self.kind = kind
         self.value = value
@@ -54,7 +56,7 @@ public struct RecordSchema: Sendable {
     }
 
     /// The registers kept per force.
-    public var perForceFields: [FieldSpec] { fields.filter(\.perForce) }
+    public var perForceFields: [FieldSpec] { fields.filter { $0.perForce && $0.kind == .register } }
 
     static let officer = ValueSpec.text(maxLength: 100)
     static let tags = FieldSpec("tags", .set, .formatted(.tag), "free labels")
@@ -88,7 +90,7 @@ public struct RecordSchema: Sendable {
                 PropertySpec("at", .formatted(.timestamp), required: true),
                 PropertySpec("description", .text(maxLength: 500), required: true),
             ]), "Events linked to the case"),
-            FieldSpec("officers", .set, officer, "officers working the case"),
+            FieldSpec("officers", .set, officer, perForce: true, "officers working the case"),
             FieldSpec("links", .set, .formatted(.recordID), "related records (notes, images)"),
             entities,
             tags,
@@ -102,12 +104,12 @@ public struct RecordSchema: Sendable {
             FieldSpec("interviewee", .register, .text(maxLength: 200), required: true, "person interviewed"),
             FieldSpec("intervieweeRole", .register, .choice(["victim", "witness", "suspect", "other"]),
                       "role of the person interviewed"),
-            FieldSpec("interviewer", .register, officer, required: true, "interviewing officer"),
+            FieldSpec("interviewer", .register, officer, required: true, perForce: true, "interviewing officer"),
             FieldSpec("startedAt", .register, .formatted(.timestamp), "when the interview started"),
             FieldSpec("location", .register, .text(maxLength: 200), "where it takes place"),
             FieldSpec("status", .register, .choice(["in-progress", "completed"]), "whether the note is still growing"),
             FieldSpec("paragraphs", .list, .text(maxLength: 20_000), "the note, in order; only ever appended to"),
-            FieldSpec("officers", .set, officer, "officers present"),
+            FieldSpec("officers", .set, officer, perForce: true, "officers present"),
             entities,
             tags,
         ],
