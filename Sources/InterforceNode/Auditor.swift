@@ -98,6 +98,9 @@ extension Node {
         for id in states.keys.sorted() {
             report.problems.append("record \(id): entries are held but the record is missing (altered)")
         }
+        if try store.stateDigest() != store.recomputedStateDigest() {
+            report.problems.append("state digest: the kept sum differs from the one the records give (altered)")
+        }
 
         let log = try store.verifyLog()
         report.logRows = log.rows

@@ -92,7 +92,7 @@ public struct ClockOffsets: Sendable {
 }
 
 /// Seconds with one decimal, no sign: `150.0 s`.
-func seconds(_ millis: Int64) -> String {
+public func seconds(_ millis: Int64) -> String {
     let m = millis.magnitude
     return "\(m / 1000).\(m % 1000 / 100) s"
 }

@@ -5,10 +5,11 @@
 // in-process session without a socket.
 //
 // The server shuts down a connection of an account that already holds its share of the socket's connections
-// (`ServerLimits.maxConnectionsPerAccount`, AccountConnections.swift) and tells `refusedConnection`, which logs it
-// through a `RefusalSummary`: the first of an account in a minute as a `local-refused` row, the rest of the minute
-// as one `refused-summary` row. The rows are written on a queue of their own, since the server calls from the thread
-// that accepts every connection of the socket.
+// (`ServerLimits.maxConnectionsPerAccount`), one when the other accounts hold every slot not reserved for the node's
+// own account, and one that does not deliver its request in time (AccountConnections.swift), and tells
+// `refusedConnection`, which logs it through a `RefusalSummary`: the first of an account and reason in a minute as a
+// `local-refused` row, the rest of the minute as one `refused-summary` row. The rows are written on a queue of their
+// own, since the server calls from the thread that accepts every connection of the socket (or its watchdog).
 
 import Foundation
 public import InterforceCore
@@ -17,27 +18,27 @@ public import InterforceTransport
 
 public final class LocalAPIServer: Sendable {
     let local: LocalNode
-    let maxConnectionsPerAccount: Int
+    let limits: ServerLimits
     let refusals = RefusalSummary()
     let logging = DispatchQueue(label: "interforce-local-refusals")
     let now: @Sendable () -> Int64
 
-    public init(local: LocalNode, maxConnectionsPerAccount: Int = ServerLimits().maxConnectionsPerAccount) throws {
+    /// `limits` are the socket server's, for the messages.
+    public init(local: LocalNode, limits: ServerLimits = ServerLimits()) throws {
         self.local = local
-        self.maxConnectionsPerAccount = maxConnectionsPerAccount
+        self.limits = limits
         now = try local.service.with { $0.now }
     }
 
-    /// The server shut down a new connection of `peer`'s account, which held its share of connections already.
-    public func refusedConnection(_ peer: LocalPeer) {
-        let key = RefusalSummary.Key(
-            remote: "uid \(peer.uid)", path: "node.sock", code: "too-many-connections", peer: nil)
+    /// The server shut down a connection of `peer`'s account, for `refusal`.
+    public func refusedConnection(_ peer: LocalPeer, _ refusal: LocalRefusal) {
+        let key = RefusalSummary.Key(remote: "uid \(peer.uid)", path: "node.sock", code: refusal.rawValue, peer: nil)
         let (inFull, ended) = refusals.note(key, at: now())
         guard inFull || !ended.isEmpty else { return }
         logging.async { [self] in
             try? local.service.with { node in
                 try node.logLocalRefusals(ended)
-                if inFull { try node.logLocalRefusal(uid: peer.uid, limit: maxConnectionsPerAccount) }
+                if inFull { try node.logLocalRefusal(uid: peer.uid, refusal, limits: limits) }
             }
         }
     }
@@ -147,6 +148,7 @@ extension NodeAPI {
         case .sync: return try sync(decode(SyncRequest.self)).json
         case .membershipInstall: return try installMembership(decode(MembershipInstallRequest.self)).json
         case .trustAdd: return try trust(decode(TrustRequest.self)).json
+        case .peersChange: return try changePeers(decode(PeersChangeRequest.self)).json
         case .officerAdd: return try addOfficer(decode(OfficerAddRequest.self)).json
         case .officerDisable: return try disableOfficer(decode(OfficerDisableRequest.self)).json
         case .officerShow: return try showOfficer(decode(OfficerShowRequest.self)).json
@@ -158,24 +160,42 @@ extension NodeAPI {
 }
 
 extension Node {
-    /// The first connection of an account refused in a minute, in full, under that account and its officer.
-    func logLocalRefusal(uid: UInt32, limit: Int) throws {
+    /// The first connection of an account refused for `refusal` in a minute, in full, under that account and its
+    /// officer: `limit` is the figure it ran into (connections, or seconds).
+    func logLocalRefusal(uid: UInt32, _ refusal: LocalRefusal, limits: ServerLimits) throws {
         let account = Self.accountName(uid: uid)
+        let (limit, message): (Int, String) =
+            switch refusal {
+            case .tooManyConnections:
+                (limits.maxConnectionsPerAccount,
+                 "account \(account) already held \(limits.maxConnectionsPerAccount) connections to the local socket, "
+                    + "the most one account may; the new one was closed unread")
+            case .socketFull:
+                (limits.maxConnections - limits.reservedOwnerConnections,
+                 "accounts other than the node's own already held \(limits.maxConnections - limits.reservedOwnerConnections) "
+                    + "connections to the local socket, all that are not kept for the node's own account; the new one "
+                    + "of \(account) was closed unread")
+            case .headDeadline:
+                (limits.admissionDeadlineSeconds,
+                 "a connection of account \(account) did not send a whole request within "
+                    + "\(limits.admissionDeadlineSeconds) s of connecting or of its last answer; it was closed")
+            case .requestDeadline:
+                (limits.requestDeadlineSeconds,
+                 "a request of account \(account) was not done (its answer read) within \(limits.requestDeadlineSeconds) s "
+                    + "of its head; its connection was closed")
+            }
         try store.transaction {
             try store.appendLog(
                 LogEvent(
                     kind: "local-refused", officer: try registeredCollar(account), account: account,
-                    reason: "too-many-connections",
-                    detail: [
-                        "uid": .int(Int64(uid)), "limit": .int(Int64(limit)),
-                        "message": .string(
-                            "account \(account) already held \(limit) connections to the local socket, the most "
-                                + "one account may; the new one was closed unread"),
-                    ]), at: now())
+                    reason: refusal.rawValue,
+                    detail: ["uid": .int(Int64(uid)), "limit": .int(Int64(limit)), "message": .string(message)]),
+                at: now())
         }
     }
 
-    /// One `refused-summary` row per account of an ended minute: how many more of its connections were refused.
+    /// One `refused-summary` row per account and reason of an ended minute: how many more of its connections were
+    /// refused.
     func logLocalRefusals(_ ended: [(RefusalSummary.Key, RefusalSummary.Tally)]) throws {
         guard !ended.isEmpty else { return }
         try store.transaction {
@@ -185,7 +205,7 @@ extension Node {
                 try store.appendLog(
                     LogEvent(
                         kind: "refused-summary", officer: try account.flatMap(registeredCollar), account: account,
-                        reason: "too-many-connections",
+                        reason: key.code,
                         detail: [
                             "remote": "local", "path": .string(key.path), "code": .string(key.code),
                             "uid": uid.map { .int(Int64($0)) } ?? .null, "count": .int(Int64(tally.count)),

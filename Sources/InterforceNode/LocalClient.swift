@@ -138,6 +138,9 @@ public final class LocalClient: NodeAPI, Sendable {
         try call(.membershipInstall, r, requestId: r.requestId)
     }
     public func trust(_ r: TrustRequest) throws -> TrustResult { try call(.trustAdd, r, requestId: r.requestId) }
+    public func changePeers(_ r: PeersChangeRequest) throws -> PeersChangeResult {
+        try call(.peersChange, r, requestId: r.requestId)
+    }
     public func addOfficer(_ r: OfficerAddRequest) throws -> OfficerResponse {
         try call(.officerAdd, r, requestId: r.requestId)
     }

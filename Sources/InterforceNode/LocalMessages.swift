@@ -538,7 +538,10 @@ public struct IngestReport: LocalMessage {
 
 // MARK: Audit
 
+/// The newest `limit` rows (at most ``maxLimit``) that match the filters, before row `before` if given: a longer
+/// answer is asked for page by page, each page before the oldest row of the last.
 public struct AuditLogRequest: LocalMessage {
+    public static let maxLimit = 1000
     public var filter: LogFilter
     public var purpose: Purpose
     public init(filter: LogFilter, purpose: Purpose) {
@@ -550,7 +553,7 @@ public struct AuditLogRequest: LocalMessage {
             "kind": opt(filter.kind), "officer": opt(filter.officer), "account": opt(filter.account),
             "purposeCode": opt(filter.purposeCode), "peer": opt(filter.peer), "author": opt(filter.author),
             "record": opt(filter.record), "since": opt(filter.since), "until": opt(filter.until),
-            "limit": .int(Int64(filter.limit ?? 100)), "purpose": purpose.json,
+            "before": opt(filter.before), "limit": .int(Int64(filter.limit ?? 100)), "purpose": purpose.json,
         ]
     }
     public init(json: JSONValue) throws(NodeError) {
@@ -558,7 +561,7 @@ public struct AuditLogRequest: LocalMessage {
             json, "audit-log",
             [
                 "kind", "officer", "account", "purposeCode", "peer", "author", "record",
-                "since", "until", "limit", "purpose",
+                "since", "until", "before", "limit", "purpose",
             ])
         var filter = LogFilter()
         filter.kind = try f.optionalString("kind")
@@ -574,8 +577,11 @@ public struct AuditLogRequest: LocalMessage {
         filter.record = try f.optionalString("record")
         filter.since = try f.optionalInt("since")
         filter.until = try f.optionalInt("until")
+        filter.before = try f.optionalInt("before")
         let limit = try f.int("limit")
-        guard (1...1_000_000).contains(limit) else { throw NodeError("audit-log.limit: must be 1 to 1000000") }
+        guard (1...Int64(Self.maxLimit)).contains(limit) else {
+            throw NodeError("audit-log.limit: must be 1 to \(Self.maxLimit) (ask for more page by page, with 'before')")
+        }
         filter.limit = Int(limit)
         self.init(filter: filter, purpose: try Purpose(json: try f.require("purpose")))
     }
@@ -691,7 +697,8 @@ public struct StatusResponse: LocalMessage {
             "groups": .array(groups.map { .string($0) }), "authority": opt(authority),
             "head": head.map { ["seq": .int($0.seq), "hash": .string($0.hash)] } ?? .null,
             "entries": .int(c.entries), "payloads": .int(c.payloads), "records": .int(c.records),
-            "erased": .int(c.erased), "feeds": .int(c.feeds), "logRows": .int(c.logRows), "digest": .string(digest),
+            "erased": .int(c.erased), "feeds": .int(c.feeds), "logRows": .int(c.logRows),
+            "storeBytes": .int(c.storeBytes), "digest": .string(digest),
             "versionVector": .object(versionVector.mapValues { .int($0) }),
             "clock": [
                 "offsetMillis": opt(clock.offsetMillis), "peers": .int(clock.peers),
@@ -713,8 +720,8 @@ public struct StatusResponse: LocalMessage {
             json, "status",
             [
                 "force", "feed", "publicKey", "groups", "authority", "head", "entries",
-                "payloads", "records", "erased", "feeds", "logRows", "digest", "versionVector", "clock", "disk",
-                "warnings",
+                "payloads", "records", "erased", "feeds", "logRows", "storeBytes", "digest", "versionVector", "clock",
+                "disk", "warnings",
             ])
         force = try f.string("force")
         feed = try f.string("feed")
@@ -729,7 +736,8 @@ public struct StatusResponse: LocalMessage {
         }
         counts = StoreCounts(
             entries: try f.int("entries"), payloads: try f.int("payloads"), records: try f.int("records"),
-            erased: try f.int("erased"), feeds: try f.int("feeds"), logRows: try f.int("logRows"))
+            erased: try f.int("erased"), feeds: try f.int("feeds"), logRows: try f.int("logRows"),
+            storeBytes: try f.int("storeBytes"))
         digest = try f.string("digest")
         guard let vector = try f.require("versionVector").object?.compactMapValues(\.int) else {
             throw NodeError("status.versionVector: expected an object of integers")
@@ -847,17 +855,30 @@ public struct PeersStatusResponse: LocalMessage {
         public let clockOffsetMillis: Int64?
         /// Why entries from this peer are refused as `future-clock`, while they are; nil otherwise.
         public let futureClock: String?
+        /// `peer` (configured and a member: replicated with), `not-a-member` (configured, not in the membership),
+        /// `former` (no longer configured; its counters are kept).
+        public let link: String
+        /// Whether the last exchange succeeded; nil before any.
+        public let reachable: Bool?
+        /// Entries the peer lacks (as of its last answer), and those it holds that this node lacks.
+        public let entriesBehind: Int64
+        public let entriesAhead: Int64
+        /// How long the oldest entry the peer lacks has been held here (ms); nil when it lacks none.
+        public let lagMillis: Int64?
     }
     public let peers: [Peer]
     /// Every fork held: a feed with a fork is not in step with anyone, whatever the lag says.
     public let forks: [ForkView]
-    init(peers: [Peer], forks: [ForkView]) {
+    /// What to act on about the peers (a configured peer that is not a member, a membership refused).
+    public let warnings: [String]
+    init(peers: [Peer], forks: [ForkView], warnings: [String]) {
         self.peers = peers
         self.forks = forks
+        self.warnings = warnings
     }
     public var json: JSONValue {
         [
-            "forks": .array(forks.map(\.json)),
+            "forks": .array(forks.map(\.json)), "warnings": .array(warnings.map { .string($0) }),
             "peers": .array(
                 peers.map { p in
                     [
@@ -865,19 +886,23 @@ public struct PeersStatusResponse: LocalMessage {
                         "lastErrorAt": opt(p.lastErrorAt), "entriesSent": .int(p.entriesSent),
                         "entriesReceived": .int(p.entriesReceived), "lag": .object(p.lag.mapValues { .int($0) }),
                         "clockOffsetMillis": opt(p.clockOffsetMillis), "futureClock": opt(p.futureClock),
+                        "link": .string(p.link), "reachable": p.reachable.map { .bool($0) } ?? .null,
+                        "entriesBehind": .int(p.entriesBehind), "entriesAhead": .int(p.entriesAhead),
+                        "lagMillis": opt(p.lagMillis),
                     ]
                 })
         ]
     }
     public init(json: JSONValue) throws(NodeError) {
         var peers: [Peer] = []
-        let fields = try Fields(json, "peers status", ["peers", "forks"])
+        let fields = try Fields(json, "peers status", ["peers", "forks", "warnings"])
         for p in try fields.array("peers") {
             let f = try Fields(
                 p, "peers[]",
                 [
                     "peer", "lastSuccess", "lastError", "lastErrorAt", "entriesSent",
-                    "entriesReceived", "lag", "clockOffsetMillis", "futureClock",
+                    "entriesReceived", "lag", "clockOffsetMillis", "futureClock", "link", "reachable",
+                    "entriesBehind", "entriesAhead", "lagMillis",
                 ])
             guard let lag = try f.require("lag").object?.compactMapValues(\.int) else {
                 throw NodeError("peers[].lag: expected an object of integers")
@@ -888,10 +913,13 @@ public struct PeersStatusResponse: LocalMessage {
                     lastError: try f.optionalString("lastError"), lastErrorAt: try f.optionalInt("lastErrorAt"),
                     entriesSent: try f.int("entriesSent"), entriesReceived: try f.int("entriesReceived"),
                     lag: lag, clockOffsetMillis: try f.optionalInt("clockOffsetMillis"),
-                    futureClock: try f.optionalString("futureClock")))
+                    futureClock: try f.optionalString("futureClock"), link: try f.string("link"),
+                    reachable: try f.optionalBool("reachable"), entriesBehind: try f.int("entriesBehind"),
+                    entriesAhead: try f.int("entriesAhead"), lagMillis: try f.optionalInt("lagMillis")))
         }
         self.peers = peers
         forks = try ForkView.list(fields, "forks")
+        warnings = try fields.strings("warnings")
     }
 }
 
@@ -1012,6 +1040,47 @@ public struct TrustResult: LocalMessage {
     public init(json: JSONValue) throws(NodeError) {
         let f = try Fields(json, "trust result", ["feed", "key"])
         self.init(feed: try f.string("feed"), key: try f.string("key"))
+    }
+}
+
+/// Add a force to the configured peers (`peers add`) or remove one (`peers remove`).
+public struct PeersChangeRequest: LocalMessage {
+    public let requestId: String
+    public let add: Bool
+    public let force: String
+    public init(requestId: String, add: Bool, force: String) {
+        self.requestId = requestId
+        self.add = add
+        self.force = force
+    }
+    public var json: JSONValue {
+        ["requestId": .string(requestId), "action": .string(add ? "add" : "remove"), "force": .string(force)]
+    }
+    public init(json: JSONValue) throws(NodeError) {
+        let f = try Fields(json, "peers-change", ["requestId", "action", "force"])
+        let action = try f.string("action")
+        guard action == "add" || action == "remove" else { throw NodeError("peers-change.action: 'add' or 'remove'") }
+        self.init(requestId: try requestID(f), add: action == "add", force: try f.string("force"))
+    }
+}
+
+/// The configured peers after the change, those replicated with now, and the warnings about them.
+public struct PeersChangeResult: LocalMessage {
+    public let peers: [String]
+    public let active: [String]
+    public let warnings: [String]
+    init(peers: [String], active: [String], warnings: [String]) {
+        self.peers = peers
+        self.active = active
+        self.warnings = warnings
+    }
+    public var json: JSONValue {
+        ["peers": .array(peers.map { .string($0) }), "active": .array(active.map { .string($0) }),
+         "warnings": .array(warnings.map { .string($0) })]
+    }
+    public init(json: JSONValue) throws(NodeError) {
+        let f = try Fields(json, "peers-change result", ["peers", "active", "warnings"])
+        self.init(peers: try f.strings("peers"), active: try f.strings("active"), warnings: try f.strings("warnings"))
     }
 }
 

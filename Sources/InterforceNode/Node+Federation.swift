@@ -41,6 +41,24 @@ extension Node {
         guard new.member(config.force)?.feeds.contains(where: { $0.feed == config.feed }) ?? false else {
             throw NodeError("membership version \(new.version) does not list this node's feed \(config.feed)")
         }
+        if let current = membership {
+            let weakenings = new.unauthorisedWeakenings(since: current)
+            if !weakenings.isEmpty {
+                let message = "membership version \(new.version) undoes revocations of the installed version "
+                    + "\(current.version) that the authority has not reinstated: "
+                    + weakenings.map(\.text).joined(separator: "; ") + ". Nothing was installed. Build the next "
+                    + "version with 'membership create --from' the current signed document, which keeps every "
+                    + "revocation; if undoing one is intended, the authority lists it with --reinstate"
+                try store.transaction {
+                    try store.appendLog(LogEvent(kind: "reject", officer: officer, peer: source, reason: "unrevokes",
+                                                 detail: ["message": .string(message), "version": .int(new.version),
+                                                          "previous": .int(current.version),
+                                                          "changes": .array(weakenings.map(\.json))]), at: now())
+                }
+                throw NodeError(message)
+            }
+        }
+        let changes = membership.map { new.changes(since: $0) } ?? []
         let before = grants
         let after = try Self.grants(membership: new, store: store)
         let text = signed.json.canonicalText
@@ -51,7 +69,8 @@ extension Node {
             try store.appendLog(LogEvent(kind: "membership-installed", officer: officer, peer: source,
                                          detail: ["version": .int(new.version), "previous": membership.map { .int($0.version) } ?? .null,
                                                   "members": .int(Int64(new.members.count)),
-                                                  "sha256": .string(SHA256Digest.hash(text).hex)]), at: at)
+                                                  "sha256": .string(SHA256Digest.hash(text).hex),
+                                                  "changes": .array(changes.map(\.json))]), at: at)
             for k in after.values.sorted(by: { ($0.feed, $0.key.hex) < ($1.feed, $1.key.hex) }) {
                 let old = before[k.key]
                 if old == nil {
@@ -66,6 +85,7 @@ extension Node {
                 }
             }
             try rollBackPositionsOutsideTheirKeys(after, version: new.version, at: at)
+            try dropEvidenceOutsideTheirKeys(after, version: new.version, at: at)
         }
         grants = after
         membership = new

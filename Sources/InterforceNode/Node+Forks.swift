@@ -74,6 +74,52 @@ extension Node {
         }
     }
 
+    /// Inside the installing transaction (after ``rollBackPositionsOutsideTheirKeys(_:version:at:)``): fork evidence
+    /// and equivocations are proof only while both statements' keys may sign that position. Those `grants` no longer
+    /// cover are taken out (fork evidence into the log row, an equivocation's entry into `rolled_back`), each logged
+    /// `evidence-dropped`; a feed with nothing left is no longer flagged.
+    func dropEvidenceOutsideTheirKeys(_ grants: [PublicKey: Store.TrustedKey], version: Int64, at: Int64) throws {
+        func covered(_ key: PublicKey, _ feed: String, _ seq: Int64) -> Rejection? {
+            do { try Self.checkKey(key, feed: feed, seq: seq, what: "statement", in: grants) } catch { return error }
+            return nil
+        }
+        for fork in try store.forks(limit: .max) {
+            guard let why = covered(fork.statements.0.key, fork.feed, fork.seq)
+                    ?? covered(fork.statements.1.key, fork.feed, fork.seq) else { continue }
+            try store.removeFork(fork)
+            try store.appendLog(LogEvent(kind: "evidence-dropped", author: fork.feed, reason: why.code.rawValue, detail: [
+                "seq": .int(fork.seq), "hashes": .array(fork.hashes.map { .string($0) }), "version": .int(version),
+                "evidence": fork.json,
+                "message": .string("fork evidence no longer proves a fork under membership version \(version): \(why.message)"),
+            ]), at: at)
+        }
+        for envelope in try store.equivocations() {
+            let h = envelope.entry.header
+            guard let why = covered(h.key, h.author, h.seq) else { continue }
+            try store.rollBackEquivocation(envelope, version: version, at: at)
+            try store.appendLog(LogEvent(kind: "evidence-dropped", author: h.author, entry: envelope.entry.hash.hex,
+                                         reason: why.code.rawValue, detail: [
+                "seq": .int(h.seq), "version": .int(version),
+                "message": .string("equivocating entry no longer validly signed under membership version \(version): "
+                                   + "\(why.message); kept in rolled_back"),
+            ]), at: at)
+        }
+    }
+
+    /// Per forked feed, a digest of the forks held for it (`forkDigests` in `GET /v1/feeds`, PROTOCOL §5.1): the
+    /// SHA-256 of the canonical JSON array of `[seq, hash_a, hash_b]`, in ascending order. Two nodes whose digests
+    /// for a feed differ hold different forks of it and exchange them, so every fork reaches every node, not only
+    /// the first of each feed.
+    public func forkDigests() throws -> [String: SHA256Digest] {
+        var positions: [String: [ForkEvidence]] = [:]
+        for fork in try store.forks(limit: .max) { positions[fork.feed, default: []].append(fork) }
+        return positions.mapValues { forks in
+            let items = forks.sorted { ($0.seq, $0.hashes[0], $0.hashes[1]) < ($1.seq, $1.hashes[0], $1.hashes[1]) }
+                .map { JSONValue.array([.int($0.seq), .string($0.hashes[0]), .string($0.hashes[1])]) }
+            return SHA256Digest.hash(JSONValue.array(items).canonicalBytes)
+        }
+    }
+
     /// Every fork held, for `sync`, `peers status` and the peer API.
     public func forks(feed: String? = nil) throws -> [ForkEvidence] { try store.forks(feed: feed) }
 }

@@ -124,6 +124,10 @@ extension Node {
         for peer in clocks.refusals.keys.sorted() {
             out.append(futureClockWarning(peer))
         }
+        out += nonMemberPeerWarnings()
+        for (peer, refused) in refusedMemberships.sorted(by: { $0.key < $1.key }) {
+            out.append(refusedMembershipWarning(peer, refused))
+        }
         if let disk = disk() {
             switch disk.state {
             case .full:
@@ -168,7 +172,7 @@ extension Node {
         let clock = try clockView()
         let disk = disk()
         let state = disk?.state == .full || clock.writesRefused ? "degraded" : (warnings.isEmpty ? "ok" : "warning")
-        var lines = [state]
+        var lines = [state, "version: \(InterforceVersion.current)"]
         if let disk {
             lines.append("disk: \(disk.summary) (\(disk.state.rawValue); warning below "
                          + "\(DiskSpace.format(disk.warningBytes)))")

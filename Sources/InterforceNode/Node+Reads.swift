@@ -1,9 +1,10 @@
 // Reads for an authenticated caller: every record passes the policy (Policy.swift) before anything of it is
 // returned, every read is logged with the officer, account and purpose before its result leaves the node, and a
-// refusal is a `deny` row.
+// refusal is a `deny` row (past the first 20 of an account and reason in a minute, counted: PolicyDenials.swift).
 //
 // A lookup by id never tells a record that is not held here from one the caller may not see: both end in ``Unseen``,
-// which the session answers and logs alike (UnseenLookups.swift). A query never reveals that a hidden record exists:
+// which the session answers and logs alike (UnseenLookups.swift); any other refusal is a ``Denial``, which the session
+// logs as a `deny` row, or counts (PolicyDenials.swift). A query never reveals that a hidden record exists:
 // records the caller may not read are left out before the limit is counted (the store is asked for further pages
 // until the limit is filled or the matches run out), and the logged result count is what the caller saw. An entries
 // export replaces each entry of a record the caller may not read by its withheld marker (hash and audience, no
@@ -22,30 +23,15 @@ extension Node {
         }
     }
 
-    /// Logs a refusal and returns the error to throw.
-    func deny(
-        _ reason: String, _ message: String, operation: LocalOperation, purpose: Purpose?,
-        record: String? = nil
-    ) throws -> APIError {
-        try store.transaction {
-            try store.appendLog(
-                LogEvent(
-                    kind: "deny", purpose: purpose?.logged, record: record, reason: reason,
-                    detail: ["operation": .string(operation.rawValue), "message": .string(message)]),
-                at: now())
-        }
-        return APIError(.denied, message)
-    }
-
-    /// Throws (after logging) unless the policy allows.
+    /// Throws a ``Denial`` unless the policy allows; the session logs it (PolicyDenials.swift) and answers `denied`.
     func enforce(
         _ caller: Caller, _ permission: Permission, _ operation: LocalOperation, purpose: Purpose?,
         record: (id: String, facts: RecordFacts)? = nil
     ) throws {
         if case .deny(let reason, let message) = Policy.decide(caller, permission, record: record?.facts) {
-            throw try deny(
-                reason, record.map { "record \($0.id): " + message } ?? message, operation: operation,
-                purpose: purpose, record: record?.id)
+            throw Denial(
+                reason: reason, message: record.map { "record \($0.id): " + message } ?? message,
+                operation: operation, purpose: purpose, record: record?.id)
         }
     }
 
@@ -94,13 +80,15 @@ extension Node {
         var results: [RecordState] = []
         let clusters = try clusters(for: caller)
         var page = q
-        page.limit = max(q.limit, 200)  // pages large enough that many hidden records cost few round trips
         while results.count < q.limit {
             let batch = try store.search(page)
             results += collapsingClusters(results + batch.filter { mayRead(caller, $0) }, clusters).kept
                 .dropFirst(results.count).prefix(q.limit - results.count)
             guard batch.count == page.limit, let last = batch.last else { break }
             page.after = (last.updated?.clock.time ?? 0, last.id)
+            // The first page is the limit (a caller who may read everything needs no more); later pages grow, so
+            // many hidden records cost few round trips.
+            page.limit = min(page.limit * 2, 2_000)
         }
         var filters: [String: JSONValue] = ["limit": .int(Int64(q.limit))]
         if let t = q.text { filters["text"] = .string(t) }

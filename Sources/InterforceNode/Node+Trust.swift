@@ -72,6 +72,12 @@ extension Node {
     /// Whether `key` may sign position `seq` of `feed`: `unknown-key` if it is not trusted for that feed or its range
     /// begins later, `revoked-key` if its range ended before `seq`.
     func checkKey(_ key: PublicKey, feed: String, seq: Int64, what: String) throws(Rejection) {
+        try Self.checkKey(key, feed: feed, seq: seq, what: what, in: grants)
+    }
+
+    /// ``checkKey(_:feed:seq:what:)`` against `grants` (those of a membership being installed).
+    static func checkKey(_ key: PublicKey, feed: String, seq: Int64, what: String,
+                         in grants: [PublicKey: Store.TrustedKey]) throws(Rejection) {
         let short = "\(key.hex.prefix(16))..."
         guard let g = grants[key], g.feed == feed else {
             throw Rejection(.unknownKey, "key \(short) is not trusted for feed \(feed)")

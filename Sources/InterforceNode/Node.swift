@@ -61,7 +61,8 @@ public struct NodeStatus: Sendable {
 }
 
 public final class Node {
-    public let config: NodeConfig
+    /// Changes only by `changePeers` (Node+Peers.swift), which rewrites config.json with it.
+    public internal(set) var config: NodeConfig
     /// The store is the node's alone: callers go through the local API (NodeAPI.swift), which applies the policy.
     let store: Store
     let secretKey: SecretKey
@@ -75,6 +76,13 @@ public final class Node {
     public internal(set) var storeAltered: String?
     /// The peers' clocks as measured while serving (ClockOffsets.swift, Node+Health.swift).
     var clocks = ClockOffsets()
+    /// Membership versions peers offered that this node refused to adopt, by peer: the version and why (shown as
+    /// a warning until the peer offers another version or this node installs a newer one).
+    var refusedMemberships: [String: (version: Int64, reason: String)] = [:]
+    /// How long replication batches took since the node was opened (FederationMetrics.swift).
+    var batchLatency = BatchLatency()
+    /// The config.json the node was opened from (nil for a node built in memory, as tests do).
+    var configFile: String?
 
     public static let wallClock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
@@ -122,6 +130,7 @@ public final class Node {
         try SecureFile.createNew(dir.config, Array((config.json.prettyText() + "\n").utf8))
         let store = try Store(path: dir.store)
         let node = try Node(config: config, store: store, secretKey: key, now: now)
+        node.configFile = dir.config
         try store.transaction {
             try store.appendLog(LogEvent(kind: "init", author: config.feed,
                                          detail: ["force": .string(force), "key": .string(key.publicKey.hex)]),
@@ -150,7 +159,9 @@ public final class Node {
             throw NodeError("\(dir.key): expected a 32-byte Ed25519 seed in hex")
         }
         guard SecureFile.exists(dir.store) else { throw NodeError("\(dir.store) is missing") }
-        return try Node(config: config, store: try Store(path: dir.store), secretKey: key, now: now)
+        let node = try Node(config: config, store: try Store(path: dir.store), secretKey: key, now: now)
+        node.configFile = dir.config
+        return node
     }
 
     // MARK: Authoring
@@ -274,12 +285,19 @@ public final class Node {
     /// seq order, so a batch may arrive in any order. Each outcome is logged: accepted, duplicate, or rejected with
     /// its reason; a rejected entry stores nothing but its log row.
     public func ingest(_ envelopes: [EntryEnvelope], peer: String?) throws -> [IngestOutcome] {
-        try ingest(envelopes.map { Delivery.entry($0) }, peer: peer)
+        try ingest(PreparedBatch(envelopes), peer: peer)
     }
 
     /// Admits entries and withheld markers, feed by feed in seq order, in one transaction.
     public func ingest(_ deliveries: [Delivery], peer: String?) throws -> [IngestOutcome] {
+        try ingest(PreparedBatch(deliveries), peer: peer)
+    }
+
+    /// The same for a batch whose signatures and payloads were checked ahead (outside the node's lock, on every
+    /// core): admission raises those results in its usual order (PreparedBatch.swift).
+    public func ingest(_ batch: PreparedBatch, peer: String?) throws -> [IngestOutcome] {
         try requireIntact()
+        let deliveries = batch.deliveries
         let ordered = deliveries.enumerated().sorted {
             ($0.element.author, $0.element.seq, $0.offset) < ($1.element.author, $1.element.seq, $1.offset)
         }
@@ -287,7 +305,8 @@ public final class Node {
         try store.transaction {
             for (index, delivery) in ordered {
                 switch delivery {
-                case .entry(let envelope): outcomes[index] = try admit(envelope, peer: peer, officer: nil)
+                case .entry(let envelope):
+                    outcomes[index] = try admit(envelope, peer: peer, officer: nil, prepared: batch.prepared[index])
                 case .withheld(let marker): outcomes[index] = try admitWithheld(marker, peer: peer)
                 }
             }
@@ -306,8 +325,8 @@ public final class Node {
     /// The one admission path, run inside the caller's transaction. An entry this node has just `authored` is not
     /// held to the skew allowance: its time is the clock's next reading, which may be ahead of the wall clock only
     /// as far as the feed head already is (Node+Health.swift).
-    func admit(_ envelope: EntryEnvelope, peer: String?, officer: String?, authored: Bool = false) throws
-        -> IngestOutcome {
+    func admit(_ envelope: EntryEnvelope, peer: String?, officer: String?, authored: Bool = false,
+               prepared: Admission.PreparedContent? = nil) throws -> IngestOutcome {
         let entry = envelope.entry, h = entry.header
         let at = now()
         // Held, or held as a withheld marker of an entry this node has since become entitled to (an entry it is
@@ -320,9 +339,10 @@ public final class Node {
             return .duplicate(entry.hash)
         }
         do {
-            let ops = try Admission.checkContent(entry, payload: envelope.payload, nowMillis: at,
+            let checked = prepared ?? Admission.PreparedContent(envelope)
+            let ops = try Admission.checkContent(entry, prepared: checked, nowMillis: at,
                                                  maxSkewMillis: authored ? Limits.maxTime : config.maxSkewMillis)
-            guard envelope.verifyPosition() else {
+            guard checked.positionValid else {
                 throw Rejection(.badSignature, "position signature does not verify for entry \(entry.hash.hex)")
             }
             try checkKey(h.key, feed: h.author, seq: h.seq, what: "entry")

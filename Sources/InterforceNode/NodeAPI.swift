@@ -52,6 +52,7 @@ public protocol NodeAPI {
     func sync(_ request: SyncRequest) throws -> SyncResult
     func installMembership(_ request: MembershipInstallRequest) throws -> MembershipInstallResult
     func trust(_ request: TrustRequest) throws -> TrustResult
+    func changePeers(_ request: PeersChangeRequest) throws -> PeersChangeResult
 
     // Officers
     func addOfficer(_ request: OfficerAddRequest) throws -> OfficerResponse
@@ -87,6 +88,7 @@ public enum LocalOperation: String, CaseIterable, Sendable {
     case sync
     case membershipInstall = "membership-install"
     case trustAdd = "trust-add"
+    case peersChange = "peers-change"
     case officerAdd = "officer-add"
     case officerDisable = "officer-disable"
     case officerShow = "officer-show"
@@ -105,7 +107,7 @@ public enum LocalOperation: String, CaseIterable, Sendable {
         case .auditLog, .auditExport, .auditNext: .readLog
         case .auditVerify: .verify
         case .entriesIngest, .auditCheckpoint, .peersList, .peersStatus, .sync, .membershipInstall, .trustAdd,
-            .officerAdd, .officerDisable, .officerList:
+            .peersChange, .officerAdd, .officerDisable, .officerList:
             .administer
         }
     }
@@ -113,8 +115,8 @@ public enum LocalOperation: String, CaseIterable, Sendable {
     /// Writes: at most once per request id.
     public var isWrite: Bool {
         [
-            .recordNew, .recordUpdate, .recordErase, .link, .entriesIngest, .auditCheckpoint, .membershipInstall, .trustAdd,
-            .officerAdd, .officerDisable,
+            .recordNew, .recordUpdate, .recordErase, .link, .entriesIngest, .auditCheckpoint, .membershipInstall,
+            .trustAdd, .peersChange, .officerAdd, .officerDisable,
         ].contains(self)
     }
 }

@@ -26,8 +26,9 @@ public final class LocalNode: Sendable {
     /// Items per page of an export (entries also stop at about 4 MiB).
     let pageLimit: Int
     let cursors = Mutex(CursorTable())
-    /// Lookups of records not seen, per account and minute (UnseenLookups.swift).
-    let unseen = RefusalSummary(inFullPerKey: LocalNode.unseenInFullPerMinute)
+    /// Lookups of records not seen and policy denials, per account and minute (UnseenLookups.swift,
+    /// PolicyDenials.swift).
+    let refusals = RefusalSummary(inFullPerKey: LocalNode.inFullPerMinute)
 
     public init(service: NodeService, replicator: Replicator?, nodeAccount: UInt32 = geteuid(), pageLimit: Int = 1000) {
         self.service = service
@@ -39,10 +40,10 @@ public final class LocalNode: Sendable {
     /// The API as the process `uid` sees it.
     public func session(uid: UInt32) -> NodeSession { NodeSession(local: self, uid: uid) }
 
-    /// Logs the lookups of records not seen that are only counted so far (when `serve` stops).
+    /// Logs the lookups of records not seen and the denials that are only counted so far (when `serve` stops).
     public func flush() throws {
-        let ended = unseen.ended(before: .max)
-        if !ended.isEmpty { try service.with { try $0.logUnseenSummaries(ended) } }
+        let ended = refusals.ended(before: .max)
+        if !ended.isEmpty { try service.with { try $0.logLocalSummaries(ended) } }
     }
 }
 
@@ -79,22 +80,26 @@ public struct NodeSession: NodeAPI, Sendable {
         }
     }
 
-    /// `run`'s work under the lock: authenticate, ask the policy, do `body`, and log a lookup of a record unseen.
+    /// `run`'s work under the lock: authenticate, ask the policy, do `body`, and log a lookup of a record unseen or
+    /// a denial.
     private func authorised<T>(
         _ node: Node, _ operation: LocalOperation, _ purpose: Purpose?, _ body: (Node, Caller) throws -> T
     ) throws -> T {
-        try node.logUnseenSummaries(local.unseen.ended(before: node.now()))
+        try node.logLocalSummaries(local.refusals.ended(before: node.now()))
         let caller = try node.authenticate(uid: uid, nodeAccount: local.nodeAccount)
         node.store.actor = caller.actor
         defer { node.store.actor = nil }
-        if let permission = operation.permission {
-            try node.enforce(caller, permission, operation, purpose: purpose)
-        }
         do {
+            if let permission = operation.permission {
+                try node.enforce(caller, permission, operation, purpose: purpose)
+            }
             return try body(node, caller)
         } catch let unseen as Unseen {
-            try node.logUnseen(unseen, caller, operation, purpose: purpose, in: local.unseen)
+            try node.logUnseen(unseen, caller, operation, purpose: purpose, in: local.refusals)
             throw Unseen.Answer(error: unseen.answer(to: caller))
+        } catch let denial as Denial {
+            try node.logDenial(denial, caller, in: local.refusals)
+            throw APIError(.denied, denial.message)
         }
     }
 
@@ -381,7 +386,9 @@ public struct NodeSession: NodeAPI, Sendable {
 
     public func auditLog(_ request: AuditLogRequest) throws -> LogRowsResponse {
         try run(.auditLog, purpose: request.purpose) { node, _ in
-            try node.logRead("audit", request.purpose, record: request.filter.record, detail: ["view": "log"])
+            var detail: JSONValue = ["view": "log"]
+            if let before = request.filter.before { detail = ["view": "log", "before": .int(before)] }
+            try node.logRead("audit", request.purpose, record: request.filter.record, detail: detail)
             return LogRowsResponse(rows: try node.store.logRows(request.filter))
         }
     }
@@ -450,20 +457,8 @@ public struct NodeSession: NodeAPI, Sendable {
 
     public func peersStatus() throws -> PeersStatusResponse {
         try run(.peersStatus) { node, _ in
-            let mine = try node.store.versionVector()
-            return PeersStatusResponse(
-                peers: try node.store.peerRecords().map { p in
-                    var lag: [String: Int64] = [:]
-                    for (feed, seq) in mine where seq > p.vector[feed] ?? 0 { lag[feed] = seq - (p.vector[feed] ?? 0) }
-                    for (feed, seq) in p.vector where seq > mine[feed] ?? 0 { lag[feed] = -(seq - (mine[feed] ?? 0)) }
-                    let clock = node.peerClock(p.peer)
-                    return .init(
-                        peer: p.peer, lastSuccess: p.lastSuccess, lastError: p.lastError,
-                        lastErrorAt: p.lastErrorAt, entriesSent: p.entriesSent,
-                        entriesReceived: p.entriesReceived, lag: lag, clockOffsetMillis: clock.offset,
-                        futureClock: clock.refusal == nil ? nil : node.futureClockWarning(p.peer))
-                },
-                forks: try node.forks().map(ForkView.init))
+            let (peers, warnings) = try node.peerViews()
+            return PeersStatusResponse(peers: peers, forks: try node.forks().map(ForkView.init), warnings: warnings)
         }
     }
 
@@ -479,14 +474,15 @@ public struct NodeSession: NodeAPI, Sendable {
     }
 
     public func installMembership(_ request: MembershipInstallRequest) throws -> MembershipInstallResult {
-        pushed(
+        defer { try? local.replicator?.reconcile() }   // peers follow the membership, at once
+        return pushed(
             try run(.membershipInstall) { node, caller in
                 let previous = node.membership?.version
                 return try once(
                     .membershipInstall, request.requestId, request.json, node, caller,
                     check: {
-                        // A document that does not verify is refused and logged here, outside the remembered write,
-                        // so the refusal's log row is not rolled back with it.
+                        // A document that does not verify, or undoes a revocation, is refused and logged here,
+                        // outside the remembered write, so the refusal's log row is not rolled back with it.
                         if !node.verifiesMembership(request.membership) {
                             _ = try node.installMembership(
                                 request.membership, source: nil, officer: caller.officer?.collar)
@@ -514,6 +510,19 @@ public struct NodeSession: NodeAPI, Sendable {
                 return TrustResult(feed: request.feed, key: request.key.hex)
             }
         }
+    }
+
+    public func changePeers(_ request: PeersChangeRequest) throws -> PeersChangeResult {
+        let result = try run(.peersChange) { node, caller in
+            try once(.peersChange, request.requestId, request.json, node, caller) {
+                let peers = try node.changePeers(add: request.add, force: request.force, officer: caller.officer?.collar)
+                return PeersChangeResult(peers: peers, active: node.activePeers().map(\.force),
+                                         warnings: node.nonMemberPeerWarnings())
+            }
+        }
+        // The workers follow at once (outside the lock: stopping a worker waits for its exchange).
+        try local.replicator?.reconcile()
+        return result
     }
 
     // MARK: Officers
@@ -610,8 +619,12 @@ struct CursorTable: Sendable {
 
 extension Node {
     /// Whether `signed` verifies against the configured federation authority.
+    /// Whether `installMembership` would neither refuse `signed` for its signature nor for undoing a revocation
+    /// (both refusals are logged).
     func verifiesMembership(_ signed: SignedMembership) -> Bool {
         guard let hex = config.authority, let authority = try? PublicKey(hex: hex) else { return false }
+        if let current = membership, signed.membership.version > current.version,
+           !signed.membership.unauthorisedWeakenings(since: current).isEmpty { return false }
         return signed.verify(authority: authority)
     }
 

@@ -14,7 +14,10 @@ extension PeerAPI {
     func position(_ request: HTTPRequest, from peer: String) throws -> HTTPResponse {
         guard let feed = request.query["feed"], Identifiers.isFeedID(feed),
               let seq = Int64(request.query["seq"] ?? ""), Limits.isSeq(seq)
-        else { return try malformed("query 'feed' must be a feed id and 'seq' an integer 1...\(Limits.maxSeq)", peer: peer) }
+        else {
+            return try malformed(request, "query 'feed' must be a feed id and 'seq' an integer 1...\(Limits.maxSeq)",
+                                 peer: peer)
+        }
         guard let statement = try service.with({ try $0.heldStatement(feed: feed, seq: seq) }) else {
             return Self.error(404, "not-held", "no position \(seq) of \(feed) is held here")
         }
@@ -25,7 +28,7 @@ extension PeerAPI {
     /// ``Node/maxForksPerFeed``).
     func evidence(_ request: HTTPRequest, from peer: String) throws -> HTTPResponse {
         guard let feed = request.query["feed"], Identifiers.isFeedID(feed) else {
-            return try malformed("query 'feed' must be a feed id", peer: peer)
+            return try malformed(request, "query 'feed' must be a feed id", peer: peer)
         }
         let forks = try service.with { try $0.forks(feed: feed) }
         return Self.ok(["forks": .array(forks.map(\.json))])
@@ -35,10 +38,7 @@ extension PeerAPI {
     /// `{"results": [{"outcome": "recorded" | "duplicate"} | {"outcome": "rejected", "reason", "message"}]}`.
     /// Every row a refusal here writes counts against the member's allowance of rejection rows, as for entries.
     func receiveEvidence(_ request: HTTPRequest, from peer: String) throws -> HTTPResponse {
-        func refused(_ message: String) throws -> HTTPResponse {
-            charge(peer, rows: 1)
-            return try malformed(message, peer: peer)
-        }
+        func refused(_ message: String) throws -> HTTPResponse { try malformed(request, message, peer: peer) }
         guard let body = try? JSONValue(parsing: request.body), body.object?.count == 1, let items = body["forks"]?.array
         else { return try refused("evidence must be {\"forks\": [...]}") }
         guard items.count <= Self.maxEvidence else { return try refused("at most \(Self.maxEvidence) forks per request") }
@@ -64,15 +64,15 @@ extension PeerAPI {
 }
 
 extension Node {
-    /// `GET /v1/feeds`: every feed's head seq and hash, the feeds this node holds fork evidence for, the
-    /// installed membership version, and this node's clock (`now`, Unix milliseconds) for the peer's estimate of
+    /// `GET /v1/feeds`: every feed's head seq and hash, the feeds this node holds fork evidence for with a digest
+    /// of the forks held for each (``forkDigests()``), the installed membership version, and this node's clock (`now`, Unix milliseconds) for the peer's estimate of
     /// the offset between them (ClockOffsets.swift).
     public func feedsSummary() throws -> JSONValue {
         let heads = try store.feedHeads()
         return [
             "feeds": .object(heads.mapValues { .int($0.seq) }),
             "heads": .object(heads.mapValues { .string($0.hash.hex) }),
-            "forked": .array(try store.forkedFeeds().map { .string($0) }),
+            "forkDigests": .object(try forkDigests().mapValues { .string($0.hex) }),
             "membershipVersion": .int(membership?.version ?? 0),
             "now": .int(now()),
         ]

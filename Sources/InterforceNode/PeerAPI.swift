@@ -7,7 +7,13 @@
 // clients without a member certificate, and pushes (of entries or of fork evidence) from a member whose pushes this
 // minute already caused `maxRejectionRowsPerMinute` rows for items not accepted, are answered there. Refusals are counted by reason in
 // /metrics and logged through a `RefusalSummary`: the first of each kind per address, route and minute in full,
-// the rest as one summary row.
+// the rest as one summary row. A member's requests refused by a handler (malformed query parameters or bodies) go the
+// same way, and each is charged against the member's allowance of rejection rows.
+//
+// Served pulls are evidence of what was sent, and a member asking for one entry at a time must not turn that into a
+// row a request: the first `servedInFullPerMinute` pulls of a feed by a member in a minute are `batch-sent` rows
+// each, the rest of the minute one `batch-sent` row (`mode` `pulls`) with how many pulls, how many entries in all,
+// and the lowest and highest position sent.
 
 import Foundation
 public import InterforceCore
@@ -18,7 +24,7 @@ import Synchronization
 public final class PeerAPI: Sendable {
     /// Every route the server registers: method and path. The OpenAPI test compares this list with the spec.
     public static let routes: [(method: String, path: String)] = [
-        ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/v1/membership"), ("GET", "/v1/feeds"),
+        ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/status"), ("GET", "/v1/membership"), ("GET", "/v1/feeds"),
         ("GET", "/v1/feeds/entries"), ("POST", "/v1/entries"), ("GET", "/v1/feeds/position"), ("GET", "/v1/evidence"),
         ("POST", "/v1/evidence"),
     ]
@@ -28,6 +34,8 @@ public final class PeerAPI: Sendable {
     /// (`POST /v1/entries` and `POST /v1/evidence`) are refused with 429 `too-many-rejections` until the minute is
     /// over, without being read.
     public static let maxRejectionRowsPerMinute = 500
+    /// Pulls of one feed by one member a minute logged as a `batch-sent` row each; the rest are summarised.
+    public static let servedInFullPerMinute = 20
     /// The refusal codes of authentication, always present in /metrics.
     static let authenticationCodes = ["certificate-required", "certificate-rejected", "forbidden", "not-a-member"]
 
@@ -38,6 +46,7 @@ public final class PeerAPI: Sendable {
     /// Requests refused by the gate, by code.
     let refused = Mutex<[String: Int]>([:])
     let refusals = RefusalSummary()
+    let served = RefusalSummary(inFullPerKey: PeerAPI.servedInFullPerMinute)
     /// Per member, the rows its pushes caused this minute for entries not accepted.
     let rejectionRows = Mutex<(minute: Int64, rows: [String: Int])>((0, [:]))
     let transport = Mutex<(@Sendable () -> ServerStatistics?)?>(nil)
@@ -69,7 +78,7 @@ public final class PeerAPI: Sendable {
                 count("malformed")
                 return .refuse(Self.error(400, "malformed", "GET \(head.path) takes no body"))
             }
-            if head.path == "/healthz" { return .proceed }
+            if head.path == "/healthz" || Self.isLocalStatus(head) { return .proceed }
             switch try authenticate(head) {
             case .failure(let response):
                 return .refuse(response)
@@ -129,6 +138,7 @@ public final class PeerAPI: Sendable {
     private func route(_ request: HTTPRequest) throws -> HTTPResponse {
         if let refusal = Self.unroutable(request) { return refusal.response }
         if request.path == "/healthz" { return .text(200, try service.with { try $0.healthText() }) }
+        if Self.isLocalStatus(request) { return try statusPage() }
         let peer: String
         switch try authenticate(request) {
         case .success(let force): peer = force
@@ -136,6 +146,7 @@ public final class PeerAPI: Sendable {
         }
         switch request.path {
         case "/metrics": return try metrics()
+        case "/status": return try statusPage()
         case "/v1/membership":
             guard let signed = try service.with({ try $0.signedMembership() }) else {
                 return Self.error(404, "no-membership", "no membership installed")
@@ -145,18 +156,25 @@ public final class PeerAPI: Sendable {
             return Self.ok(try service.with { try $0.feedsSummary() })
         case "/v1/feeds/entries":
             guard let feed = request.query["feed"], Identifiers.isFeedID(feed) else {
-                return try malformed("query 'feed' must be a feed id", peer: peer)
+                return try malformed(request, "query 'feed' must be a feed id", peer: peer)
             }
             // Bounded before any arithmetic: `after + 1` must not overflow (2^63 - 1 used to kill the node).
             guard let after = Int64(request.query["after"] ?? "0"), (0...Limits.maxSeq).contains(after),
                   let limit = Int(request.query["limit"] ?? "200"), (1...Self.maxBatch).contains(limit)
             else {
-                return try malformed("'after' must be an integer 0...\(Limits.maxSeq) and 'limit' 1...\(Self.maxBatch)",
+                return try malformed(request,
+                                     "'after' must be an integer 0...\(Limits.maxSeq) and 'limit' 1...\(Self.maxBatch)",
                                      peer: peer)
             }
             let body = try service.with { node in
                 let (items, body) = Replicator.batch(try node.deliveries(for: peer, author: feed, after: after, limit: limit))
-                try node.logServed(peer: peer, feed: feed, count: items.count)
+                if let first = items.first?.seq, let last = items.last?.seq {
+                    let key = RefusalSummary.Key(remote: request.remoteAddress, path: request.path, code: "served",
+                                                 peer: peer, feed: feed)
+                    let (inFull, ended) = served.note(key, at: now(), items: Int64(items.count), positions: first...last)
+                    try node.logServedSummaries(ended)
+                    try node.logServed(peer: peer, feed: feed, count: items.count, inFull: inFull)
+                }
                 return body
             }
             return .json(200, body)
@@ -171,17 +189,19 @@ public final class PeerAPI: Sendable {
         }
     }
 
-    /// A 400 `malformed` answer to a member's bad request, logged as a `reject` row naming the member.
-    func malformed(_ message: String, peer: String) throws -> HTTPResponse {
-        try service.with { try $0.logRejection(Rejection(.malformed, message), peer: peer) }
-        return Self.error(400, "malformed", message)
+    /// A 400 `malformed` answer to a member's bad request (query parameters, or a body that is not the route's
+    /// message): counted, logged through the summary (the first of the member's route this minute a `reject` row,
+    /// reason `malformed`), and charged against the member's allowance of rejection rows.
+    func malformed(_ request: HTTPRequest, _ message: String, peer: String) throws -> HTTPResponse {
+        charge(peer, rows: 1)
+        return try refuse(request, 400, "malformed", message, peer: peer)
     }
 
     enum Authentication { case success(String), failure(HTTPResponse) }
 
     private func authenticate(_ request: HTTPRequest) throws -> Authentication {
-        func refuse(_ status: Int, _ code: String, _ reason: String) throws -> Authentication {
-            .failure(try self.refuse(request, status, code, reason))
+        func refuse(_ status: Int, _ code: String, _ reason: String, named: String? = nil) throws -> Authentication {
+            .failure(try self.refuse(request, status, code, reason, named: named))
         }
         switch request.client {
         case .missing:
@@ -201,16 +221,20 @@ public final class PeerAPI: Sendable {
                 }
                 return nil
             }
-            if let verdict { return try refuse(403, "not-a-member", verdict) }
+            if let verdict {
+                return try refuse(403, "not-a-member", verdict,
+                                  named: certificate.commonName.flatMap { Identifiers.isSlug($0) ? $0 : nil })
+            }
             return .success(certificate.commonName!)
         }
     }
 
     /// Counts a refusal by `code`, logs it through the summary, and builds its answer.
-    private func refuse(_ request: HTTPRequest, _ status: Int, _ code: String, _ message: String,
-                        peer: String? = nil) throws -> HTTPResponse {
+    func refuse(_ request: HTTPRequest, _ status: Int, _ code: String, _ message: String,
+                peer: String? = nil, named: String? = nil) throws -> HTTPResponse {
         count(code)
-        let key = RefusalSummary.Key(remote: request.remoteAddress, path: request.path, code: code, peer: peer)
+        let key = RefusalSummary.Key(remote: request.remoteAddress, path: request.path, code: code, peer: peer,
+                                     certificateForce: named)
         let (inFull, ended) = refusals.note(key, at: now())
         if inFull || !ended.isEmpty {
             try service.with { node in
@@ -224,8 +248,13 @@ public final class PeerAPI: Sendable {
     private func count(_ code: String) { refused.withLock { $0[code, default: 0] += 1 } }
 
     private func logEndedMinutes(before now: Int64) throws {
-        let ended = refusals.ended(before: now)
-        if !ended.isEmpty { try service.with { try $0.logRefusalSummaries(ended) } }
+        let ended = refusals.ended(before: now), pulls = served.ended(before: now)
+        if !ended.isEmpty || !pulls.isEmpty {
+            try service.with { node in
+                try node.logRefusalSummaries(ended)
+                try node.logServedSummaries(pulls)
+            }
+        }
     }
 
     /// The rows `peer`'s pushes caused this minute and the seconds to the next minute, once at the limit; else nil.
@@ -250,22 +279,19 @@ public final class PeerAPI: Sendable {
 
     private func receive(_ request: HTTPRequest, from peer: String) throws -> HTTPResponse {
         let started = DispatchTime.now().uptimeNanoseconds
-        func malformed(_ message: String) throws -> HTTPResponse {
-            try service.with { try $0.logRejection(Rejection(.malformed, message), peer: peer) }
-            charge(peer, rows: 1)
-            return Self.error(400, "malformed", message)
-        }
         let body: JSONValue
         do {
             body = try JSONValue(parsing: request.body)
         } catch {
-            return try malformed("batch is not valid JSON: \(error)")
+            return try malformed(request, "batch is not valid JSON: \(error)", peer: peer)
         }
         guard let items = body["items"]?.array, body.object?.count == 1 else {
-            return try malformed("batch must be {\"items\": [...]}")
+            return try malformed(request, "batch must be {\"items\": [...]}", peer: peer)
         }
         guard items.count <= Self.maxBatch else {
-            return try malformed("batch of \(items.count) items exceeds \(Self.maxBatch); at most \(Self.maxBatch) items per batch")
+            return try malformed(
+                request, "batch of \(items.count) items exceeds \(Self.maxBatch); at most \(Self.maxBatch) items per batch",
+                peer: peer)
         }
         var parsed: [Delivery] = [], results = [JSONValue?](repeating: nil, count: items.count)
         var positions: [Int] = []
@@ -279,9 +305,10 @@ public final class PeerAPI: Sendable {
                 results[i] = ["outcome": "rejected", "reason": .string(error.code.rawValue), "message": .string(error.message)]
             }
         }
+        let batch = PreparedBatch(parsed)   // signatures checked on every core, before the node's lock
         let (outcomes, accepted) = try service.with { node -> ([IngestOutcome], Int) in
             for failure in parseFailures { try node.logRejection(failure, peer: peer) }
-            let outcomes = try node.ingest(parsed, peer: peer)
+            let outcomes = try node.ingest(batch, peer: peer)
             let accepted = outcomes.filter { if case .accepted = $0 { true } else { false } }.count
             try node.logBatch("batch-received", peer: peer, count: items.count, accepted: accepted,
                               bytes: request.body.count,
@@ -297,10 +324,22 @@ public final class PeerAPI: Sendable {
         return Self.ok(["results": .array(results.map { $0 ?? .null })])
     }
 
+    /// `GET /status` from the node's own host: served without a client certificate (StatusPage.swift).
+    static func isLocalStatus(_ request: HTTPRequest) -> Bool {
+        request.path == "/status" && ["127.0.0.1", "::1", "::ffff:127.0.0.1"].contains(request.remoteAddress)
+    }
+
+    private func statusPage() throws -> HTTPResponse {
+        HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8"),
+                                            ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"),
+                                            ("Cache-Control", "no-store")],
+                     body: Array(try service.with { try $0.statusPage() }.utf8))
+    }
+
     private func metrics() throws -> HTTPResponse {
-        let (status, peers, clock, disk) = try service.with { node in
+        let (status, peers, clock, disk, federation) = try service.with { node in
             (try node.status(), try node.store.peerRecords().map { ($0, node.peerClock($0.peer)) }, try node.clockView(),
-             node.disk())
+             node.disk(), try node.federationMetrics())
         }
         var lines = [
             "# HELP interforce_entries Entries held.", "# TYPE interforce_entries gauge",
@@ -313,7 +352,7 @@ public final class PeerAPI: Sendable {
             "interforce_feeds \(status.counts.feeds)",
             "# HELP interforce_http_requests_total Peer API requests.", "# TYPE interforce_http_requests_total counter",
             "interforce_http_requests_total \(requests.load(ordering: .relaxed))",
-            "# HELP interforce_http_refused_total Requests refused on their head (their body unread), by reason.",
+            "# HELP interforce_http_refused_total Requests refused, by reason (all but malformed ones on their head).",
             "# TYPE interforce_http_refused_total counter",
         ]
         let refused = refused.withLock { $0 }.merging(Self.authenticationCodes.map { ($0, 0) }) { n, _ in n }
@@ -332,6 +371,7 @@ public final class PeerAPI: Sendable {
         lines.append("# TYPE interforce_peer_entries_sent_total counter")
         for (p, _) in peers { lines.append("interforce_peer_entries_sent_total{peer=\"\(p.peer)\"} \(p.entriesSent)") }
         lines += Self.metrics(clock, peers: peers.map { ($0.0.peer, $0.1.offset, $0.1.refusal != nil) }, disk: disk)
+        lines += federation
         return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")],
                             body: Array((lines.joined(separator: "\n") + "\n").utf8))
     }
@@ -343,21 +383,21 @@ extension PeerAPI {
     static func metrics(_ clock: ClockView, peers: [(peer: String, offset: Int64?, refused: Bool)], disk: DiskSpace?)
         -> [String] {
         var lines = [
-            "# HELP interforce_clock_offset_milliseconds This node's clock minus the median of its peers'.",
-            "# TYPE interforce_clock_offset_milliseconds gauge",
+            "# HELP interforce_clock_offset_seconds This node's clock minus the median of its peers'.",
+            "# TYPE interforce_clock_offset_seconds gauge",
         ]
-        if let offset = clock.offsetMillis { lines.append("interforce_clock_offset_milliseconds \(offset)") }
+        if let offset = clock.offsetMillis { lines.append("interforce_clock_offset_seconds \(Double(offset) / 1000)") }
         lines += [
             "# HELP interforce_clock_writes_refused 1 while the clock is too far from the peers' to write.",
             "# TYPE interforce_clock_writes_refused gauge",
             "interforce_clock_writes_refused \(clock.writesRefused ? 1 : 0)",
-            "# HELP interforce_feed_head_ahead_milliseconds How far this node's feed head is ahead of its clock.",
-            "# TYPE interforce_feed_head_ahead_milliseconds gauge",
-            "interforce_feed_head_ahead_milliseconds \(clock.headAheadMillis)",
-            "# HELP interforce_peer_clock_offset_milliseconds A peer's clock minus this node's.",
-            "# TYPE interforce_peer_clock_offset_milliseconds gauge",
+            "# HELP interforce_feed_head_ahead_seconds How far this node's feed head is ahead of its clock.",
+            "# TYPE interforce_feed_head_ahead_seconds gauge",
+            "interforce_feed_head_ahead_seconds \(Double(clock.headAheadMillis) / 1000)",
+            "# HELP interforce_peer_clock_offset_seconds A peer's clock minus this node's.",
+            "# TYPE interforce_peer_clock_offset_seconds gauge",
         ]
-        for p in peers { if let o = p.offset { lines.append("interforce_peer_clock_offset_milliseconds{peer=\"\(p.peer)\"} \(o)") } }
+        for p in peers { if let o = p.offset { lines.append("interforce_peer_clock_offset_seconds{peer=\"\(p.peer)\"} \(Double(o) / 1000)") } }
         lines += [
             "# HELP interforce_peer_future_clock 1 while entries from the peer are refused as future-clock.",
             "# TYPE interforce_peer_future_clock gauge",
@@ -416,16 +456,30 @@ extension IngestOutcome {
 }
 
 extension Node {
+    /// The log reason of a peer API refusal: `certificate` for a client without a member certificate; for a member,
+    /// `throttled` (a push refused unread) or the refusal's code (`malformed`).
+    static func refusalReason(_ key: RefusalSummary.Key) -> String {
+        guard key.peer != nil else { return "certificate" }
+        return key.code == "too-many-rejections" ? "throttled" : key.code
+    }
+
     /// The first refusal of its kind this minute, in full: `tls-refused` for a client without a member certificate,
-    /// `reject` (reason `throttled`) for a member's push refused unread.
+    /// `reject` (reason `throttled` or `malformed`) for a member's request.
     func logRefusal(_ key: RefusalSummary.Key, message: String) throws {
         let detail: JSONValue = ["remote": .string(key.remote), "path": .string(key.path), "code": .string(key.code),
                                  "message": .string(message)]
         try store.transaction {
             if let peer = key.peer {
-                try store.appendLog(LogEvent(kind: "reject", peer: peer, reason: "throttled", detail: detail), at: now())
+                try store.appendLog(LogEvent(kind: "reject", peer: peer, reason: Self.refusalReason(key), detail: detail),
+                                    at: now())
             } else {
-                try store.appendLog(LogEvent(kind: "tls-refused", reason: "certificate", detail: detail), at: now())
+                var named = detail
+                if let force = key.certificateForce, case .object(var o) = detail {
+                    o["force"] = .string(force)
+                    named = .object(o)
+                }
+                try store.appendLog(LogEvent(kind: "tls-refused", peer: key.certificateForce, reason: "certificate",
+                                             detail: named), at: now())
             }
         }
     }
@@ -435,26 +489,48 @@ extension Node {
         guard !ended.isEmpty else { return }
         try store.transaction {
             for (key, tally) in ended {
-                try store.appendLog(LogEvent(kind: "refused-summary", peer: key.peer,
-                                             reason: key.peer == nil ? "certificate" : "throttled",
+                try store.appendLog(LogEvent(kind: "refused-summary", peer: key.peer, reason: Self.refusalReason(key),
                                              detail: ["remote": .string(key.remote), "path": .string(key.path),
                                                       "code": .string(key.code), "count": .int(Int64(tally.count)),
+                                                      "from": .int(tally.from), "until": .int(tally.until),
+                                                      "force": key.certificateForce.map { .string($0) } ?? .null]),
+                                    at: now())
+            }
+        }
+    }
+
+    /// A served pull of `count` entries: its `batch-sent` row when it is logged in full (else it is counted in the
+    /// minute's summary), and the peer's figures either way.
+    func logServed(peer: String, feed: String, count: Int, inFull: Bool = true) throws {
+        guard count > 0 else { return }
+        try store.transaction {
+            if inFull {
+                try store.appendLog(LogEvent(kind: "batch-sent", peer: peer, author: feed,
+                                             detail: ["count": .int(Int64(count)), "mode": "pull"]), at: now())
+            }
+            try store.notePeerSuccess(peer, at: now(), sent: Int64(count))
+        }
+    }
+
+    /// One `batch-sent` row (`mode` `pulls`) per member and feed of an ended minute: the pulls not logged one by one,
+    /// the entries they sent, the lowest and highest position among them, and the times of the first and last.
+    func logServedSummaries(_ ended: [(RefusalSummary.Key, RefusalSummary.Tally)]) throws {
+        guard !ended.isEmpty else { return }
+        try store.transaction {
+            for (key, tally) in ended {
+                try store.appendLog(LogEvent(kind: "batch-sent", peer: key.peer, author: key.feed,
+                                             detail: ["count": .int(tally.items), "mode": "pulls",
+                                                      "pulls": .int(Int64(tally.count)),
+                                                      "fromSeq": tally.positions.map { .int($0.lowerBound) } ?? .null,
+                                                      "toSeq": tally.positions.map { .int($0.upperBound) } ?? .null,
                                                       "from": .int(tally.from), "until": .int(tally.until)]),
                                     at: now())
             }
         }
     }
 
-    func logServed(peer: String, feed: String, count: Int) throws {
-        guard count > 0 else { return }
-        try store.transaction {
-            try store.appendLog(LogEvent(kind: "batch-sent", peer: peer, author: feed,
-                                         detail: ["count": .int(Int64(count)), "mode": "pull"]), at: now())
-            try store.notePeerSuccess(peer, at: now(), sent: Int64(count))
-        }
-    }
-
     public func logBatch(_ kind: String, peer: String, count: Int, accepted: Int, bytes: Int, micros: Int64) throws {
+        batchLatency.record(kind, micros: micros)
         try store.transaction {
             try store.appendLog(LogEvent(kind: kind, peer: peer,
                                          detail: ["count": .int(Int64(count)), "accepted": .int(Int64(accepted)),

@@ -27,19 +27,55 @@ public final class Replicator: Sendable {
     public static let batchSize = 200
 
     let service: NodeService
-    let workers: [Worker]
+    let tls: TLSClientConfig
+    let interval: Double
+    let policy: ClientPolicy
+    /// One worker per active peer (Node+Peers.swift), by force.
+    let workers = Mutex<[String: Worker]>([:])
+    let started = Mutex(false)
+    /// Where workers ask for `reconcile` after adopting a membership: not on their own thread, which holds the node
+    /// and may be one of the workers to stop.
+    let reconciler = DispatchQueue(label: "interforce.replicator.reconcile")
 
-    public init(service: NodeService, peers: [PeerEndpoint], tls: TLSClientConfig, intervalSeconds: Int64,
+    /// Workers for the node's active peers; none runs until ``start()``.
+    public init(service: NodeService, tls: TLSClientConfig, intervalSeconds: Int64,
                 policy: ClientPolicy = Replicator.defaultPolicy) throws {
         self.service = service
-        self.workers = try peers.map { peer in
+        self.tls = tls
+        self.interval = Double(intervalSeconds)
+        self.policy = policy
+        try reconcile()
+    }
+
+    /// Makes the workers follow the node's active peers: a worker for a force no longer a peer or a member is
+    /// stopped (after its current exchange), one whose endpoint changed is replaced, and new peers get one
+    /// (started at once if the replicator runs). Call without holding the node.
+    public func reconcile() throws {
+        let wanted = try service.with { $0.activePeers() }
+        let current = workers.withLock { $0 }
+        let stale = current.values.filter { w in !wanted.contains { $0.force == w.peer.force && $0.baseURL == w.peer.baseURL } }
+        var fresh: [Worker] = []
+        for peer in wanted where current[peer.force].map({ $0.peer.baseURL != peer.baseURL }) ?? true {
             // The peer's certificate must name its force (DNS:<force>.node.interforce), whatever address it is at.
             var bound = tls
             bound.expectedServerName = Replicator.serverName(of: peer.force)
-            return Worker(peer: peer, client: try PeerClient(baseURL: peer.baseURL, tls: bound, policy: policy),
-                   service: service, interval: Double(intervalSeconds))
+            fresh.append(Worker(peer: peer, client: try PeerClient(baseURL: peer.baseURL, tls: bound, policy: policy),
+                                service: service, interval: interval,
+                                membershipChanged: { [weak self] in self?.reconcileLater() }))
         }
+        workers.withLock { all in
+            for w in stale { all[w.peer.force] = nil }
+            for w in fresh { all[w.peer.force] = w }
+        }
+        for w in stale { w.stop() }
+        if started.withLock({ $0 }) { fresh.forEach { $0.start() } }
     }
+
+    /// ``reconcile()`` on the reconciler's queue.
+    func reconcileLater() { reconciler.async { [self] in try? reconcile() } }
+
+    /// The forces with a worker now.
+    public var peers: [String] { workers.withLock { $0.keys.sorted() } }
 
     /// Short timeouts and one retry: the next cycle is the real retry, and a dead peer must not hold a worker long.
     public static var defaultPolicy: ClientPolicy {
@@ -75,22 +111,28 @@ public final class Replicator: Sendable {
     /// The certificate name a force's node is verified by (Deploy/pki.sh puts it in every node certificate).
     public static func serverName(of force: String) -> String { "\(force).node.interforce" }
 
-    public func start() { workers.forEach { $0.start() } }
+    public func start() {
+        started.withLock { $0 = true }
+        workers.withLock { Array($0.values) }.forEach { $0.start() }
+    }
 
     /// Wakes every worker for an immediate cycle (after a local write, or entries accepted from a peer).
-    public func notify() { workers.forEach { $0.wake() } }
+    public func notify() { workers.withLock { Array($0.values) }.forEach { $0.wake() } }
 
     /// Runs one cycle with every peer now and waits for all of them (at most `timeoutSeconds`); returns per-peer errors.
     public func syncNow(timeoutSeconds: Double = 30) -> [String: String] {
         // A cycle that began before this call may have missed the newest writes: wait for one that begins after.
+        let workers = self.workers.withLock { $0.values.sorted { $0.peer.force < $1.peer.force } }
         let targets = workers.map { $0.startedCycles + 1 }
         notify()
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         for (worker, target) in zip(workers, targets) {
-            while worker.completedCycles < target, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            while worker.completedCycles < target, !worker.isStopping, Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
         }
         var errors: [String: String] = [:]
-        for (worker, target) in zip(workers, targets) {
+        for (worker, target) in zip(workers, targets) where !worker.isStopping {
             if worker.completedCycles < target {
                 errors[worker.peer.force] = "no exchange completed within \(timeoutSeconds) s"
             } else if let e = worker.lastError {
@@ -100,7 +142,11 @@ public final class Replicator: Sendable {
         return errors
     }
 
-    public func stop() { workers.forEach { $0.stop() } }
+    public func stop() {
+        started.withLock { $0 = false }
+        reconciler.sync {}   // a reconcile under way finishes first
+        workers.withLock { Array($0.values) }.forEach { $0.stop() }
+    }
 
     /// The fork evidence the node holds (for `sync`, which runs outside the node's lock).
     public func forks() throws -> [ForkEvidence] { try service.with { try $0.forks() } }
@@ -110,9 +156,13 @@ public final class Replicator: Sendable {
         let client: PeerClient
         let service: NodeService
         let interval: Double
+        /// Called after the worker installed a membership a peer handed on.
+        let membershipChanged: @Sendable () -> Void
         let condition = NSCondition()
         let state = Mutex(WorkerState())
         let finished = DispatchSemaphore(value: 0)
+        /// Per feed, the two fork digests (ours/theirs) at its last evidence exchange with this peer.
+        let exchanged = Mutex<[String: String]>([:])
 
         struct WorkerState {
             var wakeups = 0
@@ -123,12 +173,16 @@ public final class Replicator: Sendable {
             var lastError: String?
         }
 
-        init(peer: PeerEndpoint, client: PeerClient, service: NodeService, interval: Double) {
+        init(peer: PeerEndpoint, client: PeerClient, service: NodeService, interval: Double,
+             membershipChanged: @escaping @Sendable () -> Void) {
             self.peer = peer
             self.client = client
             self.service = service
             self.interval = interval
+            self.membershipChanged = membershipChanged
         }
+
+        var isStopping: Bool { state.withLock { $0.stopping } }
 
         var completedCycles: Int { state.withLock { $0.cycles } }
         var startedCycles: Int { state.withLock { $0.begun } }
@@ -189,7 +243,7 @@ public final class Replicator: Sendable {
                 // fork is what makes a feed stall.
                 let failures = try push(theirs) + pull(theirs)
                 try compareHeads(summary)
-                try exchangeEvidence(theirForked: summary.forked)
+                try exchangeEvidence(theirs: summary.forkDigests)
                 if !failures.isEmpty { throw NodeError(failures.joined(separator: "; ")) }
                 try service.with { node in try node.store.transaction { try node.store.notePeerSuccess(peer.force, at: node.now()) } }
                 return nil
@@ -203,11 +257,11 @@ public final class Replicator: Sendable {
         struct Summary {
             var vector: [String: Int64] = [:]
             var heads: [String: SHA256Digest] = [:]
-            var forked: [String] = []
+            var forkDigests: [String: String] = [:]
             var membershipVersion: Int64 = 0
         }
 
-        /// `GET /v1/feeds`, every value checked: feed ids, seqs 1...maxSeq, head hashes, forked feed ids. Its `now`
+        /// `GET /v1/feeds`, every value checked: feed ids, seqs 1...maxSeq, head hashes, fork digests. Its `now`
         /// is a sample of the peer's clock (ClockOffsets.swift).
         private func fetchSummary() throws -> Summary {
             let clock = try service.with { $0.now }
@@ -219,7 +273,7 @@ public final class Replicator: Sendable {
             }
             let bad = NodeError("peer \(peer.force): malformed /v1/feeds")
             guard let feeds = body["feeds"]?.object, let heads = body["heads"]?.object,
-                  let forked = body["forked"]?.array, let version = body["membershipVersion"]?.int, version >= 0
+                  let digests = body["forkDigests"]?.object, let version = body["membershipVersion"]?.int, version >= 0
             else { throw bad }
             var summary = Summary(membershipVersion: version)
             for (feed, value) in feeds {
@@ -229,9 +283,9 @@ public final class Replicator: Sendable {
                 summary.vector[feed] = seq
                 summary.heads[feed] = hash
             }
-            for f in forked {
-                guard let feed = f.string, Identifiers.isFeedID(feed) else { throw bad }
-                summary.forked.append(feed)
+            for (feed, value) in digests {
+                guard Identifiers.isFeedID(feed), let hex = value.string, let digest = SHA256Digest(hex: hex) else { throw bad }
+                summary.forkDigests[feed] = digest.hex
             }
             return summary
         }
@@ -256,33 +310,56 @@ public final class Replicator: Sendable {
             }
         }
 
-        /// Forked feeds we hold evidence for and the peer does not: pushed. Forked feeds the peer lists and we do
-        /// not: fetched. At most 16 feeds each way per cycle.
-        private func exchangeEvidence(theirForked: [String]) throws {
+        /// Exchanges fork evidence by fork, not by feed: for each feed whose fork digest differs between the two
+        /// sides, ours is pushed and theirs fetched (only for feeds this node holds: a peer cannot make it fetch, and
+        /// log, without end). A feed is exchanged again only once either digest has changed since its last exchange
+        /// with this peer, so evidence one side keeps refusing is not refused (and logged) every cycle. At most 16
+        /// feeds per cycle.
+        private func exchangeEvidence(theirs: [String: String]) throws {
             let (ours, held) = try service.with { node in
-                (Set(try node.store.forkedFeeds()), Set(try node.store.versionVector().keys))
+                (try node.forkDigests().mapValues(\.hex), Set(try node.store.versionVector().keys))
             }
-            // Only evidence about feeds this node holds is fetched: a peer cannot make it fetch (and log) without end.
-            for feed in ours.subtracting(theirForked).sorted().prefix(16) {
-                let forks = try service.with { try $0.forks(feed: feed) }
-                let body = JSONValue.object(["forks": .array(forks.prefix(PeerAPI.maxEvidence).map(\.json))]).canonicalBytes
-                _ = try call(ClientRequest(method: "POST", path: "/v1/evidence",
-                                           headers: [("Content-Type", "application/json")], body: body))
+            let differing = Set(ours.keys).union(theirs.keys).filter { feed in
+                ours[feed] != theirs[feed] && exchanged.withLock { $0[feed] } != "\(ours[feed] ?? "")/\(theirs[feed] ?? "")"
             }
-            for feed in Set(theirForked).intersection(held).subtracting(ours).sorted().prefix(16) {
-                let path = "/v1/evidence?feed=\(feed.replacingOccurrences(of: "/", with: "%2F"))"
-                let items = try call(ClientRequest(method: "GET", path: path)).json["forks"]?.array ?? []
-                let forks = items.prefix(Int(Node.maxForksPerFeed)).compactMap { try? ForkEvidence(json: $0) }
-                    .filter { $0.feed == feed }
-                _ = try service.with { try $0.admitForks(forks, peer: peer.force, source: "peer") }
+            for feed in differing.sorted().prefix(16) {
+                exchanged.withLock { $0[feed] = "\(ours[feed] ?? "")/\(theirs[feed] ?? "")" }
+                if ours[feed] != nil {
+                    let forks = try service.with { try $0.forks(feed: feed) }
+                    let body = JSONValue.object(["forks": .array(forks.prefix(PeerAPI.maxEvidence).map(\.json))])
+                    _ = try call(ClientRequest(method: "POST", path: "/v1/evidence",
+                                               headers: [("Content-Type", "application/json")], body: body.canonicalBytes))
+                }
+                if theirs[feed] != nil, held.contains(feed) {
+                    let path = "/v1/evidence?feed=\(feed.replacingOccurrences(of: "/", with: "%2F"))"
+                    let items = try call(ClientRequest(method: "GET", path: path)).json["forks"]?.array ?? []
+                    let forks = items.prefix(Int(Node.maxForksPerFeed)).compactMap { try? ForkEvidence(json: $0) }
+                        .filter { $0.feed == feed }
+                    _ = try service.with { try $0.admitForks(forks, peer: peer.force, source: "peer") }
+                }
             }
         }
 
-        /// A peer with a newer membership version hands it on; it is installed only if the authority signed it.
+        /// A peer with a newer membership version hands it on; it is installed only if the authority signed it and
+        /// it undoes no revocation of the installed one. A version refused (and logged) once is not fetched again
+        /// from that peer, and does not stop the exchange: the node warns about it instead (`status`, /healthz).
         private func adoptNewerMembership(_ version: Int64) throws {
-            guard version > (try service.with { $0.membership?.version ?? 0 }) else { return }
+            let refused = try service.with { node -> Bool in
+                guard version > (node.membership?.version ?? 0) else {
+                    node.refusedMemberships[peer.force] = nil
+                    return true
+                }
+                return node.refusedMemberships[peer.force]?.version == version
+            }
+            if refused { return }
             let signed = try SignedMembership(json: try call(ClientRequest(method: "GET", path: "/v1/membership")).json)
-            _ = try service.with { try $0.installMembership(signed, source: peer.force, officer: nil) }
+            try service.with { node in
+                do {
+                    if try node.installMembership(signed, source: peer.force, officer: nil) { membershipChanged() }
+                } catch let e as NodeError {
+                    node.refusedMemberships[peer.force] = (signed.membership.version, e.message)
+                }
+            }
         }
 
         /// Pushes feed by feed. A rejected item stops that feed for this cycle (what follows it would only be a
@@ -361,8 +438,9 @@ public final class Replicator: Sendable {
                 guard !items.isEmpty else { return .done }   // the peer cannot serve us further positions
                 var deliveries: [Delivery] = []
                 for item in items { deliveries.append(try Delivery(json: item)) }
+                let batch = PreparedBatch(deliveries)   // signatures checked on every core, before the node's lock
                 try service.with { node in
-                    let outcomes = try node.ingest(deliveries, peer: peer.force)
+                    let outcomes = try node.ingest(batch, peer: peer.force)
                     let accepted = outcomes.filter { if case .accepted = $0 { true } else { false } }.count
                     try node.logBatch("batch-received", peer: peer.force, count: items.count, accepted: accepted,
                                       bytes: size, micros: Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000))

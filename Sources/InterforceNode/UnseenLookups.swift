@@ -21,8 +21,6 @@ import InterforceCore
 import InterforceStore
 
 extension LocalNode {
-    /// Rows logged in full per account and minute before the rest are counted.
-    static let unseenInFullPerMinute = 20
     /// Nanoseconds from a request reaching the session to the answer of a lookup of a record not seen.
     static let unseenAnswerNanoseconds: UInt64 = 10_000_000
 }
@@ -32,6 +30,9 @@ extension RefusalSummary.Key {
     static func unseen(_ account: String) -> Self {
         RefusalSummary.Key(remote: "local", path: "record", code: "unseen", peer: nil, account: account)
     }
+
+    /// Whether this is the key of an account's lookups of records not seen (or of accounts counted together).
+    var isUnseenLookup: Bool { remote == "local" && path == "record" && code == "unseen" }
 }
 
 extension Node {
@@ -42,10 +43,12 @@ extension Node {
         in summary: RefusalSummary
     ) throws {
         let (inFull, ended) = summary.note(.unseen(caller.account), at: now())
-        try logUnseenSummaries(ended)
+        try logLocalSummaries(ended)
         guard inFull else { return }
         if let refusal = unseen.refusal {
-            _ = try deny("need-to-know", refusal, operation: operation, purpose: purpose, record: unseen.record)
+            try logDeny(
+                Denial(reason: "need-to-know", message: refusal, operation: operation, purpose: purpose,
+                       record: unseen.record))
             return
         }
         try store.transaction {
@@ -53,27 +56,6 @@ extension Node {
                 LogEvent(
                     kind: "not-found", purpose: purpose?.logged, record: unseen.record,
                     detail: ["operation": .string(operation.rawValue)]), at: now())
-        }
-    }
-
-    /// One `unseen-summary` row per account of an ended minute, under that account and its registered officer (the
-    /// lookups of accounts beyond the summary's 256 a minute in one row without an account).
-    func logUnseenSummaries(_ ended: [(RefusalSummary.Key, RefusalSummary.Tally)]) throws {
-        guard !ended.isEmpty else { return }
-        // The rows are the counted accounts', not the current caller's.
-        let actor = store.actor
-        store.actor = nil
-        defer { store.actor = actor }
-        try store.transaction {
-            for (key, tally) in ended {
-                let officer = try key.account.flatMap(registeredCollar)
-                try store.appendLog(
-                    LogEvent(
-                        kind: "unseen-summary", officer: officer, account: key.account,
-                        detail: [
-                            "count": .int(Int64(tally.count)), "from": .int(tally.from), "until": .int(tally.until),
-                        ]), at: now())
-            }
         }
     }
 }

@@ -87,6 +87,8 @@ public struct LogFilter: Sendable {
     public var record: String?
     public var since: Int64?
     public var until: Int64?
+    /// Only rows before this seq: the next page back of a long answer.
+    public var before: Int64?
     public var limit: Int?
     public init() {}
 
@@ -155,6 +157,7 @@ extension Store {
         eq("record", filter.record)
         if let s = filter.since { clauses.append("at >= ?"); values.append(.int(s)) }
         if let u = filter.until { clauses.append("at < ?"); values.append(.int(u)) }
+        if let b = filter.before { clauses.append("seq < ?"); values.append(.int(b)) }
         let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         let limitSQL = filter.limit.map { " LIMIT \($0)" } ?? ""
         // The newest `limit` rows, returned oldest first.

@@ -163,6 +163,36 @@ extension Store {
         try db.query("SELECT DISTINCT feed FROM forks ORDER BY feed").compactMap { $0.text(0) }
     }
 
+    /// Removes one fork evidence (a newer membership no longer covers its statements) and refreshes the feed's flag.
+    public func removeFork(_ evidence: ForkEvidence) throws {
+        try db.run("DELETE FROM forks WHERE feed = ? AND seq = ? AND hash_a = ? AND hash_b = ?", .text(evidence.feed),
+                   .int(evidence.seq), .text(evidence.hashes[0]), .text(evidence.hashes[1]))
+        try refreshFlag(evidence.feed)
+    }
+
+    /// The second entries kept as equivocation evidence (those that cannot be read are left out).
+    public func equivocations() throws -> [EntryEnvelope] {
+        try db.query("SELECT envelope FROM equivocations ORDER BY received_at, hash")
+            .compactMap { r in (try? JSONValue(parsing: r.text(0) ?? "")).flatMap { try? EntryEnvelope(json: $0) } }
+    }
+
+    /// Moves an equivocation's entry to `rolled_back` (kept as it was) and refreshes the feed's flag.
+    public func rollBackEquivocation(_ envelope: EntryEnvelope, version: Int64, at: Int64) throws {
+        let h = envelope.entry.header
+        try keepRolledBack(author: h.author, seq: h.seq, hash: envelope.entry.hash.hex, item: envelope.json,
+                           version: version, at: at)
+        try db.run("DELETE FROM equivocations WHERE hash = ?", .text(envelope.entry.hash.hex))
+        try refreshFlag(h.author)
+    }
+
+    /// A feed is flagged while any fork evidence or equivocation of it is held.
+    func refreshFlag(_ feed: String) throws {
+        try db.run("""
+            UPDATE feeds SET flagged = (EXISTS (SELECT 1 FROM forks WHERE feed = ?1)
+                                        OR EXISTS (SELECT 1 FROM equivocations WHERE author = ?1)) WHERE author = ?1
+            """, .text(feed))
+    }
+
     public func flaggedFeeds() throws -> [String] {
         try db.query("SELECT author FROM feeds WHERE flagged = 1 ORDER BY author").compactMap { $0.text(0) }
     }

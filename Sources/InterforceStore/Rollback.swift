@@ -38,7 +38,7 @@ extension Store {
         return (count, records)
     }
 
-    private func keepRolledBack(author: String, seq: Int64, hash: String, item: JSONValue, version: Int64, at: Int64)
+    func keepRolledBack(author: String, seq: Int64, hash: String, item: JSONValue, version: Int64, at: Int64)
         throws {
         try db.run("""
             INSERT OR REPLACE INTO rolled_back(author, seq, hash, item, version, rolled_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -70,12 +70,14 @@ extension Store {
     /// Replaces a record's stored state by `state` (recomputed from the entries left), or removes the record when
     /// no entry of it is left; the forces that wrote to it become `forces`.
     public func replaceRecord(_ id: String, with state: RecordState?, forces: Set<String>) throws {
-        if let rowid = try db.queryOne("SELECT rowid FROM records WHERE id = ?", .text(id))?.int(0) {
+        let held = try db.queryOne("SELECT rowid, state_hash FROM records WHERE id = ?", .text(id))
+        if let rowid = held?.int(0) {
             try db.run("DELETE FROM records_fts WHERE rowid = ?", .int(rowid))
         }
         try db.run("DELETE FROM record_forces WHERE record = ?", .text(id))
         guard let state else {
             try db.run("DELETE FROM records WHERE id = ?", .text(id))
+            if let old = held?.text(1) { try moveStateSum(id: id, from: old, to: nil) }
             return
         }
         for force in forces.sorted() { try save(state, writtenBy: force) }

@@ -564,13 +564,7 @@ func replicationMain(_ argv: [String]) -> Int32 {
         FileHandle.standardError.write(Data("interforce-bench: \(error)\n\n\(ReplicationOptions.usage)\n".utf8))
         return 64
     }
-    let interforce: String
-    if let given = options.interforce {
-        interforce = URL(fileURLWithPath: given).standardizedFileURL.path
-    } else {
-        interforce = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("interforce").path
-    }
+    let interforce = interforcePath(given: options.interforce)
     guard FileManager.default.isExecutableFile(atPath: interforce) else {
         progress("no interforce binary at \(interforce): build it (swift build -c release) or pass --interforce PATH")
         return 1

@@ -32,6 +32,13 @@ struct SizeResult {
     var mergingCreates = 0
     var exportSeconds = 0.0
     var verifySeconds = 0.0, signSeconds = 0.0
+    /// Raw verify of the same entries on every core at once, and how many cores that was.
+    var verifyParallelSeconds = 0.0, cores = 1
+    /// Canonical header + payload bytes of all N entries: the raw size the store holds them in.
+    var canonicalBytes: Int64 = 0
+    /// One core, the same N entries: parsing their wire JSON into envelopes, and PreparedBatch's checks (header
+    /// parsed back, both signatures, payload hash and operations), for the per-entry breakdown of ingest.
+    var decodeSeconds = 0.0, prepareSeconds = 0.0
     var ingestSeconds = 0.0, ingestBatches = Samples()
     var digestsMatch = false
     var records: Int64 = 0, entries: Int64 = 0
@@ -121,6 +128,19 @@ struct SizeRun {
             }
         }
         guard verified == n else { throw BenchError("\(n - verified) exported signatures did not verify") }
+        r.cores = ProcessInfo.processInfo.activeProcessorCount
+        let parallel = parallelVerifySeconds(envelopes, cores: r.cores)
+        r.verifyParallelSeconds = parallel.seconds
+        guard parallel.verified == n else { throw BenchError("\(n - parallel.verified) signatures did not verify") }
+        let wire = envelopes.map { $0.json.canonicalText }
+        (_, r.decodeSeconds) = try timed {
+            for text in wire { _ = try EntryEnvelope(json: try JSONValue(parsing: Array(text.utf8))) }
+        }
+        let deliveries = envelopes.map { Delivery.entry($0) }
+        (_, r.prepareSeconds) = timed { _ = PreparedBatch(deliveries, cores: 1) }
+        r.canonicalBytes = envelopes.reduce(0) { total, e in
+            total + Int64(e.entry.canonicalHeader.count) + (e.payload.map { Int64($0.canonicalBytes.count) } ?? 0)
+        }
         let scratchKey = SecretKey.generate()
         (_, r.signSeconds) = timed {
             // crypto_sign_detached is an opaque C call, so the optimiser cannot drop it even though we discard it.

@@ -15,6 +15,8 @@
 // federated over mutual TLS, bulk replication rate, peak RSS and one-hop propagation latency.
 // `interforce-bench dedup` is a third (DedupRun.swift): the duplicate scan's precision, recall and time on synthetic
 // people with known duplicates.
+// `interforce-bench summary` (SummaryRun.swift) runs all of these at one N and prints issue 10's nine figures in one
+// table next to their targets; `make bench` runs it.
 
 import Foundation
 import InterforceCore
@@ -29,6 +31,7 @@ struct Options {
         USAGE: interforce-bench [--sizes N,N...] [--dir PATH] [--durable-max N] [--queries N]
                interforce-bench replication [--entries N] [--writes M] [--interforce PATH]   (see replication --help)
                interforce-bench dedup [--sizes N,N...] [--seed S] [--threshold T]             (see dedup --help)
+               interforce-bench summary [--entries N] ...   issue 10's nine figures in one table (see summary --help)
 
         Authors N records on a file-backed node, ingests them into a second node, measures raw Ed25519 on the same
         entries, then times queries, record show and the state digest. Prints one aligned table to stdout;
@@ -221,6 +224,7 @@ func report(_ results: [SizeResult], options: Options, directory: String, loadAt
 func main(_ argv: [String]) -> Int32 {
     if argv.first == "replication" { return replicationMain(Array(argv.dropFirst())) }
     if argv.first == "dedup" { return dedupMain(Array(argv.dropFirst())) }
+    if argv.first == "summary" { return summaryMain(Array(argv.dropFirst())) }
     let options: Options
     do {
         guard let parsed = try Options.parse(argv) else {

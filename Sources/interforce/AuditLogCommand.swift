@@ -19,7 +19,8 @@ enum AuditLogCommand: Command {
         OptionSpec(name: "record", help: "only rows about this record", valueName: "ID"),
         OptionSpec(name: "since", help: "at or after", valueName: "TIME"),
         OptionSpec(name: "until", help: "before", valueName: "TIME"),
-        OptionSpec(name: "limit", help: "the newest N rows (default 100)", valueName: "N"),
+        OptionSpec(name: "limit", help: "the newest N rows (default 100; more than 1000 are read 1000 at a time)",
+                   valueName: "N"),
         purposeOption, outputOption,
     ]
     static let role = roleLine(.readLog)
@@ -42,13 +43,14 @@ enum AuditLogCommand: Command {
         filter.record = args.value("record")
         filter.since = try parseTime(args.value("since"), flag: "since")
         filter.until = try parseTime(args.value("until"), flag: "until")
+        var limit = 100
         if let l = args.value("limit") {
-            guard let n = Int(l), (1...1_000_000).contains(n) else { throw UsageError("--limit must be a positive number") }
-            filter.limit = n
-        } else {
-            filter.limit = 100
+            guard let n = Int(l), (1...1_000_000).contains(n) else {
+                throw UsageError("--limit must be a number from 1 to 1000000")
+            }
+            limit = n
         }
-        let rows = try context.api(args).auditLog(AuditLogRequest(filter: filter, purpose: try context.purpose(args))).rows
+        let rows = try pages(context.api(args), filter, limit: limit, purpose: try context.purpose(args))
         if format == .json {
             printJSON(.array(rows.map(\.json)))
         } else {
@@ -63,5 +65,21 @@ enum AuditLogCommand: Command {
             }))
         }
         return ExitCode.success
+    }
+
+    /// The newest `limit` rows matching `filter`, oldest first, asked for a page of at most
+    /// `AuditLogRequest.maxLimit` at a time (each page back from the oldest row of the last), so that the node is
+    /// never held for the whole answer. Each page is logged as a read of the log.
+    static func pages(_ api: any NodeAPI, _ filter: LogFilter, limit: Int, purpose: Purpose) throws -> [LogRow] {
+        var pages: [[LogRow]] = [], left = limit, page = filter
+        while left > 0 {
+            page.limit = min(left, AuditLogRequest.maxLimit)
+            let rows = try api.auditLog(AuditLogRequest(filter: page, purpose: purpose)).rows
+            pages.append(rows)
+            left -= rows.count
+            guard rows.count == page.limit, let oldest = rows.first?.seq else { break }
+            page.before = oldest
+        }
+        return pages.reversed().flatMap { $0 }
     }
 }

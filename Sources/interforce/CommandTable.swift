@@ -12,12 +12,16 @@ nonisolated(unsafe) let commands: [any Command.Type] = [
     StatusCommand.self,
     EntriesExportCommand.self, EntriesIngestCommand.self,
     TrustAddCommand.self,
-    MembershipDescribeCommand.self, MembershipCreateCommand.self, MembershipSignCommand.self,
+    MembershipDescribeCommand.self, MembershipCreateCommand.self, MembershipSignCommand.self, MembershipDiffCommand.self,
     MembershipInspectCommand.self, MembershipInstallCommand.self,
-    ServeCommand.self, PeersListCommand.self, PeersStatusCommand.self, SyncCommand.self, WatchCommand.self,
+    ServeCommand.self, PeersListCommand.self, PeersStatusCommand.self, PeersAddCommand.self,
+    PeersRemoveCommand.self, SyncCommand.self, WatchCommand.self,
     OfficerAddCommand.self, OfficerListCommand.self, OfficerShowCommand.self, OfficerDisableCommand.self,
     SchemaWriteCommand.self,
 ]
+
+/// The column the abstracts start at: past the longest command name.
+let nameWidth = commands.map { $0.name.count }.max()! + 2
 
 let overview = """
     interforce: share signed, versioned police records between forces.
@@ -25,9 +29,9 @@ let overview = """
     USAGE: interforce <command> [<subcommand>] [options]
 
     COMMANDS:
-    \(commands.map { "  " + $0.name.padding(toLength: max(20, $0.name.count + 2), withPad: " ", startingAt: 0) + $0.abstract }
+    \(commands.map { "  " + $0.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + $0.abstract }
         .joined(separator: "\n"))
 
-    Run 'interforce <command> --help' for the options of one command.
+    Run 'interforce <command> --help' for the options of one command, 'interforce --version' for the version.
     """
 

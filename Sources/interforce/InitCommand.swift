@@ -3,6 +3,7 @@
 import Foundation
 import InterforceCore
 import InterforceNode
+import InterforceTransport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -48,6 +49,13 @@ enum InitCommand: Command {
         }
         for flag in ["tls-cert", "tls-key", "tls-ca"] {
             if let p = args.value(flag), !FileManager.default.fileExists(atPath: p) { throw UsageError("--\(flag): \(p) not found") }
+        }
+        if let cert = args.value("tls-cert") {
+            guard let ca = args.value("tls-ca") else { throw UsageError("--tls-cert needs --tls-ca, the federation CA") }
+            do {
+                try NodeCertificate.check(certificateFile: cert, caFile: ca, force: force,
+                                          serverName: Replicator.serverName(of: force))
+            } catch let e as ServerError { throw NodeError(e.message) }
         }
         for p in args.all("peer") where !Identifiers.isSlug(p) { throw UsageError("--peer '\(p)' is not a force slug") }
         if let g = args.value("socket-group"), getgrnam(g) == nil { throw UsageError("--socket-group: no group '\(g)'") }

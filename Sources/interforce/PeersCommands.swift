@@ -1,4 +1,5 @@
-// `interforce peers list|status` and `interforce sync`: the federation as this node sees it.
+// `interforce peers list|status|add|remove` and `interforce sync`: the federation as this node sees it, and the
+// forces it replicates with (Node+Peers.swift).
 
 import InterforceCore
 import InterforceNode
@@ -29,8 +30,14 @@ enum PeersListCommand: Command {
 
 enum PeersStatusCommand: Command {
     static let name = "peers status"
-    static let abstract = "per peer: last success, clock offset, last error, entries sent/received, lag per feed"
+    static let abstract = "per peer: reachability, lag in entries and time, clock offset, last success and last error"
     static let usage = "peers status [-o table|json]"
+    static let discussion = """
+        STATE is 'ok' (the last exchange succeeded), 'unreachable' (it failed: the error follows the table, in
+        full, with its time), 'never contacted', 'not a member' (configured, but the membership does not list it)
+        or 'former' (no longer configured). LAG is what the peer lacks (+) and what this node lacks of its (-),
+        as of its last answer, and for how long this node has held the oldest entry the peer lacks.
+        """
     static let options = [outputOption]
     static let role = roleLine(.administer)
 
@@ -40,32 +47,36 @@ enum PeersStatusCommand: Command {
         let peers = status.peers
         let forked = Array(Set(status.forks.map(\.feed))).sorted()
         if format == .json {
-            printJSON(.array(peers.map { p in
-                [
-                    "peer": .string(p.peer), "lastSuccess": p.lastSuccess.map { .int($0) } ?? .null,
-                    "lastError": p.lastError.map { .string($0) } ?? .null,
-                    "lastErrorAt": p.lastErrorAt.map { .int($0) } ?? .null,
-                    "entriesSent": .int(p.entriesSent), "entriesReceived": .int(p.entriesReceived),
-                    "lag": .object(p.lag.mapValues { .int($0) }),
-                    "forkedFeeds": .array(forked.map { .string($0) }),
-                    "clockOffsetMillis": p.clockOffsetMillis.map { .int($0) } ?? .null,
-                    "futureClock": p.futureClock.map { .string($0) } ?? .null,
-                ]
+            // One object per peer: the local API's fields, the forked feeds, and the warnings about that peer.
+            printJSON(.array(zip(peers, status.json["peers"]?.array ?? []).map { p, json in
+                guard case .object(var o) = json else { return json }
+                o["forkedFeeds"] = .array(forked.map { .string($0) })
+                o["warnings"] = .array(status.warnings.filter { $0.hasPrefix("peer '\(p.peer)'") || $0.hasPrefix("\(p.peer) ") }
+                    .map { .string($0) })
+                return .object(o)
             }))
-        } else {
-            printOut(table(["PEER", "LAST SUCCESS", "CLOCK", "SENT", "RECEIVED", "LAG (+ they lack, - we lack)",
-                            "LAST ERROR"],
-                           peers.map { p in
-                let lag = p.lag.keys.sorted().map { "\($0) \(p.lag[$0]! > 0 ? "+" : "")\(p.lag[$0]!)" }
-                return [p.peer, p.lastSuccess.map { ISOTime.format(millis: $0) } ?? "never",
-                        p.clockOffsetMillis.map(clockCell) ?? "-", String(p.entriesSent),
-                        String(p.entriesReceived),
-                        lag.isEmpty ? (forked.isEmpty ? "in step" : "forked") : lag.joined(separator: " "),
-                        p.lastError.map { String($0.prefix(80)) } ?? "-"]
-            }))
-            for line in forkLines(status.forks) { printOut(line) }
-            for p in peers { if let why = p.futureClock { printOut(Terminal.text("FUTURE-CLOCK \(p.peer): " + why)) } }
+            return ExitCode.success
         }
+        let now = context.nowFunction()
+        printOut(table(["PEER", "STATE", "LAST SUCCESS", "CLOCK", "SENT", "RECEIVED", "LAG"], peers.map { p in
+            [p.peer, p.state, p.lastSuccess.map { ISOTime.format(millis: $0) } ?? "never",
+             p.clockOffsetMillis.map(clockCell) ?? "-", String(p.entriesSent), String(p.entriesReceived),
+             forked.isEmpty ? p.lagSummary : "forked"]
+        }))
+        for p in peers {
+            if p.lag.count > 0 {
+                let feeds = p.lag.keys.sorted().map { "\($0) \(p.lag[$0]! > 0 ? "+" : "")\(p.lag[$0]!)" }
+                printOut(Terminal.text("\(p.peer) lag by feed: " + feeds.joined(separator: " ")))
+            }
+            if let error = p.lastError, let at = p.lastErrorAt {
+                let recovered = (p.lastSuccess ?? 0) >= at ? " (since recovered)" : ""
+                printOut(Terminal.text("\(p.peer) last error at \(ISOTime.format(millis: at)), "
+                                       + "\(seconds(now - at)) ago\(recovered): \(error)"))
+            }
+        }
+        for line in forkLines(status.forks) { printOut(line) }
+        for p in peers { if let why = p.futureClock { printOut(Terminal.text("FUTURE-CLOCK \(p.peer): " + why)) } }
+        for warning in status.warnings { printOut(Terminal.text("WARNING: " + warning)) }
         return ExitCode.success
     }
 
@@ -84,17 +95,23 @@ func forkLines(_ forks: [ForkView]) -> [String] {
 enum SyncCommand: Command {
     static let name = "sync"
     static let abstract = "exchange with every peer now and wait for the result (needs 'serve' running)"
-    static let usage = "sync [--timeout SECONDS]"
+    static let usage = "sync [--timeout SECONDS] [-o table|json]"
     static let options = [OptionSpec(name: "timeout", help: "wait at most this long (default 30, at most 600)",
-                                     valueName: "SECONDS")]
+                                     valueName: "SECONDS"), outputOption]
     static let role = roleLine(.administer)
 
     static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 {
         guard let timeout = Int64(args.value("timeout") ?? "30"), (1...600).contains(timeout) else {
             throw UsageError("--timeout must be a whole number of seconds from 1 to 600")
         }
+        let format = try OutputFormat.from(args)
         let result = try context.api(args).sync(SyncRequest(timeoutSeconds: timeout))
         let errors = result.errors
+        if format == .json {
+            printJSON(["inSync": .bool(errors.isEmpty && result.forks.isEmpty),
+                       "errors": .object(errors.mapValues { .string($0) }), "forks": .array(result.forks.map(\.json))])
+            return errors.isEmpty && result.forks.isEmpty ? ExitCode.success : ExitCode.failure
+        }
         for (peer, message) in errors.sorted(by: { $0.key < $1.key }) { printErr(Terminal.text("\(peer): \(message)")) }
         // A fork is not "in sync", whatever the exchange did.
         for line in forkLines(result.forks) { printOut(line) }
@@ -103,4 +120,45 @@ enum SyncCommand: Command {
         if errors.isEmpty && result.forks.isEmpty { printOut("in sync with every reachable peer") }
         return errors.isEmpty && result.forks.isEmpty ? ExitCode.success : ExitCode.failure
     }
+}
+
+/// `peers add FORCE` and `peers remove FORCE`: change `peers` in config.json, through the running node when it
+/// serves (its workers follow at once) or in the stopped node's directory.
+enum PeersChange {
+    static func run(add: Bool, _ args: ParsedArguments, _ context: Context) throws -> Int32 {
+        guard args.positionals.count == 1 else { throw UsageError("give exactly one FORCE") }
+        let force = args.positionals[0]
+        guard Identifiers.isSlug(force) else { throw UsageError("'\(Terminal.text(force))' is not a force slug") }
+        let result = try context.api(args).changePeers(
+            PeersChangeRequest(requestId: try context.requestID(args), add: add, force: force))
+        printOut("\(add ? "added" : "removed") peer \(force); peers: "
+                 + (result.peers.isEmpty ? "none" : result.peers.joined(separator: ", "))
+                 + "; replicating with: " + (result.active.isEmpty ? "none" : result.active.joined(separator: ", ")))
+        for warning in result.warnings { printErr(Terminal.text("WARNING: " + warning)) }
+        return ExitCode.success
+    }
+}
+
+enum PeersAddCommand: Command {
+    static let name = "peers add"
+    static let abstract = "replicate with another member force (adds it to 'peers' in config.json)"
+    static let usage = "peers add FORCE [--request-id ID]"
+    static let discussion = """
+        With 'serve' running the node starts replicating with FORCE at once, at the endpoint the membership lists.
+        A force the installed membership does not list is added with a warning: replication starts when a
+        membership that lists it is installed.
+        """
+    static let options = [requestIDOption]
+    static let role = roleLine(.administer)
+    static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 { try PeersChange.run(add: true, args, context) }
+}
+
+enum PeersRemoveCommand: Command {
+    static let name = "peers remove"
+    static let abstract = "stop replicating with a force (removes it from 'peers' in config.json)"
+    static let usage = "peers remove FORCE [--request-id ID]"
+    static let discussion = "With 'serve' running the node stops its worker for FORCE at once (after its current exchange)."
+    static let options = [requestIDOption]
+    static let role = roleLine(.administer)
+    static func run(_ args: ParsedArguments, _ context: Context) throws -> Int32 { try PeersChange.run(add: false, args, context) }
 }

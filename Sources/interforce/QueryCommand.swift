@@ -17,7 +17,7 @@ enum QueryCommand: Command {
         OptionSpec(name: "since", help: "updated at or after", valueName: "TIME"),
         OptionSpec(name: "until", help: "updated before", valueName: "TIME"),
         OptionSpec(name: "classification", help: "only records so marked: OFFICIAL or OFFICIAL-SENSITIVE (default: "
-                        + "any)", valueName: "MARKING"),
+                        + "both, OFFICIAL-SENSITIVE only where the officer is cleared or named)", valueName: "MARKING"),
         OptionSpec(name: "limit", help: "at most N results (default 50, max 10000)", valueName: "N"),
         purposeOption, outputOption,
     ]

@@ -22,10 +22,12 @@ enum RecordUpdateCommand: Command {
         OptionSpec(name: "remove", help: "remove a text element from a set field", valueName: "FIELD=VALUE",
                    repeatable: true),
         OptionSpec(name: "append", help: "append a paragraph to an interview note", valueName: "TEXT", repeatable: true),
-        OptionSpec(name: "classification", help: "OFFICIAL or OFFICIAL-SENSITIVE (default: the current marking)",
+        OptionSpec(name: "classification", help: "OFFICIAL or OFFICIAL-SENSITIVE (default: the owner's marking; on "
+                        + "a shared record this force's last, else the highest any contributor chose)",
                    valueName: "MARKING"),
-        OptionSpec(name: "audience", help: "who may receive it: force:NAME,group:NAME,... (default: the current "
-                        + "audience)", valueName: "LIST"),
+        OptionSpec(name: "audience", help: "who may receive it: force:NAME,group:NAME,... (default: the owner's "
+                        + "audience, with the owner added; on a shared record this force's last, else the other "
+                        + "contributing forces)", valueName: "LIST"),
         requestIDOption, outputOption,
     ]
     static let role = roleLine(.writeRecords)

@@ -32,6 +32,10 @@ enum ServeCommand: Command {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
         let dir = context.dataDirectory(args)
+        // A second `serve` on a running data directory: say so before anything tries to bind the port.
+        if (try? LocalClient.connect(socket: dir.socket)) != nil {
+            throw NodeError("\(dir.socket) is in use by a running server: a 'serve' already runs on \(dir.path)")
+        }
         let node = try Node.open(dataDirectory: dir, now: context.nowFunction)
         try node.requireIntact()
         let config = node.config
@@ -42,19 +46,17 @@ enum ServeCommand: Command {
             throw NodeError("\(dir.config): 'listen' must be host:port, e.g. 127.0.0.1:7401")
         }
         let host = String(listen[..<colon])
+        try NodeCertificate.check(certificateFile: cert, caFile: ca, force: config.force,
+                                  serverName: Replicator.serverName(of: config.force))
         guard let membership = node.membership else {
             throw NodeError("no membership installed: run 'interforce membership install FILE' first")
         }
-        var peers: [PeerEndpoint] = []
-        for force in config.peers {
-            guard let member = membership.member(force) else {
-                throw NodeError("peer '\(force)' in \(dir.config) is not in membership version \(membership.version)")
-            }
-            peers.append(PeerEndpoint(force: force, baseURL: member.endpoint))
-        }
+        // A configured peer the membership does not list is a warning, not a refusal: a node may receive a version
+        // without a force from its peers at any time, and its next start must not fail for it.
+        for warning in try node.warnings() where warning.hasPrefix("peer '") { printErr("interforce: warning: " + warning) }
         let group = try socketGroup(config.socketGroup, directory: dir)
         let service = NodeService(node)
-        let replicator = try Replicator(service: service, peers: peers,
+        let replicator = try Replicator(service: service,
                                         tls: TLSClientConfig(certificateFile: cert, privateKeyFile: key, trustedCAFile: ca),
                                         intervalSeconds: config.syncIntervalSeconds)
         let api = try PeerAPI(service: service, onAccepted: { replicator.notify() })
@@ -64,12 +66,11 @@ enum ServeCommand: Command {
         api.observe { [weak server] in server?.statistics }
         let localNode = LocalNode(service: service, replicator: replicator)
         let localLimits = ServerLimits()
-        let localAPI = try LocalAPIServer(local: localNode,
-                                          maxConnectionsPerAccount: localLimits.maxConnectionsPerAccount)
+        let localAPI = try LocalAPIServer(local: localNode, limits: localLimits)
         let local = try HTTPSServer(unixSocketPath: dir.socket, group: group, limits: localLimits,
-                                    onAccountRefused: { localAPI.refusedConnection($0) },
+                                    onAccountRefused: { localAPI.refusedConnection($0, $1) },
                                     handler: { localAPI.handle($0) })
-        let detail: JSONValue = ["listen": .string("\(host):\(server.port)"), "peers": .array(config.peers.map { .string($0) })]
+        let detail: JSONValue = ["listen": .string("\(host):\(server.port)"), "peers": .array(replicator.peers.map { .string($0) })]
         if let problem = try service.with({ try $0.logLifecycle("serve-start", detail: detail) }) {
             printErr("interforce: \(problem); serving in degraded mode: status, peers status, /healthz and /metrics "
                      + "answer; writes, reads and replication are refused until space is freed")
@@ -78,7 +79,7 @@ enum ServeCommand: Command {
         let checkpoints = CheckpointTimer(service: service, everySeconds: 300)
         checkpoints.start()
         printErr("interforce: \(config.force) serving on https://\(host):\(server.port), local socket \(dir.socket); "
-                 + "peers: \(config.peers.isEmpty ? "none" : config.peers.joined(separator: ", "))")
+                 + "peers: \(replicator.peers.isEmpty ? "none" : replicator.peers.joined(separator: ", "))")
 
         var received: Int32 = 0
         sigwait(&signals, &received)

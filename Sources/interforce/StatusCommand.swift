@@ -23,6 +23,7 @@ enum StatusCommand: Command {
                 feed     \(s.feed)  head seq \(s.head?.seq ?? 0)
                 key      \(s.publicKey)
                 entries  \(c.entries) (\(c.payloads) payloads held)  records \(c.records) (\(c.erased) erased)  log rows \(c.logRows)
+                store    \(DiskSpace.format(c.storeBytes)) on disk (store.db and its write-ahead log)
                 digest   \(s.digest)
                 clock    \(s.clock.summary)
                 """)

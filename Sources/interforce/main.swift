@@ -14,6 +14,10 @@ func match(_ argv: [String]) -> (any Command.Type)? {
 
 /// Parses and runs one command.
 func dispatch(_ argv: [String], context: Context) -> Int32 {
+    if argv == ["--version"] || argv == ["-V"] {
+        printOut("interforce \(InterforceVersion.current)")
+        return ExitCode.success
+    }
     if argv.isEmpty || argv == ["--help"] || argv == ["-h"] || argv == ["help"] {
         printOut(overview)
         return argv.isEmpty ? ExitCode.usage : ExitCode.success

@@ -69,7 +69,7 @@ import Testing
         (["status", "--help=yes"], "--help takes no value"),
         (["init", "--force", "kent", "--force", "surrey"], "--force given more than once"),
         (["init"], "--force is required"),
-        (["audit", "log", "--limit", "0", "--purpose", "audit: y"], "--limit must be a positive number"),
+        (["audit", "log", "--limit", "0", "--purpose", "audit: y"], "--limit must be a number from 1 to 1000000"),
         (["query", "--since", "yesterday", "--purpose", "investigation: y"], "--since must be a UTC time"),
         (["query", "--officer", "PC 1", "--purpose", "investigation: y"], "unknown option '--officer'"),
         (["record", "new", "case-file", "--json", "{}", "--officer", "PC 1"], "unknown option '--officer'"),

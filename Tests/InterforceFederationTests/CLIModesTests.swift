@@ -17,6 +17,7 @@ struct CLIModesTests {
     static let withoutNode: [String: String] = [
         "init": "creates the node", "serve": "is the running node", "schema write": "writes files from the model",
         "membership create": "the authority's tool, on files", "membership sign": "the authority's tool, on files",
+        "membership diff": "compares two files",
     ]
 
     final class Run {
@@ -149,6 +150,11 @@ struct CLIModesTests {
         #expect(staleStdin.status == 1 && staleStdin.stderr.contains("is not newer"), "\(mode): \(staleStdin)")
         #expect(try run.ok("peers list", []).stdout.contains("kent"))
         try run.ok("peers status", [])
+        #expect(try run.ok("peers add", ["essex"]).stderr.contains("WARNING: peer 'essex' in config.json is not in "
+                                                                   + "membership version 1"))
+        #expect(try run.ok("peers remove", ["essex"]).stdout.contains("removed peer essex"))
+        let diff = try run.cli("membership diff", ["../membership-v1.signed.json", "../membership-v1.signed.json"])
+        #expect(diff.status == 0 && diff.stdout.contains("version 1 -> 1: 0 change(s)"), "\(diff)")
         let sync = try run.cli("sync", ["--timeout", "5"])
         if run.mode == .running {
             #expect(sync.status == 0, "\(sync)")

@@ -80,6 +80,37 @@ final class HostileMember {
         try #require(try push([item.canonicalText], to: target).first)
     }
 
+    /// Pushes fork evidence (`POST /v1/evidence`) to `target` with this member's certificate; the outcomes.
+    func pushEvidence(_ forks: [JSONValue], to target: String) throws -> [[String: Any]] {
+        let body = JSONValue.object(["forks": .array(forks)]).canonicalBytes
+        let r = try fed.client(to: target, as: force).send(ClientRequest(
+            method: "POST", path: "/v1/evidence", headers: [("Content-Type", "application/json")], body: body))
+        let text = String(decoding: r.body, as: UTF8.self)
+        try #require(r.status == 200, "evidence to \(target): \(r.status) \(text)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any])
+        return try #require(json["results"] as? [[String: Any]], "\(text)")
+    }
+
+    /// Fork evidence for two envelopes signed for one position.
+    static func fork(_ a: JSONValue, _ b: JSONValue) throws -> JSONValue {
+        try #require(ForkEvidence(PositionStatement(try EntryEnvelope(json: a)), PositionStatement(try EntryEnvelope(json: b)))).json
+    }
+
+    /// Issues membership `version` in which this member's feed key signs positions up to `lastSeq` and `rotated`
+    /// signs from `lastSeq + 1` (OPERATIONS §5.1); the signed document's path.
+    func rotation(version: Int, lastSeq: Int64, to rotated: SecretKey) throws -> String {
+        let memberFile = fed.tmp.file("\(force).member.json")
+        var member = try #require(try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: memberFile)))).object)
+        var feeds = try #require(member["feeds"]?.array)
+        var feed0 = try #require(feeds[0].object)
+        feed0["keys"] = .array(try #require(feed0["keys"]?.array) + [["key": .string(rotated.publicKey.hex),
+                                                                       "fromSeq": .int(lastSeq + 1), "untilSeq": .null]])
+        feeds[0] = .object(feed0)
+        member["feeds"] = .array(feeds)
+        try Data(JSONValue.object(member).prettyText().utf8).write(to: URL(fileURLWithPath: memberFile))
+        return try fed.issueMembership(version: version, extra: ["--revoke-key", "\(key.publicKey.hex)@\(lastSeq)"])
+    }
+
     /// GET `path` on `target` with this member's certificate: status and body text.
     func get(_ path: String, from target: String) throws -> (status: Int, body: String) {
         let r = try fed.client(to: target, as: force).send(ClientRequest(method: "GET", path: path))

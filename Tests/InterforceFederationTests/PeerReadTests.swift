@@ -57,7 +57,7 @@ import Testing
         let feeds = try get("/v1/feeds")
         #expect(feeds.status == "200", "\(feeds)")
         let feedsBody = try json(feeds.body)
-        #expect(Set(feedsBody.keys) == ["feeds", "heads", "forked", "membershipVersion", "now"]
+        #expect(Set(feedsBody.keys) == ["feeds", "heads", "forkDigests", "membershipVersion", "now"]
                 && int(feedsBody["membershipVersion"]) == 1, "\(feeds.body)")
         let now = Int(Date().timeIntervalSince1970 * 1000)
         #expect(abs((int(feedsBody["now"]) ?? 0) - now) < 60_000, "now is the node's clock: \(feeds.body)")
@@ -65,7 +65,7 @@ import Testing
         #expect(vector == [hampshire.feed: 1], "\(feeds.body)")
         #expect(vector == intMap(try fed.status("surrey")["versionVector"]))
         #expect((feedsBody["heads"] as? [String: String]) == [hampshire.feed: written.entry], "heads by hash: \(feeds.body)")
-        #expect((feedsBody["forked"] as? [Any])?.isEmpty == true)
+        #expect((feedsBody["forkDigests"] as? [String: Any])?.isEmpty == true)
 
         let feedParameter = hampshire.feed.replacingOccurrences(of: "/", with: "%2F")
         let page = try get("/v1/feeds/entries?feed=\(feedParameter)&after=0&limit=10")

@@ -325,4 +325,44 @@ struct AdmissionTests {
         #expect(outcomes.allSatisfy { if case .accepted = $0 { true } else { false } })
         #expect(try receiver.store.recordState(imageID)?.document["exhibitNumber"] == "EX-9")
     }
+
+    /// A large batch is checked on every core before admission (PreparedBatch); a bad signature in its middle is
+    /// still refused with its own row, the entries of the feed before it are admitted, and nothing after it in that
+    /// feed is (each meets a gap), while another feed in the same batch is unaffected.
+    @Test func badSignatureInTheMiddleOfALargeBatchStopsItsFeedThere() throws {
+        let otherKey = SecretKey.generate(), other = "sussex/0123456789abcdef"
+        try receiver.trust(otherKey.publicKey, feed: other, officer: "test")
+        func feed(_ author: String, _ key: SecretKey, count: Int) -> [JSONValue] {
+            var out: [JSONValue] = [], prev: String?
+            for seq in 1...count {
+                let p: JSONValue = seq == 1 ? payload : ["set": ["exhibitNumber": .string("EX-\(seq)")]]
+                let h = Forge.header(author: author, key: key, seq: Int64(seq), prev: prev, time: clock.now + Int64(seq),
+                                     record: imageID, type: "image-ref", payload: p)
+                out.append(Forge.envelope(header: h, payload: p, key: key))
+                prev = out.last!["hash"]!.string!
+            }
+            return out
+        }
+        var bad = feed(author, authorKey, count: 300), good = feed(other, otherKey, count: 50)
+        var forged = bad[149].object!
+        forged["signature"] = .string(SecretKey.generate().sign([1, 2, 3]).hex)
+        bad[149] = .object(forged)
+        clock.advance(400)
+        let batch = try (bad + good).map { Delivery.entry(try EntryEnvelope(json: $0)) }
+        let outcomes = try receiver.ingest(PreparedBatch(batch, cores: 4), peer: "test-peer")
+        for (i, outcome) in outcomes.prefix(300).enumerated() {
+            switch (i, outcome) {
+            case (0..<149, .accepted): break
+            case (149, .rejected(let r)): #expect(r.code == .badSignature && r.message.contains("seq 150"))
+            case (150..., .rejected(let r)): #expect(r.code == .gap, "seq \(i + 1): \(r.code.rawValue)")
+            default: Issue.record("seq \(i + 1) of the forged feed: unexpected \(outcome)")
+            }
+        }
+        #expect(outcomes.suffix(50).allSatisfy { if case .accepted = $0 { true } else { false } })
+        #expect(try receiver.store.feedHead(author)?.seq == 149 && receiver.store.feedHead(other)?.seq == 50)
+        let rejects = try receiver.store.logRows(LogFilter.kind("reject"))
+        #expect(rejects.count == 151 && rejects.first?.event.reason == "bad-signature"
+                && rejects.first?.event.entry == bad[149]["hash"]?.string)
+        #expect(try receiver.store.logRows(LogFilter.kind("accept")).count == 199)
+    }
 }

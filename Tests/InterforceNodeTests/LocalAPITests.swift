@@ -144,6 +144,8 @@ struct LocalAPITests {
                 requestId: RequestID.new(),
                 membership: try wire.membership(version: 1)))
         _ = try api.peers()
+        let added = try api.changePeers(PeersChangeRequest(requestId: RequestID.new(), add: true, force: "essex"))
+        #expect(added.peers.contains("essex") && !added.active.contains("essex") && added.warnings.count == 1)
         _ = try api.peersStatus()
         _ = try api.showOfficer(OfficerShowRequest(account: nil))
         _ = try api.listOfficers()

@@ -41,6 +41,37 @@ struct NodeTests {
         #expect(try a.store.search(bySurrey).map(\.id) == [ea.header.record])
     }
 
+    /// A word in most records is searched by walking records newest first; a rarer one by sorting its matches.
+    /// Both plans give the same records in the same order, page after page.
+    @Test func bothFullTextPlansGiveTheSameRankedPages() throws {
+        let (a, _) = try pair()
+        for i in 0..<40 {
+            var doc = Fixtures.caseDocument(reference: "44/\(900 + i)/26").object!
+            doc["summary"] = .string(i % 3 == 0 ? "witness statement taken" : "statement and cctv footage")
+            try a.create(type: .caseFile, document: .object(doc), classification: .official,
+                         audience: Fixtures.everyone, officer: "DS 1")
+            clock.advance(i % 4 == 0 ? 0 : 5)
+        }
+        func pages(_ text: String, walkFrom: Int) throws -> [[String]] {
+            a.store.commonMatches = walkFrom
+            var q = RecordQuery()
+            q.text = text
+            q.limit = 7
+            var out: [[String]] = []
+            while true {
+                let page = try a.store.search(q)
+                if page.isEmpty { return out }
+                out.append(page.map(\.id))
+                q.after = (page.last!.updated!.clock.time, page.last!.id)
+            }
+        }
+        for text in ["statement", "witness", "cctv footage"] {
+            let sorted = try pages(text, walkFrom: 1_000_000), walked = try pages(text, walkFrom: 1)
+            #expect(sorted == walked, "\(text)")
+            #expect(sorted.joined().count == (text == "statement" ? 40 : text == "witness" ? 14 : 26))
+        }
+    }
+
     @Test func sameCrimeReferenceIsOneRecord() throws {
         let (a, b) = try pair()
         let ea = try a.create(type: .caseFile, document: Fixtures.caseDocument(reference: "44/777/26"),

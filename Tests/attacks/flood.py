@@ -14,6 +14,9 @@ object with what happened, and exits 0 unless it could not run at all.
       N requests without a certificate (GET /v1/feeds), one connection each, round-robin over the sources.
   push     PORT CA --cert C --key K --body FILE --requests N [--path /v1/evidence]
       N POSTs of FILE to /v1/entries (or PATH) as a member, one connection, reconnecting when closed.
+  gets     PORT CA --cert C --key K --paths P1,P2,.. --requests N --connections C
+      N GETs as a member, round-robin over the paths (with their query strings), on C keep-alive connections,
+      reconnecting when closed; the statuses per path.
 """
 import argparse, http.client, json, random, socket, ssl, sys, threading, time
 
@@ -169,9 +172,48 @@ def push(a):
     return result
 
 
+def gets(a):
+    ctx = context(a.ca, a.cert, a.key)
+    statuses, errors, lock, counter = {}, {}, threading.Lock(), iter(range(a.requests))
+    started = time.monotonic()
+
+    def worker():
+        c = None
+        while True:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                break
+            path = a.paths[n % len(a.paths)]
+            try:
+                c = c or connection(a.port, ctx, "127.0.0.1")
+                c.request("GET", path)
+                r = c.getresponse()
+                r.read()
+                with lock:
+                    per = statuses.setdefault(path, {})
+                    per[r.status] = per.get(r.status, 0) + 1
+                if r.getheader("Connection", "").lower() == "close":
+                    c.close()
+                    c = None
+            except Exception as e:
+                with lock:
+                    errors[type(e).__name__] = errors.get(type(e).__name__, 0) + 1
+                if c:
+                    c.close()
+                c = None
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(a.connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    return {"statuses": statuses, "errors": errors, "seconds": round(time.monotonic() - started, 2)}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", choices=["memory", "slow", "refused", "push"])
+    p.add_argument("mode", choices=["memory", "slow", "refused", "push", "gets"])
     p.add_argument("port", type=int)
     p.add_argument("ca")
     p.add_argument("--sources", default="127.0.0.1", type=lambda s: s.split(","))
@@ -183,8 +225,9 @@ def main():
     p.add_argument("--body")
     p.add_argument("--body-mib", type=int, default=8)
     p.add_argument("--path", default="/v1/entries")
+    p.add_argument("--paths", default="/v1/feeds", type=lambda s: s.split(","))
     a = p.parse_args()
-    result = {"memory": memory, "slow": slow, "refused": refused, "push": push}[a.mode](a)
+    result = {"memory": memory, "slow": slow, "refused": refused, "push": push, "gets": gets}[a.mode](a)
     print(json.dumps(result, sort_keys=True))
 
 

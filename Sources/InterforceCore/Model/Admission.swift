@@ -55,14 +55,76 @@ public enum Admission {
         }
     }
 
-    /// Signature, clock skew, payload hash and size, payload operations and natural key. `payload` is nil when the
-    /// payload was erased upstream; the header alone is then admitted.
+    /// What can be checked of an entry with nothing but the entry itself, computed ahead of admission (on any
+    /// thread, all cores at once for a batch, see PreparedBatch in InterforceNode): whether its header parses back,
+    /// whether both signatures verify, and its payload checked against the header and parsed into operations.
+    /// ``checkContent(_:prepared:nowMillis:maxSkewMillis:)`` then raises the results in admission's fixed order.
+    public struct PreparedContent: Sendable {
+        public let header: Rejection?
+        public let signatureValid: Bool
+        public let positionValid: Bool
+        public let operations: Result<Operations?, Rejection>
+
+        /// `position` nil: the caller checks no position signature (`positionValid` is then true).
+        public init(_ entry: Entry, payload: JSONValue?, position: Signature?) {
+            let h = entry.header
+            // However the entry was built, its header must be one the node could parse back (origin, bounds...).
+            do { _ = try parseHeader(h.json); header = nil } catch { header = error }
+            signatureValid = entry.verifySignature()
+            positionValid = position.map { h.key.verify($0, for: FeedPosition.bytes(of: entry)) } ?? true
+            operations = Result { () throws(Rejection) -> Operations? in try Self.operations(entry, payload) }
+        }
+
+        public init(_ envelope: EntryEnvelope) {
+            self.init(envelope.entry, payload: envelope.payload, position: envelope.position)
+        }
+
+        private static func operations(_ entry: Entry, _ payload: JSONValue?) throws(Rejection) -> Operations? {
+            let h = entry.header
+            guard let payload else {
+                // An erase entry's payload (its reason) is never dropped, so it never travels without it.
+                guard h.op == .write else {
+                    throw Rejection(.payloadMismatch, "erase entry \(entry.hash.hex) arrived without its payload")
+                }
+                return nil
+            }
+            let bytes = payload.canonicalBytes
+            guard Int64(bytes.count) == h.payloadSize, SHA256Digest.hash(bytes) == h.payloadHash else {
+                throw Rejection(.payloadMismatch, "payload does not match the hash in the header of entry \(entry.hash.hex)")
+            }
+            let isLinkWrite = h.type == .link && h.op == .write
+            if isLinkWrite { try LinkRules.checkReasons(payload) }
+            let ops: Operations
+            do {
+                ops = try Operations(json: payload, type: h.type, op: h.op)
+            } catch {
+                throw Rejection(.schema, error.message)
+            }
+            if isLinkWrite { try LinkRules.checkPair(ops) }
+            do {
+                try ops.checkNaturalKey(recordID: h.record, type: h.type)
+            } catch {
+                throw Rejection(.naturalKey, error.message)
+            }
+            return ops
+        }
+    }
+
+    /// Header, signature, clock skew, payload hash and size, payload operations and natural key, in that order.
+    /// `payload` is nil when the payload was erased upstream; the header alone is then admitted.
     public static func checkContent(_ entry: Entry, payload: JSONValue?, nowMillis: Int64,
                                     maxSkewMillis: Int64 = defaultMaxSkewMillis) throws(Rejection) -> Operations? {
+        try checkContent(entry, prepared: PreparedContent(entry, payload: payload, position: nil), nowMillis: nowMillis,
+                         maxSkewMillis: maxSkewMillis)
+    }
+
+    /// The same, raising what `prepared` found (only the clock is read now). The position signature is the
+    /// caller's to check next (`prepared.positionValid`).
+    public static func checkContent(_ entry: Entry, prepared: PreparedContent, nowMillis: Int64,
+                                    maxSkewMillis: Int64 = defaultMaxSkewMillis) throws(Rejection) -> Operations? {
         let h = entry.header
-        // However the entry was built, its header must be one the node could parse back (origin, bounds...).
-        _ = try parseHeader(h.json)
-        guard entry.verifySignature() else {
+        if let rejection = prepared.header { throw rejection }
+        guard prepared.signatureValid else {
             throw Rejection(.badSignature, "signature does not verify for entry \(entry.hash.hex) (\(h.author) seq \(h.seq))")
         }
         // Overflow-safe: `nowMillis` comes from the local clock (or INTERFORCE_NOW_MS), `time` is within Limits.
@@ -71,32 +133,7 @@ public enum Admission {
             throw Rejection(.futureClock,
                             "entry clock is \(ahead) ms ahead of local time (allowed skew \(maxSkewMillis) ms)")
         }
-        guard let payload else {
-            // An erase entry's payload (its reason) is never dropped, so it never travels without it.
-            guard h.op == .write else {
-                throw Rejection(.payloadMismatch, "erase entry \(entry.hash.hex) arrived without its payload")
-            }
-            return nil
-        }
-        let bytes = payload.canonicalBytes
-        guard Int64(bytes.count) == h.payloadSize, SHA256Digest.hash(bytes) == h.payloadHash else {
-            throw Rejection(.payloadMismatch, "payload does not match the hash in the header of entry \(entry.hash.hex)")
-        }
-        let isLinkWrite = h.type == .link && h.op == .write
-        if isLinkWrite { try LinkRules.checkReasons(payload) }
-        let ops: Operations
-        do {
-            ops = try Operations(json: payload, type: h.type, op: h.op)
-        } catch {
-            throw Rejection(.schema, error.message)
-        }
-        if isLinkWrite { try LinkRules.checkPair(ops) }
-        do {
-            try ops.checkNaturalKey(recordID: h.record, type: h.type)
-        } catch {
-            throw Rejection(.naturalKey, error.message)
-        }
-        return ops
+        return try prepared.operations.get()
     }
 
     /// Gap-free order and the hash chain: `entry` must be the next of its feed after `head` (nil: none held yet).

@@ -47,13 +47,20 @@ public struct Membership: Sendable, Hashable {
     public let members: [Member]
     /// SHA-256 fingerprints (hex, of the DER) of TLS certificates that are no longer accepted.
     public let revokedCertificates: [String]
+    /// The authority's explicit word that this version may undo a revocation (MembershipChanges.swift): certificate
+    /// fingerprints it no longer revokes and keys (hex) whose range it reopens or extends. A node refuses a version
+    /// that weakens a revocation of the installed one unless the key or certificate is listed here. Not in the JSON
+    /// when empty, so documents from before it sign and verify as they did.
+    public let reinstated: [String]
 
-    public init(federation: String, version: Int64, issuedAt: Int64, members: [Member], revokedCertificates: [String]) {
+    public init(federation: String, version: Int64, issuedAt: Int64, members: [Member], revokedCertificates: [String],
+                reinstated: [String] = []) {
         self.federation = federation
         self.version = version
         self.issuedAt = issuedAt
         self.members = members.sorted { $0.force < $1.force }
         self.revokedCertificates = revokedCertificates.sorted()
+        self.reinstated = Array(Set(reinstated)).sorted()
     }
 
     public func member(_ force: String) -> Member? { members.first { $0.force == force } }
@@ -74,7 +81,7 @@ public struct Membership: Sendable, Hashable {
     }
 
     public var json: JSONValue {
-        [
+        var document: JSONValue = [
             "federation": .string(federation), "version": .int(version), "issuedAt": .int(issuedAt),
             "members": .array(members.map { m in
                 [
@@ -90,6 +97,11 @@ public struct Membership: Sendable, Hashable {
             }),
             "revokedCertificates": .array(revokedCertificates.map { .string($0) }),
         ]
+        if !reinstated.isEmpty, case .object(var o) = document {
+            o["reinstated"] = .array(reinstated.map { .string($0) })
+            document = .object(o)
+        }
+        return document
     }
 
     public init(json: JSONValue) throws(ModelError) {
@@ -102,7 +114,7 @@ public struct Membership: Sendable, Hashable {
                        + "revokedCertificates")
         }
         if let extra = Set(o.keys).subtracting(["federation", "version", "issuedAt", "members",
-                                                "revokedCertificates"]).sorted().first {
+                                                "revokedCertificates", "reinstated"]).sorted().first {
             throw fail("unknown member '\(extra.prefix(40))'")
         }
         var parsed: [Member] = []
@@ -147,8 +159,15 @@ public struct Membership: Sendable, Hashable {
         guard fingerprints.count == revoked.count,
               fingerprints.allSatisfy({ Identifiers.isLowerHex($0, count: 64) })
         else { throw fail("revokedCertificates must be SHA-256 fingerprints in lowercase hex") }
+        let reinstatedItems = o["reinstated"]?.array ?? []
+        let reinstated = reinstatedItems.compactMap(\.string)
+        guard reinstated.count == reinstatedItems.count, reinstated.allSatisfy({ Identifiers.isLowerHex($0, count: 64) })
+        else { throw fail("reinstated must list keys and certificate fingerprints in lowercase hex") }
+        if let both = Set(reinstated).intersection(fingerprints).sorted().first {
+            throw fail("certificate \(both.prefix(16))... is both revoked and reinstated")
+        }
         self.init(federation: federation, version: version, issuedAt: issuedAt, members: parsed,
-                  revokedCertificates: fingerprints)
+                  revokedCertificates: fingerprints, reinstated: reinstated)
     }
 }
 

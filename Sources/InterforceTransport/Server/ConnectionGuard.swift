@@ -5,7 +5,8 @@
 //
 // - every connection must have a request admitted as a member's (`GateDecision.member`) within
 //   `admissionDeadlineSeconds` of being accepted, or a watchdog thread shuts its socket down, however slowly it
-//   trickles; a connection whose handler is running is left alone;
+//   trickles; a connection whose gate or handler is running is left alone, so a member's request whose head is in
+//   is not cut while the gate waits for the node (busy with a long local read, say);
 // - every request, a member's too, must be done — body received, handler run, response sent — within
 //   `requestDeadlineSeconds` of its head, so that no one holds memory reserved for it by sending its body, or
 //   reading its response, a byte at a time (a running handler is again left alone);
@@ -27,7 +28,7 @@ import Synchronization
 internal import Glibc
 #endif
 
-final class ConnectionGuard: Sendable {
+final class ConnectionGuard: ConnectionTracker {
     /// Member sources remembered; the one admitted longest ago is forgotten first.
     static let maxMemberSources = 4096
 
@@ -50,7 +51,6 @@ final class ConnectionGuard: Sendable {
         var strangers: [String: Int] = [:]
         var strangerTotal = 0
         var members: [String: UInt64] = [:]
-        var stopping = false
     }
 
     private let perSource: Int
@@ -59,8 +59,7 @@ final class ConnectionGuard: Sendable {
     private let requestDeadlineNanos: UInt64
     private let counters: ServerCounters
     private let state = Mutex(State())
-    private let tick = NSCondition()
-    private let finished = DispatchSemaphore(value: 0)
+    private let watchdog = Watchdog(name: "interforce-connection-guard")
 
     init(limits: ServerLimits, counters: ServerCounters) {
         perSource = limits.maxStrangerConnectionsPerSource
@@ -133,18 +132,17 @@ final class ConnectionGuard: Sendable {
         }
     }
 
-    /// A request's head has been read on connection `id` (and not refused): its deadline runs from now.
     func requestBegan(_ id: Int) {
         let now = DispatchTime.now().uptimeNanoseconds
         state.withLock { s in s.open[id]?.requestSince = now }
     }
 
-    /// Marks whether a handler is running on connection `id`.
+    func bodyReceived(_ id: Int) {}
+
     func handling(_ id: Int, _ running: Bool) {
         state.withLock { s in s.open[id]?.handling = running }
     }
 
-    /// The request on connection `id` is complete (answered, or ended by an error).
     func requestEnded(_ id: Int) {
         state.withLock { s in
             s.open[id]?.requestSince = nil
@@ -169,29 +167,9 @@ final class ConnectionGuard: Sendable {
     // MARK: The watchdog
 
     /// Starts the thread that closes connections past their admission or request deadline.
-    func start() {
-        let thread = Thread { [self] in
-            while true {
-                tick.lock()
-                _ = tick.wait(until: Date().addingTimeInterval(0.2))
-                tick.unlock()
-                if state.withLock({ $0.stopping }) { break }
-                cutOverdue()
-            }
-            finished.signal()
-        }
-        thread.name = "interforce-connection-guard"
-        thread.start()
-    }
+    func start() { watchdog.start { [self] in cutOverdue() } }
 
-    /// Stops the watchdog and waits for it. Call after `MHD_stop_daemon`, once per `start`.
-    func stop() {
-        tick.lock()
-        state.withLock { $0.stopping = true }
-        tick.signal()
-        tick.unlock()
-        finished.wait()
-    }
+    func stop() { watchdog.stop() }
 
     private func cutOverdue() {
         let now = DispatchTime.now().uptimeNanoseconds

@@ -95,6 +95,9 @@ enum GnuTLS {
     /// purpose. GnuTLS treats a certificate without an extended key usage extension as fit for every purpose; here
     /// the extension must be present and list client authentication. The key must be RSA of at least
     /// ``minimumRSABits`` bits, EC on a curve of at least ``minimumECBits`` bits, or Ed25519/Ed448.
+    /// The subject must name one force: exactly one CN, and no OU other than one equal to it (pki.sh issues
+    /// `O=Interforce, OU=FORCE, CN=FORCE`). A subject with two CNs would be one force here (GnuTLS reads the first)
+    /// and the other to tools that take the last, so it is refused, as is an OU naming another force.
     /// https://gnutls.org/manual/html_node/Verifying-a-certificate-in-the-context-of-TLS-session.html
     static func clientIdentity(session: OpaquePointer) -> ClientIdentity {
         var count: UInt32 = 0
@@ -119,6 +122,7 @@ enum GnuTLS {
         if status != 0 { return .rejected(reasons(status).joined(separator: ", ") + subject) }
         guard let leaf, let peer = leaf.peerCertificate else { return .rejected("certificate cannot be read") }
         if let weakness = keyWeakness(leaf.publicKey) { return .rejected(weakness + subject) }
+        if let ambiguity = subjectAmbiguity(leaf) { return .rejected(ambiguity + subject) }
         guard let purposes = leaf.keyPurposes else {
             return .rejected("no extended key usage: TLS client authentication (\(clientAuthPurpose)) must be listed"
                              + subject)
@@ -144,6 +148,24 @@ enum GnuTLS {
             let name = gnutls_pk_algorithm_get_name(key.algorithm).map { String(cString: $0) } ?? "unknown"
             return "\(name) keys are not accepted (RSA, EC or EdDSA only)"
         }
+    }
+
+    static let commonNameOID = "2.5.4.3"
+    static let organizationalUnitOID = "2.5.4.11"
+
+    /// Why a client certificate's subject does not name exactly one force, or nil when it does.
+    static func subjectAmbiguity(_ leaf: X509Certificate) -> String? {
+        let names = leaf.subjectAttributes(oid: commonNameOID)
+        let units = leaf.subjectAttributes(oid: organizationalUnitOID)
+        guard names.count == 1 else {
+            return names.isEmpty ? "the subject has no CN naming the force"
+                : "the subject has \(names.count) CNs; exactly one must name the force"
+        }
+        guard units.count <= 1, units.allSatisfy({ $0 == names[0] }) else {
+            return units.count > 1 ? "the subject has \(units.count) OUs; at most one, equal to the CN, is accepted"
+                : "the subject's OU differs from its CN; they must name the same force"
+        }
+        return nil
     }
 
     /// Names the verification failures in `status` (a `gnutls_certificate_status_t` bit set), most telling first.
@@ -196,12 +218,24 @@ final class X509Certificate {
     }
 
     /// The first value of a subject attribute, or nil when the subject has none.
-    func subjectAttribute(oid: String) -> String? {
+    func subjectAttribute(oid: String) -> String? { subjectAttribute(oid: oid, index: 0) }
+
+    /// Every value of a subject attribute in the subject's order (at most 16 are read).
+    func subjectAttributes(oid: String) -> [String] {
+        var values: [String] = []
+        while values.count < 16, let value = subjectAttribute(oid: oid, index: UInt32(values.count)) {
+            values.append(value)
+        }
+        return values
+    }
+
+    /// The `index`th value of a subject attribute (`gnutls_x509_crt_get_dn_by_oid`), or nil when there is none.
+    private func subjectAttribute(oid: String, index: UInt32) -> String? {
         var size = 0
-        var code = gnutls_x509_crt_get_dn_by_oid(handle, oid, 0, 0, nil, &size)
+        var code = gnutls_x509_crt_get_dn_by_oid(handle, oid, index, 0, nil, &size)
         guard code == GNUTLS_E_SHORT_MEMORY_BUFFER, size > 0 else { return nil }
         var buffer = [UInt8](repeating: 0, count: size)
-        code = gnutls_x509_crt_get_dn_by_oid(handle, oid, 0, 0, &buffer, &size)
+        code = gnutls_x509_crt_get_dn_by_oid(handle, oid, index, 0, &buffer, &size)
         guard code >= 0 else { return nil }
         return String(decoding: buffer.prefix(while: { $0 != 0 }), as: UTF8.self)
     }
@@ -249,8 +283,8 @@ final class X509Certificate {
         let notBefore = gnutls_x509_crt_get_activation_time(handle)
         let notAfter = gnutls_x509_crt_get_expiration_time(handle)
         guard let serialHex, let fingerprintSHA256, notBefore != -1, notAfter != -1 else { return nil }
-        return PeerCertificate(subject: subject, commonName: subjectAttribute(oid: "2.5.4.3"),
-                               organizationalUnit: subjectAttribute(oid: "2.5.4.11"), serialHex: serialHex,
+        return PeerCertificate(subject: subject, commonName: subjectAttribute(oid: GnuTLS.commonNameOID),
+                               organizationalUnit: subjectAttribute(oid: GnuTLS.organizationalUnitOID), serialHex: serialHex,
                                fingerprintSHA256: fingerprintSHA256, notBefore: Int64(notBefore),
                                notAfter: Int64(notAfter))
     }

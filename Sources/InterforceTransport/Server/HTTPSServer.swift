@@ -67,13 +67,14 @@ public final class HTTPSServer: Sendable {
     /// A plain-HTTP server on a Unix domain socket for the local CLI; every request has `client` = `.local` with
     /// the connecting process's uid, gid and pid from the kernel. The socket file is created mode 0600, or 0660
     /// owned by `group` when one is given; a stale socket file (nobody listening) is replaced, a live one or a
-    /// non-socket file at `unixSocketPath` is an error. The file is removed by `stop()`. An account past
-    /// `limits.maxConnectionsPerAccount` has its new connection shut down and is reported to `onAccountRefused`
-    /// (on the server's accepting thread: it must be quick).
+    /// non-socket file at `unixSocketPath` is an error. The file is removed by `stop()`. A connection shut down for
+    /// its account's share of the slots, or past its deadlines (AccountConnections.swift), is reported to
+    /// `onAccountRefused` (on the server's accepting or watchdog thread: it must be quick).
     public init(unixSocketPath: String, group: UInt32? = nil, limits: ServerLimits = ServerLimits(),
-                onAccountRefused: (@Sendable (LocalPeer) -> Void)? = nil,
+                onAccountRefused: (@Sendable (LocalPeer, LocalRefusal) -> Void)? = nil,
                 handler: @escaping HTTPHandler) throws {
         try limits.validate()
+        try limits.validateReserve("reservedOwnerConnections", limits.reservedOwnerConnections)
         let listener = try UnixListener.bind(path: unixSocketPath, backlog: Int32(min(limits.maxConnections, 128)),
                                              group: group)
         let context = ServerContext(handler: handler, gate: { _ in .proceed }, limits: limits, transport: .local,
@@ -102,6 +103,14 @@ public final class HTTPSServer: Sendable {
 }
 
 extension ServerLimits {
+    /// A reserve of slots leaves at least one to share.
+    func validateReserve(_ name: String, _ value: Int) throws {
+        guard (0..<maxConnections).contains(value) else {
+            throw ServerError("ServerLimits.\(name) must be between 0 and maxConnections - 1 (\(maxConnections - 1)), "
+                              + "not \(value)")
+        }
+    }
+
     func validate() throws {
         let named = [("maxConnections", maxConnections), ("maxConnectionsPerIP", maxConnectionsPerIP),
                      ("maxConnectionsPerAccount", maxConnectionsPerAccount),
@@ -114,10 +123,7 @@ extension ServerLimits {
         for (name, value) in named where value <= 0 || value > Int(Int32.max) {
             throw ServerError("ServerLimits.\(name) must be between 1 and \(Int32.max), not \(value)")
         }
-        guard (0..<maxConnections).contains(reservedMemberConnections) else {
-            throw ServerError("ServerLimits.reservedMemberConnections must be between 0 and maxConnections - 1 "
-                              + "(\(maxConnections - 1)), not \(reservedMemberConnections)")
-        }
+        try validateReserve("reservedMemberConnections", reservedMemberConnections)
         guard maxBodyBytes.multipliedReportingOverflow(by: bodyMemoryFactor).partialValue <= memoryBudgetBytes,
               !maxBodyBytes.multipliedReportingOverflow(by: bodyMemoryFactor).overflow else {
             throw ServerError("ServerLimits.memoryBudgetBytes (\(memoryBudgetBytes)) must hold one body of "
@@ -177,14 +183,14 @@ final class Daemon {
         self.options = options
         self.unixListener = unixListener
         boundPort = cmhd_daemon_info(started, .DAEMON_INFO_BIND_PORT)?.pointee.port ?? 0
-        context.connections?.start()
+        context.tracker?.start()
     }
 
     func stop() {
         guard let running = handle else { return }
         handle = nil
         MHD_stop_daemon(running)  // joins every MHD thread: no callback runs after this
-        context.takeUnretainedValue().connections?.stop()
+        context.takeUnretainedValue().tracker?.stop()
         context.release()
         unixListener?.removeFile()
     }

@@ -32,22 +32,24 @@ final class ServerContext: Sendable {
     let counters = ServerCounters()
     /// Connection slots and deadlines; TLS servers only.
     let connections: ConnectionGuard?
-    /// Connection slots per Unix account; the Unix socket server only.
+    /// Connection slots per Unix account and deadlines; the Unix socket server only.
     let accounts: AccountConnections?
-    let onAccountRefused: (@Sendable (LocalPeer) -> Void)?
     private let lastLog = Mutex<String?>(nil)
 
     init(handler: @escaping HTTPHandler, gate: @escaping RequestGate, limits: ServerLimits, transport: Transport,
-         onAccountRefused: (@Sendable (LocalPeer) -> Void)? = nil) {
+         onAccountRefused: (@Sendable (LocalPeer, LocalRefusal) -> Void)? = nil) {
         self.handler = handler
         self.gate = gate
         self.limits = limits
         self.transport = transport
-        self.onAccountRefused = onAccountRefused
         budget = MemoryBudget(capacity: limits.memoryBudgetBytes)
         connections = transport == .tls ? ConnectionGuard(limits: limits, counters: counters) : nil
-        accounts = transport == .local ? AccountConnections(limit: limits.maxConnectionsPerAccount) : nil
+        accounts = transport == .local
+            ? AccountConnections(limits: limits, counters: counters, onRefused: onAccountRefused) : nil
     }
+
+    /// The connection table the request callbacks report to: the guard (TLS) or the accounts' (Unix socket).
+    var tracker: (any ConnectionTracker)? { connections ?? accounts }
 
     /// MHD's error log goes nowhere but here: the last line explains a failed `MHD_start_daemon`.
     func noteLog(_ line: String) { lastLog.withLock { $0 = line } }
@@ -56,8 +58,7 @@ final class ServerContext: Sendable {
     var statistics: ServerStatistics {
         var statistics = ServerStatistics()
         counters.fill(&statistics)
-        connections?.fill(&statistics)
-        accounts?.fill(&statistics)
+        tracker?.fill(&statistics)
         (statistics.memoryReservedBytes, statistics.memoryReservedPeakBytes) = budget.reserved
         statistics.memoryBudgetBytes = budget.capacity
         return statistics
@@ -135,9 +136,10 @@ func mhdAccessHandler(cls: UnsafeMutableRawPointer?, connection: OpaquePointer?,
     }
     guard let head = state.head else { return .NO }  // set on the first call unless the gate answered
 
-    context.connections?.handling(state.connection, true)
+    context.tracker?.bodyReceived(state.connection)
+    context.tracker?.handling(state.connection, true)
     let response = context.handler(head.with(body: state.body))
-    context.connections?.handling(state.connection, false)
+    context.tracker?.handling(state.connection, false)
     state.body = []
     // The response stays in MHD's memory until sent: it is covered by what the request reserved, or reserves the rest.
     guard reserve(response.body.count - state.reserved, state, context) else {
@@ -149,7 +151,11 @@ func mhdAccessHandler(cls: UnsafeMutableRawPointer?, connection: OpaquePointer?,
 /// The first call for a request, its headers in: the gate, then the declared length, then the memory budget.
 private func admit(_ head: HTTPRequest, _ state: RequestState, _ context: ServerContext,
                    _ connection: OpaquePointer) -> MHD_Result {
-    switch context.gate(head) {
+    // The head is in: however long the gate waits (for the node, to authenticate a member), no deadline cuts it.
+    context.tracker?.handling(state.connection, true)
+    let decision = context.gate(head)
+    context.tracker?.handling(state.connection, false)
+    switch decision {
     case .refuse(let response):
         state.responded = true
         context.counters.count(.refusedByGate)
@@ -178,7 +184,7 @@ private func admit(_ head: HTTPRequest, _ state: RequestState, _ context: Server
         state.body.reserveCapacity(declared)
     }
     state.head = head
-    context.connections?.requestBegan(state.connection)
+    context.tracker?.requestBegan(state.connection)
     return .YES
 }
 
@@ -202,7 +208,7 @@ func mhdRequestCompleted(cls: UnsafeMutableRawPointer?, connection: OpaquePointe
     let context = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
     let state = Unmanaged<RequestState>.fromOpaque(pointer).takeRetainedValue()
     reqCls.pointee = nil
-    context.connections?.requestEnded(state.connection)
+    context.tracker?.requestEnded(state.connection)
     state.body = []
     context.budget.release(state.reserved)
     if state.reserved >= MemoryBudget.trimAfterBytes { MemoryBudget.returnFreedMemory() }
@@ -231,13 +237,9 @@ func mhdNotifyConnection(cls: UnsafeMutableRawPointer?, connection: OpaquePointe
         }
         let descriptor = cmhd_connection_info(connection, .CONNECTION_INFO_CONNECTION_FD)?.pointee.connect_fd ?? -1
         guard descriptor >= 0, let peer = peerCredentials(descriptor) else { return }
-        if let id = accounts.opened(uid: peer.uid) {
+        // A refused one is shut down unread: its thread sees end-of-file and MHD closes it.
+        if let id = accounts.opened(peer: peer, descriptor: descriptor) {
             socketContext.pointee = UnsafeMutableRawPointer(bitPattern: id)
-        } else {
-            // Nothing of it has been read: its thread sees end-of-file and MHD closes it.
-            context.counters.count(.refusedAccountFull)
-            _ = shutdown(descriptor, Int32(SHUT_RDWR))
-            context.onAccountRefused?(peer)
         }
         return
     }

@@ -41,7 +41,7 @@ public struct TLSServerConfig: Sendable {
                   trustedCAPEM: try Self.read(trustedCAFile, "trusted CA certificate"))
     }
 
-    private static func read(_ path: String, _ what: String) throws -> String {
+    static func read(_ path: String, _ what: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file"
             throw ServerError("cannot read \(what) file \(path): \(reason)")
@@ -75,6 +75,9 @@ public struct ServerLimits: Sendable {
     /// Unix socket server only: concurrent connections of one Unix account (uid), other than the server's own; one
     /// more is shut down as it is accepted (see `AccountConnections`).
     public var maxConnectionsPerAccount = 8
+    /// Unix socket server only: connection slots that only the server's own account may take; the other accounts
+    /// together hold at most `maxConnections - reservedOwnerConnections`. Must be below ``maxConnections``.
+    public var reservedOwnerConnections = 8
     /// Connection slots that only member sources may take: strangers together hold at most
     /// `maxConnections - reservedMemberConnections`. Must be below ``maxConnections``.
     public var reservedMemberConnections = 16
@@ -85,6 +88,8 @@ public struct ServerLimits: Sendable {
     /// headers must be done by then, however slowly the bytes arrive, or the connection is closed. Connections
     /// that never present a member certificate (a health check) live at most this long, except while their
     /// handler runs.
+    /// On the Unix socket: seconds from accepting a connection, or from its last answer, to a request's head and
+    /// body, after which it is closed.
     public var admissionDeadlineSeconds = 5
     /// Seconds from a request's head to its response sent (the body received, the handler run, the response read
     /// by the client): a connection past it is closed, unless its handler is running. Bounds how long anyone can

@@ -19,7 +19,11 @@ public struct ServerStatistics: Sendable, Equatable {
     /// their account already held ``ServerLimits/maxConnectionsPerAccount``.
     public var accountsConnected = 0
     public var refusedAccountFull = 0
-    /// Connections closed for not having a request admitted within ``ServerLimits/admissionDeadlineSeconds``.
+    /// Unix socket: connections shut down as they were accepted because accounts other than the server's own held
+    /// every slot not reserved for it (``ServerLimits/reservedOwnerConnections``).
+    public var refusedSocketFull = 0
+    /// Connections closed for not having a request admitted within ``ServerLimits/admissionDeadlineSeconds`` (on the
+    /// Unix socket: a request's head and body, from its accept or last answer).
     public var closedAtAdmissionDeadline = 0
     /// Connections closed for a request not done (body, handler, response) within ``ServerLimits/requestDeadlineSeconds``.
     public var closedAtRequestDeadline = 0
@@ -41,7 +45,7 @@ public struct ServerStatistics: Sendable, Equatable {
 final class ServerCounters: Sendable {
     enum Counter: Hashable, Sendable {
         case refusedStrangerSourceFull, refusedStrangerSlotsFull, closedAtAdmissionDeadline, closedAtRequestDeadline,
-             refusedByGate, refusedTooLarge, refusedOverBudget, refusedAccountFull
+             refusedByGate, refusedTooLarge, refusedOverBudget, refusedAccountFull, refusedSocketFull
     }
 
     private let counts = Mutex<[Counter: Int]>([:])
@@ -58,5 +62,6 @@ final class ServerCounters: Sendable {
         statistics.refusedTooLarge = counts[.refusedTooLarge] ?? 0
         statistics.refusedOverBudget = counts[.refusedOverBudget] ?? 0
         statistics.refusedAccountFull = counts[.refusedAccountFull] ?? 0
+        statistics.refusedSocketFull = counts[.refusedSocketFull] ?? 0
     }
 }

@@ -62,14 +62,14 @@ struct ClockTests {
         #expect(status.contains(/clock    (59\d|60\d)\.\d s ahead of 2 peers \(median\); writes refused beyond 150\.0 s/), "\(status)")
         #expect(status.contains("WARNING: this node's clock is "), "\(status)")
         let peers = try fed.ok("dorset", "peers", "status").stdout
-        #expect(peers.contains(/essex +\S+ +-(59\d|60\d)\.\d s/), "essex's clock is 600 s behind dorset's\n\(peers)")
+        #expect(peers.contains(/essex +.* -(59\d|60\d)\.\d s/), "essex's clock is 600 s behind dorset's\n\(peers)")
         let health = try fed.curl(["--cacert", fed.caCertificate, fed.member("dorset").url + "/healthz"])
         #expect(health.stdout.hasPrefix("degraded\n"), "\(health)")
         #expect(health.stdout.contains(/clock: (59\d|60\d)\.\d s ahead of 2 peers/), "\(health)")
         let metrics = try fed.curl(["--cacert", fed.caCertificate, "--cert", fed.member("dorset").certificate,
                                     "--key", fed.member("dorset").key, fed.member("dorset").url + "/metrics"])
         #expect(metrics.stdout.contains("interforce_clock_writes_refused 1"), "\(metrics)")
-        #expect(metrics.stdout.contains(/interforce_peer_clock_offset_milliseconds\{peer="essex"\} -(59|60)\d{4}/),
+        #expect(metrics.stdout.contains(/interforce_peer_clock_offset_seconds\{peer="essex"\} -(59|60)\d\.\d+/),
                 "\(metrics)")
         try fed.stop("dorset")
 
