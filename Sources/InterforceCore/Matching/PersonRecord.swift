@@ -1,7 +1,6 @@
 // A person record as the matcher sees it: only the fields that say who someone is.
 //
-// The POLE `person` record type is not built yet; this is the matcher's input, so the scan can be written, tested
-// and measured now, and the record type will map onto it. The date of birth is a PartialDate (what a force holds
+// This is the matcher's input; a stored `person` record maps onto it (StoredRecords.swift). The date of birth is a PartialDate (what a force holds
 // may be incomplete); everything else is text as an officer typed it, normalised by the matcher, never here.
 
 /// Sex as recorded; anything else is recorded as unknown (nil).
