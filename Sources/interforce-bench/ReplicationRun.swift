@@ -177,6 +177,9 @@ struct ReplicationRun {
                                "--authority", pki + "/authority.pub.pem", "--listen", "127.0.0.1:\(node.port)",
                                "--tls-cert", pki + "/\(node.force).pem", "--tls-key", pki + "/\(node.force).key",
                                "--tls-ca", pki + "/ca.pem", "--peer", peer, "-o", "json"])
+            // The bench's account is the node's own (its admin); it also writes, so it is registered as an officer.
+            _ = try cli(node, ["officer", "add", benchAccount(), "--collar", Self.officer, "--name", "Benchmark",
+                               "--role", "officer,analyst,auditor", "--clearance", "OFFICIAL-SENSITIVE"])
             let description = try cli(node, ["membership", "describe", "--name", node.name,
                                              "--endpoint", "https://127.0.0.1:\(node.port)"])
             try Data(description.utf8).write(to: URL(fileURLWithPath: work + "/\(node.force).member.json"))

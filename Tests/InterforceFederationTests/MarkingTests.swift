@@ -212,7 +212,7 @@ struct MarkingTests {
         // `--help` states the real defaults.
         let help = try s.fed.cli("kent", ["record", "update", "--help"])
         #expect(help.status == 0 && !help.stdout.contains("OFFICIAL (default)")
-                && help.stdout.contains("(default: the owner's marking"), "\(help)")
+                && help.stdout.contains("(default: the current marking)"), "\(help)")
     }
 
     static let kentOnly: [String: [String]] = ["forces": [], "groups": []]
