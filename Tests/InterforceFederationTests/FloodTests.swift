@@ -147,8 +147,11 @@ import Glibc
             cut += int(report["cut"]) ?? 0
         }
         let minutes = Int((nowMillis() / 60_000) - (started / 60_000)) + 1
-        // Rows for the answers, not for connecting before the hostile peers listened or after they stopped.
-        let errors = try fed.rows("hampshire", kind: "peer-error").filter { !message($0).hasPrefix("connect error") }
+        // Rows for the answers, not for connecting (or connections reset) before the hostile peers listened or as
+        // they stopped.
+        let errors = try fed.rows("hampshire", kind: "peer-error").filter {
+            !message($0).hasPrefix("connect error") && !message($0).contains("Connection reset by peer")
+        }
         let rows = { (force: String) in errors.filter { $0["peer"] as? String == force } }
         print("ATTACK hostile peers' answers, \(junk.count) with 60 MiB of {\"\":0}, gzip 92 KB on every route and "
               + "\(lured.count) with 4 MB of it as entries, \(seconds) s: peak RSS \(Self.mb(peak)) (before: "
