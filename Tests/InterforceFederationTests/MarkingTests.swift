@@ -134,8 +134,10 @@ struct MarkingTests {
         _ = try s.row("surrey", "withheld", entry: raise.entry)
         #expect(try s.fed.show("surrey", kent.record)?["classification"] as? String == "OFFICIAL")
 
-        // Surrey's uncleared PS 9 updates the stale copy; the entry reaches Kent, marked OFFICIAL.
-        let stale = try s.write("surrey", ["record", "update", kent.record, "--set", "status=closed"], as: s.dave)
+        // Surrey's uncleared PS 9 updates the stale copy; the entry reaches Kent, marked OFFICIAL. (Surrey's first
+        // write to a shared record goes to Surrey only unless it names Kent: its own choice, as for a new record.)
+        let stale = try s.write("surrey", ["record", "update", kent.record, "--set", "status=closed"]
+                                    + (shared ? ["--audience", "force:kent"] : []), as: s.dave)
         #expect(try s.header("surrey", stale.entry)["classification"] == "OFFICIAL")
         let accepted = try s.row("kent", "accept", entry: stale.entry)
         #expect(Self.detail(accepted)["rights"] as? String == (shared ? "shared" : "contributor"), "\(accepted)")
