@@ -14,7 +14,7 @@
 // deleting an entry with its record, or adding a key.
 
 import InterforceCore
-public import InterforceStore
+import InterforceStore
 
 public struct AuditReport: Sendable {
     public var entries: Int64 = 0

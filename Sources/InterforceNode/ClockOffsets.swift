@@ -14,7 +14,7 @@
 // per peer, the last entry this node refused from it as `future-clock`, so the operator sees which peer's clock
 // (or which fast-written feed) is the cause.
 
-public import InterforceCore
+import InterforceCore
 
 /// One peer's clock as this node sees it.
 public struct ClockOffsets: Sendable {

@@ -10,7 +10,7 @@
 // and no further. Peers admit that entry when they admit the head: once their clocks are within `maxSkewMillis` of
 // it. Until then the status says so, and when.
 
-public import InterforceCore
+import InterforceCore
 import InterforceStore
 
 /// This node's clock as its peers see it.

@@ -6,7 +6,7 @@
 // the change is logged (`peers-changed`); with `serve` running, the replication workers follow at once.
 
 import Foundation
-public import InterforceCore
+import InterforceCore
 import InterforceStore
 
 extension Node {

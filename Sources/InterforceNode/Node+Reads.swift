@@ -11,8 +11,8 @@
 // content), so the exported feeds stay gap-free.
 
 import Foundation
-public import InterforceCore
-public import InterforceStore
+import InterforceCore
+import InterforceStore
 
 extension Node {
     /// Appends the read's log row (its officer and account come from the store's actor).

@@ -11,7 +11,7 @@
 // The messages and their JSON are in LocalMessages.swift; the wire is documented in docs/PROTOCOL.md §10 and
 // Schemas/local-api.schema.json.
 
-public import InterforceCore
+import InterforceCore
 public import InterforceStore
 
 public protocol NodeAPI {

@@ -8,7 +8,7 @@
 // a watch is logged once when it starts and its polls go on through its cursor.
 
 import Foundation
-public import InterforceCore
+import InterforceCore
 import InterforceStore
 import Synchronization
 
