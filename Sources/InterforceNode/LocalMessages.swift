@@ -1195,7 +1195,7 @@ public struct CallerView: LocalMessage {
         case .unregistered:
             standing = "unregistered"
             officer = nil
-        case .disabled(let o):
+        case .disabledOfficer(let o):
             standing = "disabled"
             officer = o
         case .uidChanged(let o):

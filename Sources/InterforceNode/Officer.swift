@@ -139,7 +139,7 @@ public struct Caller: Sendable, Equatable {
         /// Registered, enabled, and the account still has the registered uid.
         case registered(Officer)
         case unregistered
-        case disabled(Officer)
+        case disabledOfficer(Officer)
         /// The account name is registered with another uid: the account was deleted and the name reused.
         case uidChanged(Officer)
     }
@@ -220,7 +220,7 @@ extension Node {
             if officer.uid != uid {
                 standing = .uidChanged(officer)
             } else if officer.disabled {
-                standing = .disabled(officer)
+                standing = .disabledOfficer(officer)
             } else {
                 standing = .registered(officer)
             }

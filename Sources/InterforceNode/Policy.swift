@@ -138,7 +138,7 @@ public enum Policy {
                 reason: "not-registered",
                 message: "account \(caller.account) is not registered as an officer "
                     + "on this node (an admin runs 'interforce officer add')")
-        case .disabled(let o) where !caller.isNodeAccount:
+        case .disabledOfficer(let o) where !caller.isNodeAccount:
             return .deny(
                 reason: "disabled",
                 message: "the registration of \(o.collar) (account \(caller.account)) "
@@ -148,7 +148,7 @@ public enum Policy {
                 reason: "account-changed",
                 message: "account \(caller.account) now has uid \(caller.uid), "
                     + "not the uid it was registered with; an admin must register it again")
-        case .disabled, .uidChanged: break  // the node's own account keeps admin
+        case .disabledOfficer, .uidChanged: break  // the node's own account keeps admin
         }
         guard !caller.roles.isDisjoint(with: permission.roles) else {
             return .deny(

@@ -119,7 +119,7 @@ struct PolicyTests {
         let officer = try Officer(
             account: "root", uid: 0, collar: "DS 1", name: "Root", force: "kent", roles: [.analyst],
             clearance: .official)
-        let disabled = Caller(uid: 0, account: "root", standing: .disabled(officer), isNodeAccount: true)
+        let disabled = Caller(uid: 0, account: "root", standing: .disabledOfficer(officer), isNodeAccount: true)
         #expect(Policy.decide(disabled, .administer) == .allow, "disabling its registration cannot lock a node out")
         #expect(Self.verdict(Policy.decide(disabled, .readRecords)) == "role")
     }
@@ -129,7 +129,7 @@ struct PolicyTests {
             account: "alice", uid: 1001, collar: "PC 7", name: "Alice", force: "kent",
             roles: Set(Role.allCases), clearance: .officialSensitive)
         for (standing, reason) in [
-            (Caller.Standing.disabled(officer), "disabled"),
+            (Caller.Standing.disabledOfficer(officer), "disabled"),
             (.uidChanged(officer), "account-changed"), (.unregistered, "not-registered"),
         ] {
             let who = Caller(uid: 1001, account: "alice", standing: standing, isNodeAccount: false)
